@@ -1,0 +1,152 @@
+import NIOCore
+
+extension Frame {
+    /// Parses one frame's body, given the type and flags that precede it.
+    ///
+    /// An unknown type yields ``Frame/unknown(_:)``; a known type whose body does not follow its
+    /// layout, sets a reserved flag or has bytes after its last field throws.
+    public init(type rawType: UInt8, flags: UInt8, body: ByteBuffer) throws(FrameDecodingError) {
+        guard let type = FrameType(rawValue: rawType) else {
+            self = .unknown(Unknown(type: rawType, flags: flags, body: body))
+            return
+        }
+        guard flags & ~FrameFlags.defined(for: type) == 0 else {
+            throw .malformed(type: type, reason: "reserved flag bits set")
+        }
+        var reader = FrameBodyReader(type: type, flags: flags, body: body)
+        self = try Self.decodeBody(of: type, from: &reader)
+        if !Self.endsWithPayload(type) {
+            try reader.finish()
+        }
+    }
+
+    private static func endsWithPayload(_ type: FrameType) -> Bool {
+        switch type {
+        case .publish, .message, .request, .incomingRequest, .reply: true
+        default: false
+        }
+    }
+
+    private static func decodeBody(of type: FrameType, from reader: inout FrameBodyReader) throws(FrameDecodingError) -> Frame {
+        switch type {
+        case .hello:
+            let minVersion: UInt16 = try reader.integer()
+            let maxVersion: UInt16 = try reader.integer()
+            let name = try reader.string()
+            let credentials = reader.has(FrameFlags.credentials)
+                ? Hello.Credentials(user: try reader.string(), secret: try reader.string()) : nil
+            return .hello(Hello(minVersion: minVersion, maxVersion: maxVersion, clientName: name, credentials: credentials))
+        case .welcome:
+            let version: UInt16 = try reader.integer()
+            let serverID = try reader.string()
+            let limits = Limits(
+                maxFrameLength: try reader.integer(), maxPayloadLength: try reader.integer(),
+                maxHeaderBytes: try reader.integer(), maxTopicLength: try reader.integer(),
+                maxSubscriptions: try reader.integer()
+            )
+            let features = Features(rawValue: try reader.integer())
+            return .welcome(Welcome(version: version, serverID: serverID, limits: limits, features: features, pingIntervalMilliseconds: try reader.integer()))
+        case .publish:
+            let ackID: UInt64? = reader.has(FrameFlags.ack) ? try reader.integer() : nil
+            let topic = try reader.string()
+            let replyTo = reader.has(FrameFlags.replyTo) ? try reader.string() : nil
+            let headers = try reader.headers()
+            let schema = try reader.optionalSchema()
+            return .publish(Publish(topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema, payload: reader.payload()))
+        case .subscribe:
+            let id: UInt32 = try reader.integer()
+            let pattern = try reader.string()
+            let group = reader.has(FrameFlags.queueGroup) ? try reader.string() : nil
+            let readAs = reader.has(FrameFlags.readAs) ? try reader.schemaReference() : nil
+            return .subscribe(Subscribe(subscriptionID: id, pattern: pattern, queueGroup: group, isResponder: reader.has(FrameFlags.responder), readAs: readAs))
+        case .unsubscribe:
+            return .unsubscribe(Unsubscribe(subscriptionID: try reader.integer()))
+        case .message:
+            let id: UInt32 = try reader.integer()
+            let topic = try reader.string()
+            let replyTo = reader.has(FrameFlags.replyTo) ? try reader.string() : nil
+            let headers = try reader.headers()
+            let schema = try reader.optionalSchema()
+            return .message(Message(subscriptionID: id, topic: topic, replyTo: replyTo, headers: headers, schema: schema, payload: reader.payload()))
+        case .request:
+            let id: UInt64 = try reader.integer()
+            let timeout: UInt32 = try reader.integer()
+            let topic = try reader.string()
+            let headers = try reader.headers()
+            let schema = try reader.optionalSchema()
+            return .request(Request(requestID: id, topic: topic, timeoutMilliseconds: timeout, headers: headers, schema: schema, payload: reader.payload()))
+        case .incomingRequest:
+            let subscriptionID: UInt32 = try reader.integer()
+            let requestID: UInt64 = try reader.integer()
+            let topic = try reader.string()
+            let headers = try reader.headers()
+            let schema = try reader.optionalSchema()
+            return .incomingRequest(IncomingRequest(subscriptionID: subscriptionID, requestID: requestID, topic: topic, headers: headers, schema: schema, payload: reader.payload()))
+        case .reply:
+            let id: UInt64 = try reader.integer()
+            let code = try reader.errorCode()
+            let headers = try reader.headers()
+            let schema = try reader.optionalSchema()
+            return .reply(Reply(requestID: id, code: code, headers: headers, schema: schema, payload: reader.payload()))
+        case .ack:
+            return .ack(Ack(ackID: try reader.integer(), code: try reader.errorCode(), message: try reader.string()))
+        case .ping:
+            return .ping(Ping(token: try reader.integer()))
+        case .pong:
+            return .pong(Ping(token: try reader.integer()))
+        case .error:
+            let code = try reader.errorCode()
+            guard let subject = Error.Subject(rawValue: try reader.integer()) else { throw reader.malformed("unknown error subject") }
+            let id: UInt64 = try reader.integer()
+            return .error(Error(code: code, subject: subject, id: id, message: try reader.string(), closesConnection: reader.has(FrameFlags.close)))
+        case .dropNotice:
+            let id: UInt32 = try reader.integer()
+            guard let reason = DropNotice.Reason(rawValue: try reader.integer()) else { throw reader.malformed("unknown drop reason") }
+            return .dropNotice(DropNotice(subscriptionID: id, reason: reason, count: try reader.integer()))
+        case .goodbye:
+            return .goodbye(Goodbye(code: try reader.errorCode(), message: try reader.string()))
+        case .registerSchema:
+            return .registerSchema(RegisterSchema(operationID: try reader.integer(), subject: try reader.string(), definition: try reader.text()))
+        case .getSchema:
+            return .getSchema(GetSchema(operationID: try reader.integer(), subject: try reader.string(), version: try reader.integer()))
+        case .listSchemas:
+            return .listSchemas(ListSchemas(operationID: try reader.integer(), subject: try reader.string()))
+        case .setCompatibility:
+            return .setCompatibility(SetCompatibility(operationID: try reader.integer(), subject: try reader.string(), mode: try reader.compatibilityMode()))
+        case .bindTopic:
+            return .bindTopic(BindTopic(operationID: try reader.integer(), topic: try reader.string(), subject: try reader.string()))
+        case .checkSchema:
+            return .checkSchema(CheckSchema(operationID: try reader.integer(), subject: try reader.string(), definition: try reader.text()))
+        case .schemaInfo:
+            return .schemaInfo(SchemaInfo(
+                operationID: try reader.integer(), subject: try reader.string(), reference: try reader.schemaReference(),
+                fingerprint: try reader.integer(), mode: try reader.compatibilityMode(), definition: try reader.text()
+            ))
+        case .schemaList:
+            return .schemaList(try decodeSchemaList(from: &reader))
+        case .registryResult:
+            return .registryResult(RegistryResult(operationID: try reader.integer(), code: try reader.errorCode(), message: try reader.text()))
+        }
+    }
+
+    private static func decodeSchemaList(from reader: inout FrameBodyReader) throws(FrameDecodingError) -> SchemaList {
+        let operationID: UInt64 = try reader.integer()
+        let count = Int(try reader.integer(UInt32.self))
+        // An entry takes at least eleven bytes: refuse counts the body cannot hold.
+        guard count <= reader.body.readableBytes / 11 else { throw reader.malformed("truncated") }
+        var entries: [SchemaList.Entry] = []
+        entries.reserveCapacity(count)
+        for _ in 0..<count {
+            let subject = try reader.string()
+            let subjectID: UInt32 = try reader.integer()
+            let mode = try reader.compatibilityMode()
+            let versionCount = Int(try reader.integer(UInt32.self))
+            guard versionCount <= reader.body.readableBytes / 4 else { throw reader.malformed("truncated") }
+            var versions: [UInt32] = []
+            versions.reserveCapacity(versionCount)
+            for _ in 0..<versionCount { versions.append(try reader.integer()) }
+            entries.append(SchemaList.Entry(subject: subject, subjectID: subjectID, mode: mode, versions: versions))
+        }
+        return SchemaList(operationID: operationID, entries: entries)
+    }
+}

@@ -1,0 +1,84 @@
+import NIOCore
+
+/// Reads the fields of one frame's body, failing with a typed error instead of trapping.
+struct FrameBodyReader {
+    let type: FrameType
+    let flags: UInt8
+    var body: ByteBuffer
+
+    func has(_ flag: UInt8) -> Bool {
+        flags & flag != 0
+    }
+
+    func malformed(_ reason: String) -> FrameDecodingError {
+        .malformed(type: type, reason: reason)
+    }
+
+    mutating func integer<Integer: FixedWidthInteger>(_: Integer.Type = Integer.self) throws(FrameDecodingError) -> Integer {
+        guard let value = body.readInteger(as: Integer.self) else { throw malformed("truncated") }
+        return value
+    }
+
+    /// A `str`: a `UInt16` length and that many bytes of UTF-8.
+    mutating func string() throws(FrameDecodingError) -> String {
+        try utf8(length: Int(integer(UInt16.self)))
+    }
+
+    /// A `text`: a `UInt32` length and that many bytes of UTF-8.
+    mutating func text() throws(FrameDecodingError) -> String {
+        try utf8(length: Int(integer(UInt32.self)))
+    }
+
+    private mutating func utf8(length: Int) throws(FrameDecodingError) -> String {
+        guard length <= body.readableBytes else { throw malformed("truncated") }
+        let decoded = body.withUnsafeReadableBytes { bytes in
+            String(validating: UnsafeRawBufferPointer(rebasing: bytes[0..<length]), as: UTF8.self)
+        }
+        guard let decoded else { throw malformed("invalid UTF-8") }
+        body.moveReaderIndex(forwardBy: length)
+        return decoded
+    }
+
+    mutating func headers() throws(FrameDecodingError) -> Headers {
+        guard has(FrameFlags.headers) else { return [:] }
+        let count = Int(try integer(UInt16.self))
+        // Each header takes at least four bytes, so a count the body cannot hold is refused
+        // before anything is reserved for it.
+        guard count * 4 <= body.readableBytes else { throw malformed("truncated") }
+        var fields: [Headers.Field] = []
+        fields.reserveCapacity(count)
+        for _ in 0..<count {
+            let name = try string()
+            guard Headers.isValidName(name) else { throw malformed("invalid header name") }
+            fields.append(Headers.Field(name: name, value: try string()))
+        }
+        return Headers(fields)
+    }
+
+    mutating func schemaReference() throws(FrameDecodingError) -> SchemaReference {
+        SchemaReference(subjectID: try integer(), version: try integer())
+    }
+
+    mutating func optionalSchema() throws(FrameDecodingError) -> SchemaReference? {
+        has(FrameFlags.schema) ? try schemaReference() : nil
+    }
+
+    mutating func compatibilityMode() throws(FrameDecodingError) -> CompatibilityMode {
+        guard let mode = CompatibilityMode(rawValue: try integer()) else { throw malformed("unknown compatibility mode") }
+        return mode
+    }
+
+    mutating func errorCode() throws(FrameDecodingError) -> ErrorCode {
+        ErrorCode(rawValue: try integer())
+    }
+
+    /// The rest of the body: a payload shares the frame's storage instead of copying it.
+    mutating func payload() -> ByteBuffer {
+        body.readSlice(length: body.readableBytes)!
+    }
+
+    /// Fails when bytes remain after the last field of a frame that has no payload.
+    func finish() throws(FrameDecodingError) {
+        guard body.readableBytes == 0 else { throw malformed("\(body.readableBytes) unexpected trailing bytes") }
+    }
+}

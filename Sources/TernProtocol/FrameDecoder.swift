@@ -1,0 +1,43 @@
+import NIOCore
+
+/// Splits a byte stream into frames: a NIO `ByteToMessageDecoder`.
+///
+/// A frame whose length prefix exceeds ``maxFrameLength`` fails with
+/// ``FrameDecodingError/frameTooLarge(length:limit:)`` as soon as its prefix arrives, before any
+/// of it is buffered. Payloads are slices of the received bytes, not copies.
+public struct FrameDecoder: ByteToMessageDecoder, NIOSingleStepByteToMessageDecoder {
+    public typealias InboundOut = Frame
+
+    /// The largest frame accepted, not counting its four-byte length prefix.
+    public var maxFrameLength: UInt32
+
+    public init(maxFrameLength: UInt32 = Limits.defaults.maxFrameLength) {
+        self.maxFrameLength = maxFrameLength
+    }
+
+    public mutating func decode(buffer: inout ByteBuffer) throws -> Frame? {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return nil }
+        guard length <= maxFrameLength else { throw FrameDecodingError.frameTooLarge(length: length, limit: maxFrameLength) }
+        guard length >= 2 else { throw FrameDecodingError.frameTooShort(length: length) }
+        guard buffer.readableBytes >= 4 + Int(length) else { return nil }
+        buffer.moveReaderIndex(forwardBy: 4)
+        var frame = buffer.readSlice(length: Int(length))!
+        let type = frame.readInteger(as: UInt8.self)!
+        let flags = frame.readInteger(as: UInt8.self)!
+        return try Frame(type: type, flags: flags, body: frame)
+    }
+
+    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> Frame? {
+        try decode(buffer: &buffer)
+    }
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let frame = try decode(buffer: &buffer) else { return .needMoreData }
+        context.fireChannelRead(Self.wrapInboundOut(frame))
+        return .continue
+    }
+
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        try decode(context: context, buffer: &buffer)
+    }
+}

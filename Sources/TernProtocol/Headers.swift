@@ -1,0 +1,46 @@
+/// Ordered key/value pairs carried by publishes, messages, requests and replies.
+///
+/// Names are 1...255 bytes of visible ASCII other than `:`; values are UTF-8 of at most 65535
+/// bytes. A name may repeat. The broker announces the most header bytes it accepts in WELCOME.
+public struct Headers: Sendable, Hashable, ExpressibleByDictionaryLiteral, RandomAccessCollection {
+    /// One header.
+    public struct Field: Sendable, Hashable {
+        public var name: String
+        public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public private(set) var fields: [Field]
+
+    public init(_ fields: [Field] = []) {
+        self.fields = fields
+    }
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self.fields = elements.map { Field(name: $0.0, value: $0.1) }
+    }
+
+    public var startIndex: Int { fields.startIndex }
+    public var endIndex: Int { fields.endIndex }
+    public subscript(position: Int) -> Field { fields[position] }
+
+    /// The first value for `name`, if any.
+    public subscript(name: String) -> String? {
+        fields.first { $0.name == name }?.value
+    }
+
+    /// Appends a header, keeping any earlier value of the same name.
+    public mutating func add(name: String, value: String) {
+        fields.append(Field(name: name, value: value))
+    }
+
+    /// Whether `name` is a valid header name.
+    public static func isValidName(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        return (1...255).contains(utf8.count) && utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
+    }
+}
