@@ -1,0 +1,40 @@
+import NIOCore
+import TernProtocol
+import TernTLS
+
+/// Everything a broker needs to run. The defaults are those of `ternd` with no flags.
+public struct BrokerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    /// The port to listen on; 0 picks a free one (see ``BrokerServer/port``).
+    public var port = 8376
+    /// TLS for every connection; `nil` serves plaintext.
+    public var tls: TLSContext?
+    /// The limits announced to clients in WELCOME and enforced on their frames.
+    public var limits = Limits.defaults
+    /// Every topic's mailbox, unless an override matches it.
+    public var mailbox = MailboxSettings(capacity: QueueCapacity(messages: 65_536, bytes: 64 << 20), policy: .block)
+    /// Mailbox settings for topics matching a pattern; the first match wins.
+    public var topicOverrides: [TopicOverride] = []
+    /// Each subscription's outbound queue.
+    public var subscriberQueue = QueueCapacity(messages: 65_536, bytes: 16 << 20)
+    /// How long a subscriber that holds a `block` or `reject` topic back may take nothing before
+    /// it is disconnected.
+    public var slowConsumerTimeout = TimeAmount.seconds(5)
+    /// How long a topic with no subscribers and no traffic lives on.
+    public var idleTopicRetirement = TimeAmount.seconds(60)
+    /// How long a client has for TLS and HELLO.
+    public var handshakeTimeout = TimeAmount.seconds(10)
+    /// How often a quiet connection is pinged; it is closed after two unanswered pings.
+    public var pingInterval = TimeAmount.seconds(30)
+    public var maxConnections = 65_536
+    /// How long shutdown waits for clients to take what is queued for them.
+    public var shutdownGracePeriod = TimeAmount.seconds(5)
+    /// This server's id, sent in WELCOME.
+    public var serverID = "ternd-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+
+    public init() {}
+
+    var features: Features {
+        [.acknowledgements, .queueGroups]
+    }
+}

@@ -1,0 +1,59 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import TernProtocol
+
+/// What every connection of one broker shares: configuration, topics, statistics, and the
+/// registry of open connections.
+final class BrokerCore: Sendable {
+    let configuration: BrokerConfiguration
+    let directory: TopicDirectory
+    let statistics: BrokerStatistics
+    let logger: Logger
+    private let connections = NIOLockedValueBox<Registry>(Registry())
+
+    private struct Registry {
+        var open: [UInt64: ConnectionHandle] = [:]
+        var lastID: UInt64 = 0
+    }
+
+    init(configuration: BrokerConfiguration, group: any EventLoopGroup, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        let statistics = BrokerStatistics()
+        self.statistics = statistics
+        self.directory = TopicDirectory(
+            eventLoops: group,
+            settings: TopicSettingsResolver(defaultSettings: configuration.mailbox, overrides: configuration.topicOverrides),
+            timing: TopicTiming(slowConsumerTimeout: configuration.slowConsumerTimeout, idleTopicRetirement: configuration.idleTopicRetirement),
+            statistics: statistics
+        )
+    }
+
+    /// Admits a connection, or returns `nil` when the broker holds its maximum already.
+    func register(_ handler: ConnectionHandler, channel: any Channel) -> ConnectionHandle? {
+        connections.withLockedValue { registry in
+            guard registry.open.count < configuration.maxConnections else { return nil }
+            registry.lastID += 1
+            let handle = ConnectionHandle(id: registry.lastID, handler: handler, channel: channel)
+            registry.open[handle.id] = handle
+            return handle
+        }
+    }
+
+    func unregister(_ handle: ConnectionHandle) {
+        _ = connections.withLockedValue { $0.open.removeValue(forKey: handle.id) }
+    }
+
+    var openConnections: [ConnectionHandle] {
+        connections.withLockedValue { Array($0.open.values) }
+    }
+
+    /// The WELCOME this broker sends for `version`.
+    func welcome(version: UInt16) -> Frame.Welcome {
+        Frame.Welcome(
+            version: version, serverID: configuration.serverID, limits: configuration.limits,
+            features: configuration.features, pingIntervalMilliseconds: UInt32(clamping: configuration.pingInterval.nanoseconds / 1_000_000)
+        )
+    }
+}

@@ -1,0 +1,64 @@
+import Atomics
+
+/// Broker-wide counters, updated once per batch from any event loop.
+public final class BrokerStatistics: Sendable {
+    private let connectionsOpen = ManagedAtomic<Int>(0)
+    private let connectionsTotal = ManagedAtomic<UInt64>(0)
+    private let topicsLive = ManagedAtomic<Int>(0)
+    private let publishedTotal = ManagedAtomic<UInt64>(0)
+    private let deliveredTotal = ManagedAtomic<UInt64>(0)
+    private let droppedTotal = ManagedAtomic<UInt64>(0)
+    private let rejectedTotal = ManagedAtomic<UInt64>(0)
+    private let slowConsumersTotal = ManagedAtomic<UInt64>(0)
+    private let protocolErrorsTotal = ManagedAtomic<UInt64>(0)
+
+    init() {}
+
+    func connectionOpened() {
+        connectionsOpen.wrappingIncrement(ordering: .relaxed)
+        connectionsTotal.wrappingIncrement(ordering: .relaxed)
+    }
+
+    func connectionClosed() { connectionsOpen.wrappingDecrement(ordering: .relaxed) }
+    func topicCreated() { topicsLive.wrappingIncrement(ordering: .relaxed) }
+    func topicRetired() { topicsLive.wrappingDecrement(ordering: .relaxed) }
+    func published(_ count: Int) { publishedTotal.wrappingIncrement(by: UInt64(count), ordering: .relaxed) }
+    func delivered(_ count: Int) { deliveredTotal.wrappingIncrement(by: UInt64(count), ordering: .relaxed) }
+    func dropped(_ count: Int) { droppedTotal.wrappingIncrement(by: UInt64(count), ordering: .relaxed) }
+    func rejected(_ count: Int) { rejectedTotal.wrappingIncrement(by: UInt64(count), ordering: .relaxed) }
+    func slowConsumerDisconnected() { slowConsumersTotal.wrappingIncrement(ordering: .relaxed) }
+    func protocolError() { protocolErrorsTotal.wrappingIncrement(ordering: .relaxed) }
+
+    /// The counters now.
+    public var snapshot: Snapshot {
+        Snapshot(
+            connections: connectionsOpen.load(ordering: .relaxed),
+            connectionsAccepted: connectionsTotal.load(ordering: .relaxed),
+            topics: topicsLive.load(ordering: .relaxed),
+            published: publishedTotal.load(ordering: .relaxed),
+            delivered: deliveredTotal.load(ordering: .relaxed),
+            dropped: droppedTotal.load(ordering: .relaxed),
+            rejected: rejectedTotal.load(ordering: .relaxed),
+            slowConsumers: slowConsumersTotal.load(ordering: .relaxed),
+            protocolErrors: protocolErrorsTotal.load(ordering: .relaxed)
+        )
+    }
+
+    /// Broker-wide counters at one moment.
+    public struct Snapshot: Sendable, Hashable {
+        public var connections: Int
+        public var connectionsAccepted: UInt64
+        public var topics: Int
+        /// Messages accepted by topics.
+        public var published: UInt64
+        /// Messages written to subscribers' connections.
+        public var delivered: UInt64
+        /// Messages the drop policies discarded, once per subscriber.
+        public var dropped: UInt64
+        /// Publishes refused by the `reject` policy.
+        public var rejected: UInt64
+        public var slowConsumers: UInt64
+        /// Connections closed for breaking the protocol.
+        public var protocolErrors: UInt64
+    }
+}

@@ -1,0 +1,40 @@
+import NIOCore
+
+/// A thread-safe reference to one client connection, through which topics reach it.
+///
+/// Everything a topic asks of a connection runs later on the connection's event loop, never
+/// inline, so a topic is never re-entered from inside its own call.
+final class ConnectionHandle: Sendable, Hashable {
+    let id: UInt64
+    let eventLoop: any EventLoop
+    /// Completes when the connection's channel has closed.
+    let closeFuture: EventLoopFuture<Void>
+    private let handler: NIOLoopBoundBox<ConnectionHandler?>
+
+    init(id: UInt64, handler: ConnectionHandler, channel: any Channel) {
+        self.id = id
+        self.eventLoop = channel.eventLoop
+        self.closeFuture = channel.closeFuture
+        self.handler = NIOLoopBoundBox(handler, eventLoop: channel.eventLoop)
+    }
+
+    /// Runs `body` on the connection's event loop, if the connection is still open then.
+    func execute(_ body: @escaping @Sendable (ConnectionHandler) -> Void) {
+        eventLoop.execute {
+            if let handler = self.handler.value { body(handler) }
+        }
+    }
+
+    /// Forgets the handler once its channel is gone; called on the event loop.
+    func detach() {
+        handler.value = nil
+    }
+
+    static func == (lhs: ConnectionHandle, rhs: ConnectionHandle) -> Bool {
+        lhs === rhs
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(ObjectIdentifier(self))
+    }
+}

@@ -1,0 +1,124 @@
+import NIOCore
+import TernProtocol
+
+extension ConnectionHandler {
+    /// The most bytes of messages one drain round takes from a subscription's queue.
+    static let drainRoundBytes = 256 << 10
+    /// How many rounds one drain runs before it lets the event loop do other work.
+    static let drainRounds = 8
+
+    func subscribe(_ subscribe: Frame.Subscribe) {
+        guard let handle else { return }
+        if let (code, reason) = problem(with: subscribe) {
+            send(.error(Frame.Error(code: code, subject: .subscription, id: UInt64(subscribe.subscriptionID), message: reason, closesConnection: false)))
+            return
+        }
+        let subscriber = Subscriber(connection: handle, subscribe: subscribe, queueCapacity: core.configuration.subscriberQueue)
+        subscriptions[subscribe.subscriptionID] = subscriber
+        core.directory.add(subscriber)
+    }
+
+    private func problem(with subscribe: Frame.Subscribe) -> (ErrorCode, String)? {
+        if let problem = TopicSyntax.problem(withPattern: subscribe.pattern, maxLength: Int(limits.maxTopicLength)) {
+            return (.invalidPattern, problem)
+        }
+        if let group = subscribe.queueGroup, !Headers.isValidName(group) || group.contains(".") {
+            return (.invalidPattern, "queue group '\(group)' must be 1 to 255 visible ASCII characters without '.' or ':'")
+        }
+        if subscriptions[subscribe.subscriptionID] != nil {
+            return (.duplicateSubscription, "subscription \(subscribe.subscriptionID) is already open")
+        }
+        if subscriptions.count >= limits.maxSubscriptions {
+            return (.tooManySubscriptions, "a connection may hold \(limits.maxSubscriptions) subscriptions")
+        }
+        if subscribe.isResponder {
+            return (.invalidPattern, "responder subscriptions are not supported by this server")
+        }
+        if subscribe.readAs != nil {
+            return (.unknownSubject, "this server has no schema registry")
+        }
+        return nil
+    }
+
+    func unsubscribe(_ subscriptionID: UInt32) {
+        guard let subscriber = subscriptions.removeValue(forKey: subscriptionID) else {
+            send(.error(Frame.Error(
+                code: .unknownSubscription, subject: .subscription, id: UInt64(subscriptionID),
+                message: "no open subscription \(subscriptionID)", closesConnection: false
+            )))
+            return
+        }
+        retire(subscriber)
+    }
+
+    /// Removes a subscriber from its topics and discards what is queued for it.
+    func retire(_ subscriber: Subscriber) {
+        unwritableDrains[ObjectIdentifier(subscriber)] = nil
+        core.directory.remove(subscriber)
+        for topic in subscriber.queue.close() {
+            topic.execute { $0.fanOut() }
+        }
+    }
+
+    /// Writes what is queued for `subscriber`, as far as the socket takes it.
+    func drain(_ subscriber: Subscriber) {
+        guard let context, subscriptions[subscriber.subscriptionID] === subscriber else { return }
+        for _ in 0..<Self.drainRounds {
+            guard context.channel.isWritable else {
+                unwritableDrains[ObjectIdentifier(subscriber)] = subscriber
+                return
+            }
+            guard writeRound(of: subscriber, context: context) else { return }
+        }
+        handle?.execute { $0.drain(subscriber) }
+    }
+
+    /// Writes everything queued for `subscriber`, writable or not: used when shutting down.
+    func drainCompletely(_ subscriber: Subscriber) {
+        guard let context else { return }
+        while writeRound(of: subscriber, context: context) {}
+    }
+
+    /// Takes one round of messages from the queue, writes and flushes them; returns whether more remain.
+    private func writeRound(of subscriber: Subscriber, context: ChannelHandlerContext) -> Bool {
+        let batch = subscriber.queue.take(maxBytes: Self.drainRoundBytes)
+        for topic in batch.waitingTopics {
+            topic.execute { $0.fanOut() }
+        }
+        var buffer = context.channel.allocator.buffer(capacity: Self.drainRoundBytes + batch.messages.count * 32)
+        let id = subscriber.subscriptionID
+        if batch.droppedOldest > 0 {
+            _ = try? buffer.writeFrame(.dropNotice(Frame.DropNotice(subscriptionID: id, reason: .droppedOldest, count: batch.droppedOldest)))
+        }
+        if batch.droppedNewest > 0 {
+            _ = try? buffer.writeFrame(.dropNotice(Frame.DropNotice(subscriptionID: id, reason: .droppedNewest, count: batch.droppedNewest)))
+        }
+        for message in batch.messages {
+            do {
+                try buffer.writeMessageFrame(
+                    subscriptionID: id, topic: message.topic, replyTo: message.replyTo,
+                    headers: message.headers, schema: message.schema, payload: message.payload
+                )
+            } catch {
+                // Publishes are validated on the way in, so their fields always fit.
+                logger.error("could not encode a message", metadata: ["error": "\(error)"])
+            }
+        }
+        core.statistics.delivered(batch.messages.count)
+        guard buffer.readableBytes > 0 else { return false }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        return !batch.messages.isEmpty
+    }
+
+    /// Cuts this connection loose: one of its subscriptions took nothing for the slow-consumer timeout.
+    func disconnectSlowConsumer(_ subscriber: Subscriber, topic: String) {
+        guard subscriptions[subscriber.subscriptionID] === subscriber else { return }
+        let timeout = core.configuration.slowConsumerTimeout
+        logger.warning("disconnecting a slow consumer", metadata: ["subscription": "\(subscriber.subscriptionID)", "topic": "\(topic)"])
+        perform(.sendError(Frame.Error(
+            code: .slowConsumer, subject: .subscription, id: UInt64(subscriber.subscriptionID),
+            message: "subscription \(subscriber.subscriptionID) took nothing from topic '\(topic)' for \(timeout.nanoseconds / 1_000_000) ms",
+            closesConnection: true
+        )))
+    }
+}

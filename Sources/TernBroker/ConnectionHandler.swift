@@ -1,0 +1,243 @@
+import Logging
+import NIOCore
+import TernProtocol
+import TernTLS
+
+/// Runs the protocol on one client connection: the handshake, publishes, subscriptions and
+/// deliveries. The rules live in ``ConnectionStateMachine``; this handler performs its actions.
+final class ConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = Frame
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let core: BrokerCore
+    var logger: Logger
+    var context: ChannelHandlerContext?
+    var handle: ConnectionHandle?
+    var stateMachine = ConnectionStateMachine()
+    var subscriptions: [UInt32: Subscriber] = [:]
+    /// Publishes of the current read, grouped by topic, handed to topics once the read is done.
+    var publishBatches: [String: [PublishedMessage]] = [:]
+    /// The last topic name that passed validation, so a stream to one topic is checked once.
+    var lastValidTopic: String?
+    /// Topics whose full mailboxes hold this publisher back; it reads nothing while any does.
+    var pausingTopics: Set<ObjectIdentifier> = []
+    var readPending = false
+    /// Set when the broker shuts down: the connection reads nothing more.
+    private var isQuiescing = false
+    /// Subscriptions with queued messages that wait for the socket to become writable.
+    var unwritableDrains: [ObjectIdentifier: Subscriber] = [:]
+    private var handshakeDeadline: Scheduled<Void>?
+    private var pingTimer: RepeatedTask?
+    private var needsFlush = false
+
+    init(core: BrokerCore) {
+        self.core = core
+        self.logger = core.logger
+    }
+
+    var limits: Limits { core.configuration.limits }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        guard let handle = core.register(self, channel: context.channel) else {
+            core.logger.warning("refused a connection: the broker holds its maximum of \(core.configuration.maxConnections)")
+            perform(.sendError(Frame.Error(code: .tooManyConnections, message: "the broker is at its connection limit", closesConnection: true)))
+            return
+        }
+        self.handle = handle
+        logger[metadataKey: "connection"] = "\(handle.id)"
+        logger[metadataKey: "peer"] = "\(context.remoteAddress?.description ?? "?")"
+        core.statistics.connectionOpened()
+        logger.debug("connection opened")
+        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        handshakeDeadline = context.eventLoop.scheduleTask(in: core.configuration.handshakeTimeout) {
+            loopBoundSelf.value.perform(loopBoundSelf.value.stateMachine.handshakeDeadlinePassed())
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        handshakeDeadline?.cancel()
+        pingTimer?.cancel()
+        for subscriber in subscriptions.values {
+            retire(subscriber)
+        }
+        subscriptions.removeAll()
+        if let handle {
+            core.unregister(handle)
+            core.statistics.connectionClosed()
+            handle.detach()
+            logger.debug("connection closed")
+        }
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        perform(stateMachine.frameReceived(unwrapInboundIn(data)))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        handOffPublishes()
+        flushIfNeeded()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let handshake = event as? TLSHandshakeCompleted {
+            logger[metadataKey: "tls"] = "\(handshake.protocolVersion)"
+            if let subject = handshake.peerSubject { logger[metadataKey: "client-certificate"] = "\(subject)" }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? FrameDecodingError {
+            core.statistics.protocolError()
+            logger.info("closing after a protocol error", metadata: ["error": "\(error)"])
+            perform(stateMachine.decodingFailed(error))
+        } else {
+            logger.debug("closing after an error", metadata: ["error": "\(error)"])
+            stateMachine.closeRequested()
+            context.close(promise: nil)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if pausingTopics.isEmpty && !isQuiescing {
+            context.read()
+        } else {
+            readPending = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            let waiting = unwritableDrains
+            unwritableDrains.removeAll()
+            for subscriber in waiting.values {
+                drain(subscriber)
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: Actions
+
+    func perform(_ action: ConnectionStateMachine.Action) {
+        switch action {
+        case .none:
+            break
+        case .sendWelcome(let version):
+            handshakeDeadline?.cancel()
+            send(.welcome(core.welcome(version: version)))
+            startPinging()
+        case .sendError(let error):
+            if error.closesConnection {
+                handOffPublishes()
+                send(.error(error))
+                close()
+            } else {
+                send(.error(error))
+            }
+        case .sendPong(let ping):
+            // Everything read before the PING goes to its topics first, so the PONG proves it.
+            handOffPublishes()
+            send(.pong(ping))
+        case .sendPing(let ping):
+            send(.ping(ping))
+            flushIfNeeded()
+        case .process(let frame):
+            process(frame)
+        case .close:
+            handOffPublishes()
+            close()
+        }
+    }
+
+    private func process(_ frame: Frame) {
+        switch frame {
+        case .publish(let publish):
+            accept(publish)
+        case .subscribe(let subscribe):
+            handOffPublishes()
+            self.subscribe(subscribe)
+        case .unsubscribe(let unsubscribe):
+            handOffPublishes()
+            self.unsubscribe(unsubscribe.subscriptionID)
+        default:
+            send(.error(Frame.Error(
+                code: .unknownFrameType, message: "\(frame.type.map { "\($0)" } ?? "this frame") is not supported by this server",
+                closesConnection: false
+            )))
+        }
+    }
+
+    private func startPinging() {
+        guard let context, core.configuration.pingInterval > .zero else { return }
+        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let interval = core.configuration.pingInterval
+        pingTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            loopBoundSelf.value.perform(loopBoundSelf.value.stateMachine.pingIntervalPassed())
+        }
+    }
+
+    // MARK: Writing
+
+    /// Encodes and writes one frame; it is flushed when the current read completes, or by the caller.
+    func send(_ frame: Frame) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        do {
+            try buffer.writeFrame(frame)
+        } catch {
+            logger.error("could not encode a frame", metadata: ["error": "\(error)"])
+            return
+        }
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        needsFlush = true
+    }
+
+    func flushIfNeeded() {
+        guard needsFlush, let context else { return }
+        needsFlush = false
+        context.flush()
+    }
+
+    /// Flushes what was written, then closes the connection (sending TLS close_notify).
+    func close() {
+        stateMachine.closeRequested()
+        guard let context else { return }
+        needsFlush = false
+        context.flush()
+        context.close(promise: nil)
+    }
+
+    /// Closes at once, whatever is still queued.
+    func closeNow() {
+        context?.close(promise: nil)
+    }
+
+    /// Stops reading and hands what was read to its topics: the first step of shutting down.
+    func quiesce() {
+        isQuiescing = true
+        handOffPublishes()
+    }
+
+    /// Writes what is queued for every subscription, says GOODBYE and closes.
+    func shutDown() {
+        handOffPublishes()
+        stateMachine.closeRequested()
+        for subscriber in subscriptions.values {
+            drainCompletely(subscriber)
+        }
+        send(.goodbye(Frame.Goodbye(code: .serverShuttingDown, message: "the broker is shutting down")))
+        close()
+    }
+}

@@ -1,0 +1,123 @@
+import TernProtocol
+
+/// The protocol rules of one connection, without any I/O: events go in, actions come out.
+struct ConnectionStateMachine {
+    enum State: Equatable {
+        /// TLS is up (or not used); the client must speak HELLO first.
+        case awaitingHello
+        case ready(version: UInt16)
+        /// The client said GOODBYE; anything more is a protocol error.
+        case clientLeft
+        /// The server is closing the connection.
+        case closing
+    }
+
+    enum Action: Equatable {
+        case none
+        case sendWelcome(version: UInt16)
+        /// Send the error and, when it says so, close.
+        case sendError(Frame.Error)
+        case sendPong(Frame.Ping)
+        case sendPing(Frame.Ping)
+        /// A frame for the broker to act on.
+        case process(Frame)
+        /// Close after everything written so far is flushed.
+        case close
+    }
+
+    private(set) var state = State.awaitingHello
+    private var missedPings = 0
+    private var heardSinceLastTick = false
+    private var nextPingToken: UInt64 = 1
+
+    var isReady: Bool {
+        if case .ready = state { return true }
+        return false
+    }
+
+    mutating func frameReceived(_ frame: Frame) -> Action {
+        heardSinceLastTick = true
+        switch state {
+        case .awaitingHello:
+            guard case .hello(let hello) = frame else {
+                return fail(.unexpectedFrame, "the first frame must be HELLO, not \(Self.name(of: frame))")
+            }
+            guard let version = ProtocolVersion.negotiate(clientMin: hello.minVersion, clientMax: hello.maxVersion) else {
+                state = .closing
+                return .sendError(ProtocolVersion.unsupportedVersionError(clientMin: hello.minVersion, clientMax: hello.maxVersion))
+            }
+            state = .ready(version: version)
+            return .sendWelcome(version: version)
+        case .ready:
+            return readyFrameReceived(frame)
+        case .clientLeft:
+            return fail(.unexpectedFrame, "\(Self.name(of: frame)) after GOODBYE")
+        case .closing:
+            return .none
+        }
+    }
+
+    private mutating func readyFrameReceived(_ frame: Frame) -> Action {
+        switch frame {
+        case .publish, .subscribe, .unsubscribe, .request, .reply,
+            .registerSchema, .getSchema, .listSchemas, .setCompatibility, .bindTopic, .checkSchema:
+            return .process(frame)
+        case .ping(let ping):
+            return .sendPong(ping)
+        case .pong:
+            missedPings = 0
+            return .none
+        case .goodbye:
+            state = .clientLeft
+            return .close
+        case .unknown(let unknown):
+            return .sendError(Frame.Error(
+                code: .unknownFrameType, message: "unknown frame type 0x\(String(unknown.type, radix: 16)) skipped", closesConnection: false
+            ))
+        case .hello, .welcome, .message, .incomingRequest, .ack, .error, .dropNotice, .schemaInfo, .schemaList, .registryResult:
+            return fail(.unexpectedFrame, "\(Self.name(of: frame)) is not a frame a client sends here")
+        }
+    }
+
+    /// Bytes that are not a frame: report the decoding error and close.
+    mutating func decodingFailed(_ error: FrameDecodingError) -> Action {
+        guard state != .closing else { return .none }
+        return fail(error.code, error.description)
+    }
+
+    /// The deadline for TLS and HELLO has passed.
+    mutating func handshakeDeadlinePassed() -> Action {
+        guard state == .awaitingHello else { return .none }
+        return fail(.handshakeTimeout, "no HELLO within the handshake deadline")
+    }
+
+    /// The ping interval has passed: ping a quiet connection; close one that missed two pings.
+    mutating func pingIntervalPassed() -> Action {
+        guard isReady else { return .none }
+        defer { heardSinceLastTick = false }
+        if heardSinceLastTick {
+            missedPings = 0
+            return .none
+        }
+        guard missedPings < 2 else {
+            return fail(.pingTimeout, "no answer to \(missedPings) pings")
+        }
+        missedPings += 1
+        nextPingToken += 1
+        return .sendPing(Frame.Ping(token: nextPingToken))
+    }
+
+    /// The server closes the connection on its own account.
+    mutating func closeRequested() {
+        state = .closing
+    }
+
+    private mutating func fail(_ code: ErrorCode, _ message: String) -> Action {
+        state = .closing
+        return .sendError(Frame.Error(code: code, message: message, closesConnection: true))
+    }
+
+    private static func name(of frame: Frame) -> String {
+        frame.type.map { "\($0)" } ?? "an unknown frame"
+    }
+}

@@ -1,0 +1,24 @@
+import TernProtocol
+
+/// One subscription of one connection, as topics see it.
+final class Subscriber: Sendable {
+    let connection: ConnectionHandle
+    let subscriptionID: UInt32
+    let pattern: String
+    let queueGroup: String?
+    let isWildcard: Bool
+    let queue: SubscriberQueue
+
+    init(connection: ConnectionHandle, subscribe: Frame.Subscribe, queueCapacity: QueueCapacity) {
+        self.connection = connection
+        self.subscriptionID = subscribe.subscriptionID
+        self.pattern = subscribe.pattern
+        self.queueGroup = subscribe.queueGroup
+        self.isWildcard = TopicSyntax.hasWildcard(subscribe.pattern)
+        self.queue = SubscriberQueue(capacity: queueCapacity)
+    }
+
+    func matches(topic: String) -> Bool {
+        isWildcard ? TopicSyntax.matches(topic: topic, pattern: pattern) : topic == pattern
+    }
+}

@@ -1,0 +1,147 @@
+import DequeModule
+import NIOConcurrencyHelpers
+import NIOCore
+import TernProtocol
+
+/// One subscription's bounded outbound queue: topics append to it, the subscriber's connection
+/// takes from it when its socket can take more.
+///
+/// Topics and the connection may run on different event loops, so the queue is guarded by a
+/// lock, taken once per batch rather than once per message.
+final class SubscriberQueue: Sendable {
+    /// What a topic learns from offering messages.
+    struct OfferResult {
+        /// How many of the offered messages the topic may consider handled (queued or dropped).
+        var accepted: Int
+        /// How many messages the drop policies discarded to make room.
+        var dropped: Int = 0
+        /// Whether the connection must be told to drain the queue.
+        var needsDrain: Bool
+    }
+
+    /// What a connection takes from the queue in one go.
+    struct Batch {
+        var messages: Deque<PublishedMessage> = []
+        var droppedOldest: UInt64 = 0
+        var droppedNewest: UInt64 = 0
+        /// Topics that were held back by this queue and may now continue.
+        var waitingTopics: [Topic] = []
+    }
+
+    private struct State {
+        var pending: Deque<PublishedMessage> = []
+        var pendingBytes = 0
+        var droppedOldest: UInt64 = 0
+        var droppedNewest: UInt64 = 0
+        var totalDropped: UInt64 = 0
+        var drainScheduled = false
+        var closed = false
+        var waitingTopics: [ObjectIdentifier: Topic] = [:]
+        /// When the queue last made progress: a take, or the moment it filled up.
+        var lastProgress = NIODeadline.now()
+    }
+
+    let capacity: QueueCapacity
+    private let state: NIOLockedValueBox<State>
+
+    init(capacity: QueueCapacity) {
+        self.capacity = capacity
+        self.state = NIOLockedValueBox(State())
+    }
+
+    /// Queues `messages` under `policy`. Under `block` and `reject` only what fits is accepted and
+    /// `topic` is remembered so it can be resumed; under the drop policies everything is accepted
+    /// and the excess is dropped and counted.
+    func offer(_ messages: some Collection<PublishedMessage>, policy: OverflowPolicy, from topic: Topic) -> OfferResult {
+        state.withLockedValue { state in
+            guard !state.closed else { return OfferResult(accepted: messages.count, needsDrain: false) }
+            var accepted = 0
+            var dropped = 0
+            for message in messages {
+                if capacity.isFull(messages: state.pending.count, bytes: state.pendingBytes) && !state.pending.isEmpty {
+                    switch policy {
+                    case .block, .reject:
+                        if state.waitingTopics.isEmpty { state.lastProgress = .now() }
+                        state.waitingTopics[ObjectIdentifier(topic)] = topic
+                        return OfferResult(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state))
+                    case .dropNewest:
+                        state.droppedNewest += 1
+                        state.totalDropped += 1
+                        accepted += 1
+                        dropped += 1
+                        continue
+                    case .dropOldest:
+                        let oldest = state.pending.removeFirst()
+                        state.pendingBytes -= oldest.size
+                        state.droppedOldest += 1
+                        state.totalDropped += 1
+                        dropped += 1
+                    }
+                }
+                state.pending.append(message)
+                state.pendingBytes += message.size
+                accepted += 1
+            }
+            return OfferResult(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state))
+        }
+    }
+
+    private func scheduleDrain(_ state: inout State) -> Bool {
+        guard !state.drainScheduled, !state.pending.isEmpty || state.droppedOldest + state.droppedNewest > 0 else { return false }
+        state.drainScheduled = true
+        return true
+    }
+
+    /// Whether a topic offering under `block` or `reject` would be refused now.
+    var isFull: Bool {
+        state.withLockedValue { capacity.isFull(messages: $0.pending.count, bytes: $0.pendingBytes) }
+    }
+
+    /// Takes up to `maxBytes` of queued messages (at least one, when any is queued) and the drop
+    /// counts not yet reported. Once the queue is empty, the next offer schedules a new drain.
+    func take(maxBytes: Int) -> Batch {
+        state.withLockedValue { state in
+            var batch = Batch(droppedOldest: state.droppedOldest, droppedNewest: state.droppedNewest)
+            state.droppedOldest = 0
+            state.droppedNewest = 0
+            var bytes = 0
+            while let message = state.pending.first, batch.messages.isEmpty || bytes + message.size <= maxBytes {
+                state.pending.removeFirst()
+                state.pendingBytes -= message.size
+                bytes += message.size
+                batch.messages.append(message)
+            }
+            if !batch.messages.isEmpty {
+                state.lastProgress = .now()
+                if !state.waitingTopics.isEmpty && !capacity.isFull(messages: state.pending.count, bytes: state.pendingBytes) {
+                    batch.waitingTopics = Array(state.waitingTopics.values)
+                    state.waitingTopics.removeAll()
+                }
+            }
+            if state.pending.isEmpty { state.drainScheduled = false }
+            return batch
+        }
+    }
+
+    /// Whether the queue has been full, with nothing taken, since before `deadline`.
+    func isStalled(since deadline: NIODeadline) -> Bool {
+        state.withLockedValue { !$0.waitingTopics.isEmpty && $0.lastProgress <= deadline }
+    }
+
+    /// Discards everything queued; later offers are accepted and discarded. Returns the topics
+    /// that were waiting for room, so they can move on.
+    func close() -> [Topic] {
+        state.withLockedValue { state in
+            state.closed = true
+            state.pending.removeAll()
+            state.pendingBytes = 0
+            defer { state.waitingTopics.removeAll() }
+            return Array(state.waitingTopics.values)
+        }
+    }
+
+    /// How many messages this queue has dropped in all.
+    var droppedCount: UInt64 {
+        state.withLockedValue { $0.totalDropped }
+    }
+}

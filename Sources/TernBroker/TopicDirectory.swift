@@ -1,0 +1,109 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import TernProtocol
+
+/// Every live topic and every subscription: creates topics on first use, tells topics about
+/// subscriptions that match them, and retires idle topics.
+final class TopicDirectory: Sendable {
+    private struct State {
+        var topics: [String: Topic] = [:]
+        var exactSubscribers: [String: [Subscriber]] = [:]
+        var wildcardSubscribers: [Subscriber] = []
+
+        func subscribers(matching topic: String) -> [Subscriber] {
+            (exactSubscribers[topic] ?? []) + wildcardSubscribers.filter { $0.matches(topic: topic) }
+        }
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let eventLoops: any EventLoopGroup
+    private let settings: TopicSettingsResolver
+    let statistics: BrokerStatistics
+    let timing: TopicTiming
+
+    init(eventLoops: any EventLoopGroup, settings: TopicSettingsResolver, timing: TopicTiming, statistics: BrokerStatistics) {
+        self.eventLoops = eventLoops
+        self.settings = settings
+        self.timing = timing
+        self.statistics = statistics
+    }
+
+    /// The live topic of that name, created with its matching subscribers if there is none.
+    func topic(named name: String) -> Topic {
+        state.withLockedValue { state in
+            if let topic = state.topics[name] { return topic }
+            let topic = Topic(
+                name: name, settings: settings.settings(forTopic: name), subscribers: state.subscribers(matching: name),
+                eventLoop: eventLoops.next(), directory: self
+            )
+            state.topics[name] = topic
+            statistics.topicCreated()
+            return topic
+        }
+    }
+
+    /// Records `subscriber` and adds it to every live topic it matches.
+    func add(_ subscriber: Subscriber) {
+        let matching = state.withLockedValue { state in
+            if subscriber.isWildcard {
+                state.wildcardSubscribers.append(subscriber)
+                return state.topics.values.filter { subscriber.matches(topic: $0.name) }
+            }
+            state.exactSubscribers[subscriber.pattern, default: []].append(subscriber)
+            return state.topics[subscriber.pattern].map { [$0] } ?? []
+        }
+        for topic in matching {
+            topic.execute { $0.add(subscriber) }
+        }
+    }
+
+    /// Forgets `subscriber` and removes it from every live topic it matches.
+    func remove(_ subscriber: Subscriber) {
+        let matching = state.withLockedValue { state in
+            if subscriber.isWildcard {
+                state.wildcardSubscribers.removeAll { $0 === subscriber }
+                return state.topics.values.filter { subscriber.matches(topic: $0.name) }
+            }
+            state.exactSubscribers[subscriber.pattern]?.removeAll { $0 === subscriber }
+            if state.exactSubscribers[subscriber.pattern]?.isEmpty == true {
+                state.exactSubscribers[subscriber.pattern] = nil
+            }
+            return state.topics[subscriber.pattern].map { [$0] } ?? []
+        }
+        for topic in matching {
+            topic.execute { $0.remove(subscriber) }
+        }
+    }
+
+    /// Removes `topic` unless a subscription now matches it. A retired topic forwards anything
+    /// that still reaches it to its successor.
+    func retire(_ topic: Topic) -> Bool {
+        state.withLockedValue { state in
+            guard state.topics[topic.name] === topic, state.subscribers(matching: topic.name).isEmpty else { return false }
+            state.topics[topic.name] = nil
+            statistics.topicRetired()
+            return true
+        }
+    }
+
+    /// Live topics and their statistics, sorted by name.
+    var topics: [Topic] {
+        state.withLockedValue { Array($0.topics.values) }.sorted { $0.name < $1.name }
+    }
+}
+
+/// How long topics wait before acting on slow consumers and on idleness.
+struct TopicTiming: Sendable {
+    var slowConsumerTimeout: TimeAmount
+    var idleTopicRetirement: TimeAmount
+}
+
+/// Finds the mailbox settings of a topic: the first override whose pattern matches, else the default.
+struct TopicSettingsResolver: Sendable {
+    var defaultSettings: MailboxSettings
+    var overrides: [TopicOverride]
+
+    func settings(forTopic topic: String) -> MailboxSettings {
+        overrides.first { TopicSyntax.matches(topic: topic, pattern: $0.pattern) }?.settings ?? defaultSettings
+    }
+}

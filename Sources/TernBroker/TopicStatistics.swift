@@ -1,0 +1,45 @@
+import TernProtocol
+
+/// What one topic has counted since it was created.
+public struct TopicCounters: Sendable, Hashable {
+    /// Messages accepted into the mailbox.
+    public var published: UInt64 = 0
+    /// Messages handed to subscriber queues (once per subscriber).
+    public var queued: UInt64 = 0
+    /// Messages the drop policies discarded for some subscriber (once per subscriber).
+    public var dropped: UInt64 = 0
+    /// Publishes the `reject` policy refused.
+    public var rejected: UInt64 = 0
+    /// Times a publisher was slowed down by a full mailbox under `block`.
+    public var publisherPauses: UInt64 = 0
+    /// Subscribers disconnected for taking nothing within the slow-consumer timeout.
+    public var slowConsumers: UInt64 = 0
+}
+
+/// A snapshot of one topic.
+public struct TopicStatistics: Sendable, Hashable {
+    public var name: String
+    public var policy: OverflowPolicy
+    public var counters: TopicCounters
+    public var mailboxMessages: Int
+    public var mailboxBytes: Int
+    public var subscribers: Int
+}
+
+/// Publishes a topic refused, to report to their publisher.
+struct Rejection: Sendable {
+    /// The acknowledgement ids of refused publishes that asked for one.
+    var ackIDs: [UInt64] = []
+    /// How many refused publishes asked for no acknowledgement.
+    var unacknowledged = 0
+
+    var count: Int { ackIDs.count + unacknowledged }
+
+    mutating func add(_ message: PublishedMessage) {
+        if let ackID = message.ackID {
+            ackIDs.append(ackID)
+        } else {
+            unacknowledged += 1
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+
+/// A `HOST:PORT` command-line argument; an IPv6 host is written in brackets, `[::1]:8376`.
+public struct ServerAddress: ExpressibleByArgument, Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT`; `nil` when the text is not of that form or the port is out of range.
+    public init?(argument: String) {
+        guard let colon = argument.lastIndex(of: ":") else { return nil }
+        var host = String(argument[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") {
+            host = String(host.dropFirst().dropLast())
+        }
+        guard !host.isEmpty, let port = Int(argument[argument.index(after: colon)...]), (0...65_535).contains(port) else { return nil }
+        self.init(host: host, port: port)
+    }
+
+    public var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    public static var defaultValueDescription: String { "127.0.0.1:8376" }
+}

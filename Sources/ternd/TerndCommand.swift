@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import TernBroker
+import TernCommandSupport
+import TernTLS
+
+/// `ternd`: the Tern broker daemon.
+@main
+struct TerndCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ternd",
+        abstract: "The Tern message broker.",
+        discussion: """
+            With no flags, listens on 127.0.0.1:8376 with TLS, keeping its state in ./.tern; on a \
+            first start it creates a private CA and a server certificate in .tern/tls/.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port"))
+    var listen: ServerAddress?
+
+    @Option(help: ArgumentHelp("Directory for the broker's state (default .tern).", valueName: "dir"))
+    var dataDir: String?
+
+    @Option(help: ArgumentHelp("Server certificate chain (PEM); default: <data-dir>/tls/server.pem, created if missing.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("Private key of --tls-cert (PEM).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(name: .customLong("tls-client-ca"), help: ArgumentHelp("Require client certificates signed by this CA (PEM).", valueName: "file"))
+    var tlsClientCA: String?
+
+    @Flag(name: .customLong("no-tls"), help: "Serve plaintext, for local experiments and benchmarks.")
+    var noTLS = false
+
+    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default info).", valueName: "level"))
+    var logLevel: Logger.Level?
+
+    @Option(help: ArgumentHelp("A JSON file with these settings; flags win over it.", valueName: "file"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Default overflow policy: block, drop-oldest, drop-newest or reject (default block).", valueName: "policy"))
+    var overflowPolicy: OverflowPolicy?
+
+    @Option(help: ArgumentHelp("Messages a topic's mailbox holds (default 65536).", valueName: "n"))
+    var mailboxMessages: Int?
+
+    @Option(help: ArgumentHelp("Bytes a topic's mailbox holds (default 64MiB).", valueName: "size"))
+    var mailboxBytes: ByteCountArgument?
+
+    @Option(help: ArgumentHelp("Messages queued for one subscription (default 65536).", valueName: "n"))
+    var subscriberQueueMessages: Int?
+
+    @Option(help: ArgumentHelp("Bytes queued for one subscription (default 16MiB).", valueName: "size"))
+    var subscriberQueueBytes: ByteCountArgument?
+
+    @Option(help: ArgumentHelp("How long a subscriber holding a blocked topic back may take nothing (default 5s).", valueName: "duration"))
+    var slowConsumerTimeout: DurationArgument?
+
+    @Option(help: ArgumentHelp("Most client connections at once (default 65536).", valueName: "n"))
+    var maxConnections: Int?
+
+    func run() async throws {
+        do {
+            try await serve()
+        } catch let error as DaemonError {
+            FileHandle.standardError.write(Data("ternd: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func serve() async throws {
+        let file = try config.map { path throws(DaemonError) in try ConfigFile.load(from: path) }
+        var settings = try DaemonSettings(flags: self, file: file)
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "ternd")
+        settings.configuration.tls = try TLSSetup.context(for: settings, logger: logger)
+        let server: BrokerServer
+        do {
+            server = try await BrokerServer.start(configuration: settings.configuration, logger: logger)
+        } catch {
+            throw DaemonError("cannot listen on \(settings.configuration.host):\(settings.configuration.port): \(SystemErrorText.describe(error))")
+        }
+        logger.info("listening", metadata: [
+            "address": "\(settings.configuration.host):\(server.port)",
+            "tls": "\(settings.useTLS)",
+            "overflow-policy": "\(settings.configuration.mailbox.policy)",
+        ])
+        let service = BrokerService(server: server)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        try await group.run()
+        logger.info("stopped")
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension OverflowPolicy: ExpressibleByArgument {}
