@@ -35,6 +35,6 @@ public struct BrokerConfiguration: Sendable {
     public init() {}
 
     var features: Features {
-        [.acknowledgements, .queueGroups]
+        [.acknowledgements, .queueGroups, .requestReply]
     }
 }

@@ -8,6 +8,7 @@ import TernProtocol
 final class BrokerCore: Sendable {
     let configuration: BrokerConfiguration
     let directory: TopicDirectory
+    let responders = ResponderDirectory()
     let statistics: BrokerStatistics
     let logger: Logger
     private let connections = NIOLockedValueBox<Registry>(Registry())

@@ -11,6 +11,10 @@ public final class BrokerStatistics: Sendable {
     private let rejectedTotal = ManagedAtomic<UInt64>(0)
     private let slowConsumersTotal = ManagedAtomic<UInt64>(0)
     private let protocolErrorsTotal = ManagedAtomic<UInt64>(0)
+    private let requestsRouted = ManagedAtomic<UInt64>(0)
+    private let requestsWithoutResponders = ManagedAtomic<UInt64>(0)
+    private let requestsTimedOut = ManagedAtomic<UInt64>(0)
+    private let lateRepliesDropped = ManagedAtomic<UInt64>(0)
 
     init() {}
 
@@ -28,6 +32,10 @@ public final class BrokerStatistics: Sendable {
     func rejected(_ count: Int) { rejectedTotal.wrappingIncrement(by: UInt64(count), ordering: .relaxed) }
     func slowConsumerDisconnected() { slowConsumersTotal.wrappingIncrement(ordering: .relaxed) }
     func protocolError() { protocolErrorsTotal.wrappingIncrement(ordering: .relaxed) }
+    func requestRouted() { requestsRouted.wrappingIncrement(ordering: .relaxed) }
+    func requestWithoutResponders() { requestsWithoutResponders.wrappingIncrement(ordering: .relaxed) }
+    func requestTimedOut() { requestsTimedOut.wrappingIncrement(ordering: .relaxed) }
+    func lateReplyDropped() { lateRepliesDropped.wrappingIncrement(ordering: .relaxed) }
 
     /// The counters now.
     public var snapshot: Snapshot {
@@ -40,7 +48,11 @@ public final class BrokerStatistics: Sendable {
             dropped: droppedTotal.load(ordering: .relaxed),
             rejected: rejectedTotal.load(ordering: .relaxed),
             slowConsumers: slowConsumersTotal.load(ordering: .relaxed),
-            protocolErrors: protocolErrorsTotal.load(ordering: .relaxed)
+            protocolErrors: protocolErrorsTotal.load(ordering: .relaxed),
+            requests: requestsRouted.load(ordering: .relaxed),
+            requestsWithoutResponders: requestsWithoutResponders.load(ordering: .relaxed),
+            requestsTimedOut: requestsTimedOut.load(ordering: .relaxed),
+            lateRepliesDropped: lateRepliesDropped.load(ordering: .relaxed)
         )
     }
 
@@ -60,5 +72,13 @@ public final class BrokerStatistics: Sendable {
         public var slowConsumers: UInt64
         /// Connections closed for breaking the protocol.
         public var protocolErrors: UInt64
+        /// Requests delivered to a responder.
+        public var requests: UInt64
+        /// Requests answered `noResponders`.
+        public var requestsWithoutResponders: UInt64
+        /// Requests answered `timeout`.
+        public var requestsTimedOut: UInt64
+        /// Replies that came after their request had timed out.
+        public var lateRepliesDropped: UInt64
     }
 }

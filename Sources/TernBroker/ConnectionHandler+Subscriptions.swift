@@ -15,7 +15,11 @@ extension ConnectionHandler {
         }
         let subscriber = Subscriber(connection: handle, subscribe: subscribe, queueCapacity: core.configuration.subscriberQueue)
         subscriptions[subscribe.subscriptionID] = subscriber
-        core.directory.add(subscriber)
+        if subscribe.isResponder {
+            core.responders.add(subscriber)
+        } else {
+            core.directory.add(subscriber)
+        }
     }
 
     private func problem(with subscribe: Frame.Subscribe) -> (ErrorCode, String)? {
@@ -30,9 +34,6 @@ extension ConnectionHandler {
         }
         if subscriptions.count >= limits.maxSubscriptions {
             return (.tooManySubscriptions, "a connection may hold \(limits.maxSubscriptions) subscriptions")
-        }
-        if subscribe.isResponder {
-            return (.invalidPattern, "responder subscriptions are not supported by this server")
         }
         if subscribe.readAs != nil {
             return (.unknownSubject, "this server has no schema registry")
@@ -53,6 +54,10 @@ extension ConnectionHandler {
 
     /// Removes a subscriber from its topics and discards what is queued for it.
     func retire(_ subscriber: Subscriber) {
+        if subscriber.isResponder {
+            core.responders.remove(subscriber)
+            return
+        }
         unwritableDrains[ObjectIdentifier(subscriber)] = nil
         core.directory.remove(subscriber)
         for topic in subscriber.queue.close() {

@@ -27,6 +27,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var isQuiescing = false
     /// Subscriptions with queued messages that wait for the socket to become writable.
     var unwritableDrains: [ObjectIdentifier: Subscriber] = [:]
+    /// Requests delivered to this connection's responders, by the id the broker gave them.
+    var inFlightRequests: [UInt64: InFlightRequest] = [:]
+    var lastIncomingRequestID: UInt64 = 0
     private var handshakeDeadline: Scheduled<Void>?
     private var pingTimer: RepeatedTask?
     private var needsFlush = false
@@ -67,6 +70,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             retire(subscriber)
         }
         subscriptions.removeAll()
+        failInFlightRequests()
         if let handle {
             core.unregister(handle)
             core.statistics.connectionClosed()
@@ -171,6 +175,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .unsubscribe(let unsubscribe):
             handOffPublishes()
             self.unsubscribe(unsubscribe.subscriptionID)
+        case .request(let request):
+            route(request)
+        case .reply(let reply):
+            forward(reply)
         default:
             send(.error(Frame.Error(
                 code: .unknownFrameType, message: "\(frame.type.map { "\($0)" } ?? "this frame") is not supported by this server",

@@ -7,6 +7,8 @@ final class Subscriber: Sendable {
     let pattern: String
     let queueGroup: String?
     let isWildcard: Bool
+    /// Receives requests rather than messages.
+    let isResponder: Bool
     let queue: SubscriberQueue
 
     init(connection: ConnectionHandle, subscribe: Frame.Subscribe, queueCapacity: QueueCapacity) {
@@ -15,6 +17,7 @@ final class Subscriber: Sendable {
         self.pattern = subscribe.pattern
         self.queueGroup = subscribe.queueGroup
         self.isWildcard = TopicSyntax.hasWildcard(subscribe.pattern)
+        self.isResponder = subscribe.isResponder
         self.queue = SubscriberQueue(capacity: queueCapacity)
     }
 

@@ -7,12 +7,7 @@ import TernProtocol
 final class TopicDirectory: Sendable {
     private struct State {
         var topics: [String: Topic] = [:]
-        var exactSubscribers: [String: [Subscriber]] = [:]
-        var wildcardSubscribers: [Subscriber] = []
-
-        func subscribers(matching topic: String) -> [Subscriber] {
-            (exactSubscribers[topic] ?? []) + wildcardSubscribers.filter { $0.matches(topic: topic) }
-        }
+        var subscribers = SubscriptionIndex()
     }
 
     private let state = NIOLockedValueBox(State())
@@ -33,7 +28,7 @@ final class TopicDirectory: Sendable {
         state.withLockedValue { state in
             if let topic = state.topics[name] { return topic }
             let topic = Topic(
-                name: name, settings: settings.settings(forTopic: name), subscribers: state.subscribers(matching: name),
+                name: name, settings: settings.settings(forTopic: name), subscribers: state.subscribers.subscribers(matching: name),
                 eventLoop: eventLoops.next(), directory: self
             )
             state.topics[name] = topic
@@ -45,12 +40,8 @@ final class TopicDirectory: Sendable {
     /// Records `subscriber` and adds it to every live topic it matches.
     func add(_ subscriber: Subscriber) {
         let matching = state.withLockedValue { state in
-            if subscriber.isWildcard {
-                state.wildcardSubscribers.append(subscriber)
-                return state.topics.values.filter { subscriber.matches(topic: $0.name) }
-            }
-            state.exactSubscribers[subscriber.pattern, default: []].append(subscriber)
-            return state.topics[subscriber.pattern].map { [$0] } ?? []
+            state.subscribers.insert(subscriber)
+            return topics(matching: subscriber, in: state)
         }
         for topic in matching {
             topic.execute { $0.add(subscriber) }
@@ -60,26 +51,24 @@ final class TopicDirectory: Sendable {
     /// Forgets `subscriber` and removes it from every live topic it matches.
     func remove(_ subscriber: Subscriber) {
         let matching = state.withLockedValue { state in
-            if subscriber.isWildcard {
-                state.wildcardSubscribers.removeAll { $0 === subscriber }
-                return state.topics.values.filter { subscriber.matches(topic: $0.name) }
-            }
-            state.exactSubscribers[subscriber.pattern]?.removeAll { $0 === subscriber }
-            if state.exactSubscribers[subscriber.pattern]?.isEmpty == true {
-                state.exactSubscribers[subscriber.pattern] = nil
-            }
-            return state.topics[subscriber.pattern].map { [$0] } ?? []
+            state.subscribers.remove(subscriber)
+            return topics(matching: subscriber, in: state)
         }
         for topic in matching {
             topic.execute { $0.remove(subscriber) }
         }
     }
 
+    private func topics(matching subscriber: Subscriber, in state: State) -> [Topic] {
+        guard subscriber.isWildcard else { return state.topics[subscriber.pattern].map { [$0] } ?? [] }
+        return state.topics.values.filter { subscriber.matches(topic: $0.name) }
+    }
+
     /// Removes `topic` unless a subscription now matches it. A retired topic forwards anything
     /// that still reaches it to its successor.
     func retire(_ topic: Topic) -> Bool {
         state.withLockedValue { state in
-            guard state.topics[topic.name] === topic, state.subscribers(matching: topic.name).isEmpty else { return false }
+            guard state.topics[topic.name] === topic, state.subscribers.subscribers(matching: topic.name).isEmpty else { return false }
             state.topics[topic.name] = nil
             statistics.topicRetired()
             return true

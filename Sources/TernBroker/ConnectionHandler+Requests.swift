@@ -1,0 +1,98 @@
+import NIOCore
+import TernProtocol
+
+/// A request delivered to one of this connection's responders and not yet answered.
+struct InFlightRequest {
+    var requester: ConnectionHandle
+    /// The requester's own id for the request.
+    var requestID: UInt64
+    var timeout: Scheduled<Void>
+}
+
+extension ConnectionHandler {
+    /// Routes a REQUEST from this connection to one responder, or answers `noResponders` at once.
+    func route(_ request: Frame.Request) {
+        guard let handle else { return }
+        if let problem = TopicSyntax.problem(withTopic: request.topic, maxLength: Int(limits.maxTopicLength)) {
+            sendReply(Frame.Reply(requestID: request.requestID, code: .invalidTopic, payload: ByteBuffer(string: problem)))
+            return
+        }
+        if request.payload.readableBytes > limits.maxPayloadLength {
+            let reason = "payload of \(request.payload.readableBytes) bytes exceeds the limit of \(limits.maxPayloadLength)"
+            sendReply(Frame.Reply(requestID: request.requestID, code: .payloadTooLarge, payload: ByteBuffer(string: reason)))
+            return
+        }
+        guard let responder = core.responders.responder(for: request.topic) else {
+            core.statistics.requestWithoutResponders()
+            sendReply(Frame.Reply(
+                requestID: request.requestID, code: .noResponders, payload: ByteBuffer(string: "no responders on '\(request.topic)'")
+            ))
+            return
+        }
+        responder.connection.execute { $0.deliver(request, to: responder, from: handle) }
+    }
+
+    /// Hands a routed request to this connection's responder `subscriber`.
+    func deliver(_ request: Frame.Request, to subscriber: Subscriber, from requester: ConnectionHandle) {
+        guard let context, subscriptions[subscriber.subscriptionID] === subscriber else {
+            requester.execute { $0.route(request) }
+            return
+        }
+        guard inFlightRequests.count < Self.maxInFlightRequests else {
+            requester.execute {
+                $0.sendReply(Frame.Reply(requestID: request.requestID, code: .tooManyRequests, payload: ByteBuffer(string: "the responder has too many requests in flight")))
+            }
+            return
+        }
+        lastIncomingRequestID += 1
+        let id = lastIncomingRequestID
+        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let timeout = context.eventLoop.scheduleTask(in: .milliseconds(Int64(request.timeoutMilliseconds))) {
+            loopBoundSelf.value.fail(incomingRequest: id, code: .timeout, reason: "no reply within \(request.timeoutMilliseconds) ms")
+        }
+        inFlightRequests[id] = InFlightRequest(requester: requester, requestID: request.requestID, timeout: timeout)
+        core.statistics.requestRouted()
+        send(.incomingRequest(Frame.IncomingRequest(
+            subscriptionID: subscriber.subscriptionID, requestID: id, topic: request.topic,
+            headers: request.headers, schema: request.schema, payload: request.payload
+        )))
+        flushIfNeeded()
+    }
+
+    /// Passes a responder's REPLY back to its requester; a reply to a request that is no longer
+    /// in flight (it timed out) is dropped and counted.
+    func forward(_ reply: Frame.Reply) {
+        guard let request = inFlightRequests.removeValue(forKey: reply.requestID) else {
+            core.statistics.lateReplyDropped()
+            logger.debug("dropped a reply to a request no longer in flight", metadata: ["request": "\(reply.requestID)"])
+            return
+        }
+        request.timeout.cancel()
+        let answer = Frame.Reply(requestID: request.requestID, code: reply.code, headers: reply.headers, schema: reply.schema, payload: reply.payload)
+        request.requester.execute { $0.sendReply(answer) }
+    }
+
+    /// Ends an in-flight request with an error for its requester.
+    func fail(incomingRequest id: UInt64, code: ErrorCode, reason: String) {
+        guard let request = inFlightRequests.removeValue(forKey: id) else { return }
+        request.timeout.cancel()
+        if code == .timeout { core.statistics.requestTimedOut() }
+        let reply = Frame.Reply(requestID: request.requestID, code: code, payload: ByteBuffer(string: reason))
+        request.requester.execute { $0.sendReply(reply) }
+    }
+
+    /// Fails every request in flight to this connection: it is going away.
+    func failInFlightRequests() {
+        for id in Array(inFlightRequests.keys) {
+            fail(incomingRequest: id, code: .responderGone, reason: "the responder disconnected")
+        }
+    }
+
+    func sendReply(_ reply: Frame.Reply) {
+        send(.reply(reply))
+        flushIfNeeded()
+    }
+
+    /// The most requests one connection's responders may hold unanswered.
+    static let maxInFlightRequests = 65_536
+}

@@ -1,0 +1,139 @@
+import NIOCore
+import Testing
+import TernProtocol
+
+@testable import TernBroker
+
+@Suite struct ConnectionStateMachineTests {
+    private let hello = Frame.hello(Frame.Hello(minVersion: 1, maxVersion: 3, clientName: "test"))
+
+    private func ready() -> ConnectionStateMachine {
+        var machine = ConnectionStateMachine()
+        _ = machine.frameReceived(hello)
+        return machine
+    }
+
+    @Test func helloIsWelcomedWithTheHighestCommonVersion() {
+        var machine = ConnectionStateMachine()
+        #expect(machine.frameReceived(hello) == .sendWelcome(version: 1))
+        #expect(machine.isReady)
+    }
+
+    @Test func helloWithoutACommonVersionIsRefusedWithTheServersRange() {
+        var machine = ConnectionStateMachine()
+        let action = machine.frameReceived(.hello(Frame.Hello(minVersion: 2, maxVersion: 4, clientName: "future")))
+        guard case .sendError(let error) = action else {
+            Issue.record("expected an error, got \(action)")
+            return
+        }
+        #expect(error.code == .unsupportedVersion)
+        #expect(error.closesConnection)
+        #expect(error.id == (1 << 16 | 1))
+        #expect(error.message.contains("1...1"))
+        #expect(machine.frameReceived(hello) == .none)
+    }
+
+    @Test func aFrameBeforeHelloClosesTheConnection() {
+        var machine = ConnectionStateMachine()
+        let action = machine.frameReceived(.ping(Frame.Ping(token: 1)))
+        guard case .sendError(let error) = action else {
+            Issue.record("expected an error, got \(action)")
+            return
+        }
+        #expect(error.code == .unexpectedFrame)
+        #expect(error.closesConnection)
+    }
+
+    @Test func clientFramesAreProcessedAndPingsAnswered() {
+        var machine = ready()
+        let publish = Frame.publish(Frame.Publish(topic: "a", payload: ByteBuffer(string: "x")))
+        #expect(machine.frameReceived(publish) == .process(publish))
+        #expect(machine.frameReceived(.ping(Frame.Ping(token: 9))) == .sendPong(Frame.Ping(token: 9)))
+    }
+
+    @Test func serverFramesFromAClientAreUnexpected() {
+        var machine = ready()
+        let action = machine.frameReceived(.ack(Frame.Ack(ackID: 1)))
+        guard case .sendError(let error) = action else {
+            Issue.record("expected an error, got \(action)")
+            return
+        }
+        #expect(error.code == .unexpectedFrame)
+        #expect(error.closesConnection)
+    }
+
+    @Test func unknownFrameTypesAreReportedButKeepTheConnection() {
+        var machine = ready()
+        let action = machine.frameReceived(.unknown(Frame.Unknown(type: 0x70, flags: 0, body: ByteBuffer())))
+        guard case .sendError(let error) = action else {
+            Issue.record("expected an error, got \(action)")
+            return
+        }
+        #expect(error.code == .unknownFrameType)
+        #expect(!error.closesConnection)
+        #expect(machine.isReady)
+    }
+
+    @Test func goodbyeClosesAndAnythingAfterItIsAnError() {
+        var machine = ready()
+        #expect(machine.frameReceived(.goodbye(Frame.Goodbye())) == .close)
+        let action = machine.frameReceived(.publish(Frame.Publish(topic: "a", payload: ByteBuffer())))
+        guard case .sendError(let error) = action else {
+            Issue.record("expected an error, got \(action)")
+            return
+        }
+        #expect(error.code == .unexpectedFrame)
+    }
+
+    @Test func aDecodingErrorClosesWithItsCode() {
+        var machine = ready()
+        let action = machine.decodingFailed(.frameTooLarge(length: .max, limit: 1024))
+        guard case .sendError(let error) = action else {
+            Issue.record("expected an error, got \(action)")
+            return
+        }
+        #expect(error.code == .frameTooLarge)
+        #expect(error.closesConnection)
+    }
+
+    @Test func theHandshakeDeadlineOnlyMattersBeforeHello() {
+        var waiting = ConnectionStateMachine()
+        guard case .sendError(let error) = waiting.handshakeDeadlinePassed() else {
+            Issue.record("expected a handshake timeout")
+            return
+        }
+        #expect(error.code == .handshakeTimeout)
+        var machine = ready()
+        #expect(machine.handshakeDeadlinePassed() == .none)
+    }
+
+    @Test func aQuietConnectionIsPingedTwiceThenClosed() {
+        var machine = ready()
+        // The HELLO counts as traffic during the first interval.
+        #expect(machine.pingIntervalPassed() == .none)
+        guard case .sendPing = machine.pingIntervalPassed() else {
+            Issue.record("expected a first ping")
+            return
+        }
+        guard case .sendPing = machine.pingIntervalPassed() else {
+            Issue.record("expected a second ping")
+            return
+        }
+        guard case .sendError(let error) = machine.pingIntervalPassed() else {
+            Issue.record("expected a ping timeout")
+            return
+        }
+        #expect(error.code == .pingTimeout)
+    }
+
+    @Test func aPongKeepsTheConnectionAlive() {
+        var machine = ready()
+        _ = machine.pingIntervalPassed()
+        guard case .sendPing(let ping) = machine.pingIntervalPassed() else {
+            Issue.record("expected a ping")
+            return
+        }
+        #expect(machine.frameReceived(.pong(ping)) == .none)
+        #expect(machine.pingIntervalPassed() == .none)
+    }
+}
