@@ -28,7 +28,19 @@ extension ConnectionHandler {
         if headerBytes > limits.maxHeaderBytes {
             return (.invalidHeaders, "headers of \(headerBytes) bytes exceed the limit of \(limits.maxHeaderBytes)")
         }
+        // A MESSAGE carries a subscription id that the PUBLISH did not: it must still fit a frame.
+        let messageLength = Self.messageFrameLength(of: publish)
+        if messageLength > limits.maxFrameLength {
+            return (.payloadTooLarge, "the message would be a frame of \(messageLength) bytes, over the limit of \(limits.maxFrameLength)")
+        }
         return nil
+    }
+
+    /// The length of the MESSAGE frame that delivers `publish`, not counting its length prefix.
+    private static func messageFrameLength(of publish: Frame.Publish) -> Int {
+        let headers = publish.headers.isEmpty ? 0 : publish.headers.reduce(2) { $0 + 4 + $1.name.utf8.count + $1.value.utf8.count }
+        return 2 + 4 + 2 + publish.topic.utf8.count + (publish.replyTo.map { 2 + $0.utf8.count } ?? 0)
+            + headers + (publish.schema == nil ? 0 : 8) + publish.payload.readableBytes
     }
 
     /// Tells the publisher its publish was refused: in an ACK when it asked for one, else in an ERROR.

@@ -47,8 +47,9 @@ extension ConnectionHandler {
         lastIncomingRequestID += 1
         let id = lastIncomingRequestID
         let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let timeout = context.eventLoop.scheduleTask(in: .milliseconds(Int64(request.timeoutMilliseconds))) {
-            loopBoundSelf.value.fail(incomingRequest: id, code: .timeout, reason: "no reply within \(request.timeoutMilliseconds) ms")
+        let milliseconds = request.timeoutMilliseconds == 0 ? Self.defaultRequestTimeoutMilliseconds : request.timeoutMilliseconds
+        let timeout = context.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
+            loopBoundSelf.value.fail(incomingRequest: id, code: .timeout, reason: "no reply within \(milliseconds) ms")
         }
         inFlightRequests[id] = InFlightRequest(requester: requester, requestID: request.requestID, timeout: timeout)
         core.statistics.requestRouted()
@@ -92,6 +93,9 @@ extension ConnectionHandler {
         send(.reply(reply))
         flushIfNeeded()
     }
+
+    /// The timeout of a request that asks for the broker's default (a timeout of 0).
+    static let defaultRequestTimeoutMilliseconds: UInt32 = 10_000
 
     /// The most requests one connection's responders may hold unanswered.
     static let maxInFlightRequests = 65_536

@@ -180,9 +180,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .reply(let reply):
             forward(reply)
         default:
+            // Frames of features this server does not announce are answered like unknown types.
             send(.error(Frame.Error(
-                code: .unknownFrameType, message: "\(frame.type.map { "\($0)" } ?? "this frame") is not supported by this server",
-                closesConnection: false
+                code: .unknownFrameType, id: UInt64(frame.type?.rawValue ?? 0),
+                message: "\(frame.type.map { "\($0)" } ?? "this frame") is not supported by this server", closesConnection: false
             )))
         }
     }

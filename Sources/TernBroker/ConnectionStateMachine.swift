@@ -72,7 +72,8 @@ struct ConnectionStateMachine {
             return .close
         case .unknown(let unknown):
             return .sendError(Frame.Error(
-                code: .unknownFrameType, message: "unknown frame type 0x\(String(unknown.type, radix: 16)) skipped", closesConnection: false
+                code: .unknownFrameType, id: UInt64(unknown.type),
+                message: "unknown frame type 0x\(String(unknown.type, radix: 16)) skipped", closesConnection: false
             ))
         case .hello, .welcome, .message, .incomingRequest, .ack, .error, .dropNotice, .schemaInfo, .schemaList, .registryResult:
             return fail(.unexpectedFrame, "\(Self.name(of: frame)) is not a frame a client sends here")
