@@ -1,0 +1,292 @@
+import DequeModule
+import NIOCore
+import TernProtocol
+
+/// The client side of one connection as a value: events in (frames received, commands from
+/// the client, the channel closing), actions out. It owns the waiters (handshake, flushes,
+/// acknowledgements) and the open subscriptions; ``ConnectionHandler`` runs its actions.
+struct ConnectionStateMachine {
+    typealias Source = TernSubscription.Producer.Source
+
+    enum State: Equatable {
+        /// HELLO sent, waiting for WELCOME.
+        case handshaking
+        case ready
+        /// The client said GOODBYE; waiting for the channel to close.
+        case closing
+        case closed
+    }
+
+    struct Subscription {
+        let monitor: SubscriptionMonitor
+        let source: Source
+        /// Completed when the broker has processed the SUBSCRIBE, failed when it refused it.
+        var confirmation: EventLoopPromise<Void>?
+        /// Whether the subscription's buffer is full, so the socket must not be read.
+        var isPaused = false
+    }
+
+    /// What a PONG completes.
+    enum PingPurpose {
+        case flush(EventLoopPromise<Void>)
+        case confirmSubscription(UInt32)
+    }
+
+    /// What the handler does after a frame arrived.
+    enum ReceiveAction {
+        case none
+        case completeHandshake(EventLoopPromise<Frame.Welcome>, Frame.Welcome)
+        case deliver(Source, TernMessage, subscriptionID: UInt32)
+        case sendPong(token: UInt64)
+        case succeed(EventLoopPromise<Void>)
+        case fail(EventLoopPromise<Void>, TernClientError)
+        case finishSubscription(Source, TernClientError, confirmation: EventLoopPromise<Void>?)
+        case reportDrop(SubscriptionMonitor, TernDropNotice)
+        /// Close the channel; ``connectionClosed()`` follows once it is closed.
+        case close
+    }
+
+    /// What the handler does once the channel has closed.
+    struct CloseActions {
+        var handshake: EventLoopPromise<Frame.Welcome>?
+        var promises: [EventLoopPromise<Void>] = []
+        /// Subscriptions to finish, with the error to throw or `nil` to end normally.
+        var subscriptions: [(Source, TernClientError?)] = []
+        var error: TernClientError
+    }
+
+    private(set) var state: State = .handshaking
+    private var handshake: EventLoopPromise<Frame.Welcome>?
+    private var subscriptions: [UInt32: Subscription] = [:]
+    private var pausedCount = 0
+    private var pings: Deque<(token: UInt64, purpose: PingPurpose)> = []
+    private var nextPingToken: UInt64 = 1
+    private var acks: [UInt64: EventLoopPromise<Void>] = [:]
+    /// A publish failure the broker reported without an ack id; the next flush throws it.
+    private var unattributedPublishFailure: TernClientError?
+    /// The first reason the connection ended, if not the client's own close.
+    private var failure: TernClientError?
+
+    init(handshake: EventLoopPromise<Frame.Welcome>) {
+        self.handshake = handshake
+    }
+
+    /// The error for a command that arrives when the connection is not open.
+    var unavailableError: TernClientError {
+        failure ?? .closed
+    }
+
+    /// Whether the socket may be read: no subscription's buffer is full.
+    var mayRead: Bool { pausedCount == 0 }
+
+    // MARK: Frames from the broker
+
+    mutating func received(_ frame: Frame) -> ReceiveAction {
+        switch frame {
+        case .message(let message):
+            guard let subscription = subscriptions[message.subscriptionID] else {
+                // Messages sent before the broker processed an UNSUBSCRIBE.
+                return .none
+            }
+            let delivered = TernMessage(
+                topic: message.topic, headers: message.headers, payload: message.payload,
+                schema: message.schema, replyTo: message.replyTo
+            )
+            return .deliver(subscription.source, delivered, subscriptionID: message.subscriptionID)
+        case .welcome(let welcome):
+            guard state == .handshaking, let handshake else {
+                return protocolViolation("WELCOME after the handshake")
+            }
+            self.handshake = nil
+            state = .ready
+            return .completeHandshake(handshake, welcome)
+        case .ping(let ping):
+            return state == .closed ? .none : .sendPong(token: ping.token)
+        case .pong(let pong):
+            return receivedPong(token: pong.token)
+        case .ack(let ack):
+            guard let promise = acks.removeValue(forKey: ack.ackID) else { return .none }
+            return ack.code == .ok ? .succeed(promise) : .fail(promise, .refused(code: ack.code, message: ack.message))
+        case .error(let error):
+            return receivedError(error)
+        case .dropNotice(let notice):
+            guard let subscription = subscriptions[notice.subscriptionID] else { return .none }
+            let report = TernDropNotice(pattern: subscription.monitor.pattern, reason: notice.reason, count: notice.count)
+            return .reportDrop(subscription.monitor, report)
+        case .goodbye(let goodbye):
+            if failure == nil && state != .closing {
+                let reason = goodbye.message.isEmpty ? "the broker said goodbye" : goodbye.message
+                failure = .disconnected(code: goodbye.code == .ok ? nil : goodbye.code, reason: reason)
+            }
+            return .close
+        case .unknown, .reply, .incomingRequest, .registryResult, .schemaInfo, .schemaList:
+            // Frames of later protocol features and unknown frame types are skipped.
+            return .none
+        case .hello, .publish, .subscribe, .unsubscribe, .request, .registerSchema, .getSchema,
+            .listSchemas, .setCompatibility, .bindTopic, .checkSchema:
+            return protocolViolation("a client-to-server frame (\(frame.type.map { "\($0)" } ?? "unknown"))")
+        }
+    }
+
+    private mutating func receivedPong(token: UInt64) -> ReceiveAction {
+        guard let first = pings.first, first.token == token else {
+            return protocolViolation("PONG with unexpected token \(token)")
+        }
+        pings.removeFirst()
+        switch first.purpose {
+        case .flush(let promise):
+            if let publishFailure = unattributedPublishFailure {
+                unattributedPublishFailure = nil
+                return .fail(promise, publishFailure)
+            }
+            return .succeed(promise)
+        case .confirmSubscription(let id):
+            guard let confirmation = subscriptions[id]?.confirmation else { return .none }
+            subscriptions[id]?.confirmation = nil
+            return .succeed(confirmation)
+        }
+    }
+
+    private mutating func receivedError(_ error: Frame.Error) -> ReceiveAction {
+        let refusal = TernClientError.refused(code: error.code, message: error.message)
+        if error.closesConnection {
+            if failure == nil {
+                failure = state == .handshaking ? refusal : .disconnected(code: error.code, reason: error.message)
+            }
+            return .close
+        }
+        switch error.subject {
+        case .subscription:
+            guard let id = UInt32(exactly: error.id), let subscription = removeSubscription(id) else { return .none }
+            return .finishSubscription(subscription.source, refusal, confirmation: subscription.confirmation)
+        case .publish:
+            if let promise = acks.removeValue(forKey: error.id) {
+                return .fail(promise, refusal)
+            }
+            unattributedPublishFailure = refusal
+            return .none
+        case .connection, .request, .registry:
+            return .none
+        }
+    }
+
+    private mutating func protocolViolation(_ reason: String) -> ReceiveAction {
+        if failure == nil {
+            failure = .protocolViolation(reason: reason)
+        }
+        return .close
+    }
+
+    /// The received bytes are not a frame.
+    mutating func decodingFailed(_ error: any Error) -> ReceiveAction {
+        protocolViolation("\(error)")
+    }
+
+    /// The channel reported an error (TLS, I/O); the handler closes it.
+    mutating func channelFailed(_ error: TernClientError) {
+        if failure == nil && state != .closing {
+            failure = error
+        }
+    }
+
+    /// The handshake took too long.
+    mutating func handshakeTimedOut() -> Bool {
+        guard state == .handshaking else { return false }
+        failure = failure ?? .timeout
+        return true
+    }
+
+    // MARK: Commands from the client
+
+    /// Registers a subscription: the token of the PING that confirms it, or `nil` when the
+    /// connection is not open.
+    mutating func subscribe(id: UInt32, monitor: SubscriptionMonitor, source: Source, confirmation: EventLoopPromise<Void>) -> UInt64? {
+        guard state == .ready else { return nil }
+        subscriptions[id] = Subscription(monitor: monitor, source: source, confirmation: confirmation)
+        return registerPing(.confirmSubscription(id))
+    }
+
+    /// The subscription's consumer is gone; `true` when an UNSUBSCRIBE must be sent.
+    mutating func subscriptionEnded(id: UInt32) -> Bool {
+        guard removeSubscription(id) != nil else { return false }
+        return state == .ready
+    }
+
+    /// The subscription's buffer reached its high watermark.
+    mutating func pause(subscriptionID id: UInt32) {
+        guard subscriptions[id]?.isPaused == false else { return }
+        subscriptions[id]?.isPaused = true
+        pausedCount += 1
+    }
+
+    /// The subscription's buffer is down to its low watermark; `true` when reading may resume.
+    mutating func resume(subscriptionID id: UInt32) -> Bool {
+        guard subscriptions[id]?.isPaused == true else { return false }
+        subscriptions[id]?.isPaused = false
+        pausedCount -= 1
+        return pausedCount == 0
+    }
+
+    /// A flush: the token of the PING to send, or `nil` when the connection is not open.
+    mutating func flush(_ promise: EventLoopPromise<Void>) -> UInt64? {
+        guard state == .ready else { return nil }
+        return registerPing(.flush(promise))
+    }
+
+    /// Registers the waiter of an acknowledged publish; `false` when the connection is not open.
+    mutating func expectAck(id: UInt64, promise: EventLoopPromise<Void>) -> Bool {
+        guard state == .ready else { return false }
+        acks[id] = promise
+        return true
+    }
+
+    /// The client closes; `true` when a GOODBYE must be sent first.
+    mutating func close() -> Bool {
+        switch state {
+        case .handshaking, .ready:
+            state = .closing
+            return true
+        case .closing, .closed:
+            return false
+        }
+    }
+
+    /// The channel closed: every waiter fails and every subscription ends.
+    mutating func connectionClosed() -> CloseActions {
+        let clientClosed = state == .closing && failure == nil
+        let error = failure ?? (
+            clientClosed ? .closed
+                : state == .handshaking ? .connectionFailed(reason: "the broker closed the connection during the handshake")
+                : .disconnected(code: nil, reason: "the broker closed the connection")
+        )
+        state = .closed
+        var actions = CloseActions(handshake: handshake, error: error)
+        handshake = nil
+        for (_, purpose) in pings {
+            if case .flush(let promise) = purpose { actions.promises.append(promise) }
+        }
+        pings.removeAll()
+        actions.promises.append(contentsOf: acks.values)
+        acks.removeAll()
+        for subscription in subscriptions.values {
+            if let confirmation = subscription.confirmation { actions.promises.append(confirmation) }
+            actions.subscriptions.append((subscription.source, clientClosed ? nil : error))
+        }
+        subscriptions.removeAll()
+        pausedCount = 0
+        return actions
+    }
+
+    private mutating func registerPing(_ purpose: PingPurpose) -> UInt64 {
+        let token = nextPingToken
+        nextPingToken &+= 1
+        pings.append((token, purpose))
+        return token
+    }
+
+    private mutating func removeSubscription(_ id: UInt32) -> Subscription? {
+        guard let subscription = subscriptions.removeValue(forKey: id) else { return nil }
+        if subscription.isPaused { pausedCount -= 1 }
+        return subscription
+    }
+}

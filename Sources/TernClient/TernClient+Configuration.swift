@@ -1,0 +1,99 @@
+import NIOCore
+import TernTLS
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension TernClient {
+    /// Where a client connects and how it secures the connection.
+    public struct Configuration: Sendable, Hashable {
+        /// A broker's address.
+        public struct Server: Sendable, Hashable, CustomStringConvertible {
+            public var host: String
+            public var port: Int
+
+            public init(host: String, port: Int) {
+                self.host = host
+                self.port = port
+            }
+
+            /// The address of a broker started with no configuration: `127.0.0.1:8376`.
+            public static let local = Server(host: "127.0.0.1", port: 8376)
+
+            public var description: String {
+                host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            }
+        }
+
+        /// How the connection is secured.
+        public enum Security: Sendable, Hashable {
+            /// TLS, verifying the broker against the CAs in `caFile` (the system's CAs when `nil`).
+            /// `certificateFile` and `keyFile` name a client certificate for brokers that require
+            /// one. `serverName` is the name expected in the broker's certificate; `nil` expects
+            /// the host the client connects to.
+            case tls(caFile: String?, certificateFile: String?, keyFile: String?, serverName: String?)
+            /// No encryption: only for brokers started with `--no-tls`.
+            case plaintext
+        }
+
+        /// The CA file a broker started with no configuration creates in its working directory.
+        public static let defaultCAFile = ".tern/tls/ca.pem"
+
+        public var server: Server
+        public var security: Security
+        /// The name the client gives the broker in its HELLO; brokers show it in their logs.
+        public var clientName: String
+        /// How long connecting, the TLS handshake and the protocol handshake may take together.
+        public var connectTimeout: TimeAmount
+        /// How many bytes of unsent publishes may be queued before `publish` waits for the
+        /// connection to catch up.
+        public var maxPendingBytes: Int
+        /// How many messages a subscription buffers before the client stops reading from the
+        /// socket; it reads again when the buffer is down to half of this.
+        public var subscriptionBufferSize: Int
+
+        public init(
+            server: Server = .local,
+            security: Security = Configuration.defaultSecurity(),
+            clientName: String = "tern-swift",
+            connectTimeout: TimeAmount = .seconds(10),
+            maxPendingBytes: Int = 1 << 20,
+            subscriptionBufferSize: Int = 1024
+        ) {
+            self.server = server
+            self.security = security
+            self.clientName = clientName
+            self.connectTimeout = connectTimeout
+            self.maxPendingBytes = maxPendingBytes
+            self.subscriptionBufferSize = subscriptionBufferSize
+        }
+
+        /// TLS trusting ``defaultCAFile`` when that file exists in the working directory, and the
+        /// system's CAs otherwise.
+        public static func defaultSecurity() -> Security {
+            defaultSecurity(isReadable: { access($0, R_OK) == 0 })
+        }
+
+        static func defaultSecurity(isReadable: (String) -> Bool) -> Security {
+            .tls(caFile: isReadable(defaultCAFile) ? defaultCAFile : nil, certificateFile: nil, keyFile: nil, serverName: nil)
+        }
+    }
+}
+
+extension TernClient.Configuration.Security {
+    /// The TLS configuration for connecting to `host`; `nil` for plaintext.
+    func tlsConfiguration(host: String) -> TLSConfiguration? {
+        guard case .tls(let caFile, let certificateFile, let keyFile, let serverName) = self else { return nil }
+        return .client(
+            serverName: serverName ?? host,
+            trustRootsFile: caFile,
+            certificateChainFile: certificateFile,
+            privateKeyFile: keyFile
+        )
+    }
+}

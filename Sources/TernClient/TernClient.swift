@@ -1,0 +1,237 @@
+import Atomics
+import NIOCore
+import NIOPosix
+import TernProtocol
+import TernTLS
+
+/// A connection to a Tern broker: publish, subscribe, flush, close.
+///
+/// ```swift
+/// let client = try await TernClient.connect()
+/// let orders = try await client.subscribe(to: "orders.>")
+/// try await client.publish("hello", to: "orders.new")
+/// for try await message in orders { print(message.topic, message.string) }
+/// ```
+///
+/// A client is safe to use from many tasks at once. Publishes are queued and written in
+/// batches; ``flush()`` waits until the broker has processed everything sent before it.
+/// Errors are ``TernClientError``s (and `CancellationError` for a cancelled publish).
+public final class TernClient: Sendable {
+    /// The configuration the client connected with.
+    public let configuration: Configuration
+    /// What the broker announced when the connection opened: version, limits, features.
+    public let welcome: Frame.Welcome
+
+    private let channel: any Channel
+    private let eventLoop: any EventLoop
+    private let handler: NIOLoopBoundBox<ConnectionHandler?>
+    private let outbound: OutboundBuffer
+    private let encoding: PublishEncoding
+    private let nextSubscriptionID = ManagedAtomic<UInt32>(0)
+    private let nextAckID = ManagedAtomic<UInt64>(0)
+
+    private init(
+        configuration: Configuration, welcome: Frame.Welcome, channel: any Channel,
+        handler: NIOLoopBoundBox<ConnectionHandler?>, outbound: OutboundBuffer
+    ) {
+        self.configuration = configuration
+        self.welcome = welcome
+        self.channel = channel
+        self.eventLoop = channel.eventLoop
+        self.handler = handler
+        self.outbound = outbound
+        self.encoding = PublishEncoding(limits: welcome.limits)
+    }
+
+    /// A client nothing refers to any more (no subscription either) says goodbye and closes.
+    deinit {
+        let handler = self.handler
+        eventLoop.execute { handler.value?.close() }
+    }
+
+    // MARK: Connecting
+
+    /// Connects to the broker, runs the TLS handshake (unless the configuration says
+    /// plaintext) and the protocol handshake.
+    ///
+    /// - Throws: ``TernClientError/connectionFailed(reason:)``, ``TernClientError/tls(_:)``,
+    ///   ``TernClientError/refused(code:message:)`` when the broker turns the client away, or
+    ///   ``TernClientError/timeout`` after the configuration's `connectTimeout`.
+    public static func connect(_ configuration: Configuration = Configuration()) async throws -> TernClient {
+        let tlsContext = try makeTLSContext(configuration)
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        let outbound = OutboundBuffer(limit: configuration.maxPendingBytes)
+        let handshake = eventLoop.makePromise(of: Frame.Welcome.self)
+        let handlerBox = NIOLoopBoundBox<ConnectionHandler?>.makeEmptyBox(eventLoop: eventLoop)
+        let (clientName, timeout) = (configuration.clientName, configuration.connectTimeout)
+
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(timeout)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                do {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tlsContext {
+                        try pipeline.addHandler(TLSHandler(context: tlsContext))
+                    }
+                    let connection = ConnectionHandler(outbound: outbound, clientName: clientName, handshakeTimeout: timeout, handshake: handshake)
+                    try pipeline.addHandler(connection)
+                    handlerBox.value = connection
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+        let channel: any Channel
+        let welcome: Frame.Welcome
+        do {
+            channel = try await bootstrap.connect(host: configuration.server.host, port: configuration.server.port).get()
+            welcome = try await handshake.futureResult.get()
+        } catch {
+            // A failed connect never activates the channel, so nothing else completes the promise.
+            handshake.fail(error)
+            throw TernClientError(channelError: error)
+        }
+        return TernClient(configuration: configuration, welcome: welcome, channel: channel, handler: handlerBox, outbound: outbound)
+    }
+
+    /// The TLS context for `configuration`, or `nil` for plaintext.
+    private static func makeTLSContext(_ configuration: Configuration) throws -> TLSContext? {
+        guard let tls = configuration.security.tlsConfiguration(host: configuration.server.host) else { return nil }
+        do {
+            return try TLSContext(configuration: tls)
+        } catch {
+            throw TernClientError.tls(error)
+        }
+    }
+
+    // MARK: Publishing
+
+    /// Publishes `payload` to `topic`.
+    ///
+    /// Without acknowledgement the message is queued and written with the messages around it;
+    /// the call waits only while too many bytes are queued. Call ``flush()`` to know the broker
+    /// has it. With `acknowledged`, the call returns when the broker has accepted the message
+    /// into its topic and throws ``TernClientError/refused(code:message:)`` when it did not
+    /// (for example ``ErrorCode/mailboxFull``).
+    public func publish(_ payload: ByteBuffer, to topic: String, headers: Headers = [:], acknowledged: Bool = false) async throws {
+        try checkPayloadSize(payload.readableBytes)
+        try await publish(to: topic, headers: headers, acknowledged: acknowledged) { $0.writeImmutableBuffer(payload) }
+    }
+
+    /// Publishes the UTF-8 bytes of `payload` to `topic`; see ``publish(_:to:headers:acknowledged:)-(ByteBuffer,_,_,_)``.
+    public func publish(_ payload: String, to topic: String, headers: Headers = [:], acknowledged: Bool = false) async throws {
+        try checkPayloadSize(payload.utf8.count)
+        try await publish(to: topic, headers: headers, acknowledged: acknowledged) { $0.writeString(payload) }
+    }
+
+    /// Publishes the bytes of `payload` to `topic`; see ``publish(_:to:headers:acknowledged:)-(ByteBuffer,_,_,_)``.
+    public func publish(_ payload: some Sequence<UInt8>, to topic: String, headers: Headers = [:], acknowledged: Bool = false) async throws {
+        try await publish(to: topic, headers: headers, acknowledged: acknowledged) { $0.writeBytes(payload) }
+    }
+
+    private func checkPayloadSize(_ size: Int) throws {
+        let limit = Int(welcome.limits.maxPayloadLength)
+        if size > limit { throw TernClientError.payloadTooLarge(size: size, limit: limit) }
+    }
+
+    private func publish(
+        to topic: String, headers: Headers, acknowledged: Bool, writePayload: (inout ByteBuffer) -> Void
+    ) async throws {
+        try Task.checkCancellation()
+        guard !acknowledged else {
+            return try await publishAcknowledged(to: topic, headers: headers, writePayload: writePayload)
+        }
+        let encoding = self.encoding
+        let outcome = try outbound.append { buffer, validatedTopic in
+            try encoding.append(
+                to: &buffer, topic: topic, headers: headers, ackID: nil, validatedTopic: &validatedTopic, writePayload: writePayload
+            )
+        }
+        if outcome.scheduleDrain {
+            let handler = self.handler
+            eventLoop.execute { handler.value?.drain() }
+        }
+        if outcome.mustWait {
+            try await outbound.waitForRoom()
+        }
+    }
+
+    private func publishAcknowledged(to topic: String, headers: Headers, writePayload: (inout ByteBuffer) -> Void) async throws {
+        let ackID = nextAckID.wrappingIncrementThenLoad(ordering: .relaxed)
+        var frame = ByteBuffer()
+        var validatedTopic: String?
+        try encoding.append(to: &frame, topic: topic, headers: headers, ackID: ackID, validatedTopic: &validatedTopic, writePayload: writePayload)
+        let promise = eventLoop.makePromise(of: Void.self)
+        let (handler, encodedFrame) = (self.handler, frame)
+        eventLoop.execute {
+            guard let connection = handler.value else { return promise.fail(TernClientError.closed) }
+            connection.publishAcknowledged(encodedFrame, ackID: ackID, promise: promise)
+        }
+        try await promise.futureResult.get()
+    }
+
+    // MARK: Subscribing
+
+    /// Subscribes to the topics matching `pattern` (`*` matches one token, a final `>` one or
+    /// more). Members of the same `queueGroup` share the messages: each goes to one of them.
+    ///
+    /// Returns once the broker has registered the subscription, so messages published after
+    /// that reach it. `onDropNotice` is called (on the connection's event loop: keep it short)
+    /// when the broker reports messages this subscription missed.
+    ///
+    /// - Throws: ``TernClientError/invalidTopic(reason:)`` for a malformed pattern,
+    ///   ``TernClientError/refused(code:message:)`` when the broker refuses the subscription.
+    public func subscribe(
+        to pattern: String,
+        queueGroup: String? = nil,
+        onDropNotice: (@Sendable (TernDropNotice) -> Void)? = nil
+    ) async throws -> TernSubscription {
+        if let problem = TopicSyntax.problem(withPattern: pattern, maxLength: Int(welcome.limits.maxTopicLength)) {
+            throw TernClientError.invalidTopic(reason: problem)
+        }
+        let id = nextSubscriptionID.wrappingIncrementThenLoad(ordering: .relaxed)
+        let monitor = SubscriptionMonitor(pattern: pattern, onDropNotice: onDropNotice)
+        let highWatermark = max(configuration.subscriptionBufferSize, 2)
+        let handler = self.handler
+        let new = TernSubscription.Producer.makeSequence(
+            backPressureStrategy: .init(lowWatermark: highWatermark / 2, highWatermark: highWatermark),
+            finishOnDeinit: true,
+            delegate: SubscriptionDelegate(subscriptionID: id, eventLoop: eventLoop, handler: handler)
+        )
+        let confirmation = eventLoop.makePromise(of: Void.self)
+        let source = new.source
+        eventLoop.execute {
+            guard let connection = handler.value else { return confirmation.fail(TernClientError.closed) }
+            connection.subscribe(id: id, pattern: pattern, queueGroup: queueGroup, monitor: monitor, source: source, confirmation: confirmation)
+        }
+        try await confirmation.futureResult.get()
+        return TernSubscription(pattern: pattern, queueGroup: queueGroup, producer: new.sequence, monitor: monitor, client: self)
+    }
+
+    // MARK: Flushing and closing
+
+    /// Waits until the broker has processed everything this client sent before the call.
+    ///
+    /// Also throws a publish failure the broker reported for an unacknowledged publish since
+    /// the previous flush.
+    public func flush() async throws {
+        let promise = eventLoop.makePromise(of: Void.self)
+        let handler = self.handler
+        eventLoop.execute {
+            guard let connection = handler.value else { return promise.fail(TernClientError.closed) }
+            connection.flush(promise)
+        }
+        try await promise.futureResult.get()
+    }
+
+    /// Says goodbye to the broker after the queued messages and closes the connection.
+    ///
+    /// Subscriptions end normally; later calls fail with ``TernClientError/closed``. Calling
+    /// it again does nothing more and returns when the connection is closed.
+    public func close() async {
+        let handler = self.handler
+        eventLoop.execute { handler.value?.close() }
+        try? await channel.closeFuture.get()
+    }
+}

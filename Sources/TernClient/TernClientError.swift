@@ -1,0 +1,52 @@
+import TernProtocol
+import TernTLS
+
+/// Why a ``TernClient`` operation failed.
+public enum TernClientError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The broker could not be reached: name resolution, a refused or reset TCP connection.
+    case connectionFailed(reason: String)
+    /// TLS failed: a certificate could not be loaded, or the handshake or the session failed.
+    case tls(TLSError)
+    /// The broker refused the connection or an operation (a publish, a subscription) with `code`.
+    case refused(code: ErrorCode, message: String)
+    /// The connection ended without the client closing it; `code` is the broker's reason when
+    /// it gave one (for example ``ErrorCode/slowConsumer`` or ``ErrorCode/serverShuttingDown``).
+    case disconnected(code: ErrorCode?, reason: String)
+    /// The client was closed with ``TernClient/close()``.
+    case closed
+    /// A topic or pattern breaks the topic syntax or the broker's length limit.
+    case invalidTopic(reason: String)
+    /// A header name is invalid, or the headers exceed the broker's limit.
+    case invalidHeaders(reason: String)
+    /// A payload is larger than the broker accepts.
+    case payloadTooLarge(size: Int, limit: Int)
+    /// Connecting, or waiting for the broker's answer, took longer than allowed.
+    case timeout
+    /// The broker sent something the protocol does not allow.
+    case protocolViolation(reason: String)
+
+    public var description: String {
+        switch self {
+        case .connectionFailed(let reason):
+            "cannot connect to the broker: \(reason)"
+        case .tls(let error):
+            error.description
+        case .refused(let code, let message):
+            message.isEmpty ? "refused by the broker: \(code)" : "refused by the broker: \(code): \(message)"
+        case .disconnected(let code, let reason):
+            code.map { "disconnected by the broker: \($0): \(reason)" } ?? "disconnected: \(reason)"
+        case .closed:
+            "the client is closed"
+        case .invalidTopic(let reason):
+            reason
+        case .invalidHeaders(let reason):
+            "invalid headers: \(reason)"
+        case .payloadTooLarge(let size, let limit):
+            "payload of \(size) bytes exceeds the broker's limit of \(limit) bytes"
+        case .timeout:
+            "timed out waiting for the broker"
+        case .protocolViolation(let reason):
+            "protocol violation by the broker: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import NIOCore
+
+/// The messages of one subscription, in the order the broker delivered them.
+///
+/// Iterate it once (`for try await message in subscription`). Leaving the loop, cancelling the
+/// iterating task or dropping an un-iterated subscription unsubscribes. The sequence ends
+/// normally when the client is closed, and throws a ``TernClientError`` when the broker ends
+/// the subscription or the connection.
+///
+/// While the consumer lags, up to the configuration's `subscriptionBufferSize` messages are
+/// buffered; beyond that the client stops reading from the socket, which slows the broker
+/// down for this connection until the consumer catches up.
+public struct TernSubscription: AsyncSequence, Sendable {
+    public typealias Element = TernMessage
+    typealias Producer = NIOThrowingAsyncSequenceProducer<
+        TernMessage, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, SubscriptionDelegate
+    >
+
+    /// The pattern subscribed to.
+    public let pattern: String
+    /// The queue group this subscription belongs to, if any.
+    public let queueGroup: String?
+    private let producer: Producer
+    private let monitor: SubscriptionMonitor
+    /// Keeps the connection open while the subscription is in use, even if nothing else
+    /// holds the client.
+    private let client: TernClient
+
+    init(pattern: String, queueGroup: String?, producer: Producer, monitor: SubscriptionMonitor, client: TernClient) {
+        self.pattern = pattern
+        self.queueGroup = queueGroup
+        self.producer = producer
+        self.monitor = monitor
+        self.client = client
+    }
+
+    /// How many messages the broker reported as dropped for this subscription so far.
+    public var droppedCount: UInt64 {
+        monitor.droppedCount
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: producer.makeAsyncIterator())
+    }
+
+    /// Iterates a ``TernSubscription``.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        private var base: Producer.AsyncIterator
+
+        fileprivate init(base: Producer.AsyncIterator) {
+            self.base = base
+        }
+
+        public mutating func next() async throws -> TernMessage? {
+            try await base.next()
+        }
+    }
+}
+
+/// Connects a subscription's sequence to the connection handler: asks it to read again when
+/// the consumer caught up, and to unsubscribe when the consumer is gone.
+struct SubscriptionDelegate: NIOAsyncSequenceProducerDelegate {
+    let subscriptionID: UInt32
+    let eventLoop: any EventLoop
+    let handler: NIOLoopBoundBox<ConnectionHandler?>
+
+    func produceMore() {
+        let (id, handler) = (subscriptionID, self.handler)
+        eventLoop.execute { handler.value?.subscriptionWantsMore(id) }
+    }
+
+    func didTerminate() {
+        let (id, handler) = (subscriptionID, self.handler)
+        eventLoop.execute { handler.value?.subscriptionEnded(id) }
+    }
+}

@@ -1,0 +1,246 @@
+import COpenSSL
+import NIOCore
+
+/// One TLS session (`SSL`) over two memory BIOs, with no knowledge of channels.
+///
+/// Ciphertext from the network is appended to the input BIO, where OpenSSL reads it;
+/// everything OpenSSL sends (handshake messages, records, alerts) collects in the output
+/// BIO until the owner takes it. Every `SSL_*` call is preceded by clearing the error queue,
+/// so a failure is explained only by what that call queued.
+final class TLSConnection {
+    /// How a call that needs the peer stopped.
+    enum Progress {
+        /// The step is finished.
+        case complete
+        /// OpenSSL needs more ciphertext from the peer before it can go on.
+        case needsInput
+        /// The step failed; the connection is unusable.
+        case failed(TLSError)
+    }
+
+    /// Why ``read(into:)`` returned.
+    enum ReadStop {
+        /// The buffer has no writable bytes left; more plaintext may be available.
+        case bufferFull
+        /// All the buffered ciphertext has been decrypted.
+        case needsInput
+        /// The peer sent close_notify: it will send no more data.
+        case closeNotify
+        /// Reading failed; the connection is unusable.
+        case failed(TLSError)
+    }
+
+    private let ssl: OpaquePointer
+    private let networkInput: OpaquePointer
+    private let networkOutput: OpaquePointer
+    private var handshakeDone = false
+
+    /// A connection for `context`'s role. A client verifies the server's certificate
+    /// against `serverName` (host name or IP address) and sends a host name as SNI.
+    init(context: TLSContext, serverName: String?) throws(TLSError) {
+        OpenSSLErrorQueue.clear()
+        guard let ssl = SSL_new(context.sslContext) else {
+            throw TLSError.fromErrorQueue(fallback: "SSL_new failed")
+        }
+        guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
+            SSL_free(ssl)
+            throw TLSError.fromErrorQueue(fallback: "cannot allocate memory BIOs")
+        }
+        // An empty input BIO means "wait for more", not end of file.
+        _ = tern_BIO_set_mem_eof_return(input, -1)
+        // The SSL now owns both BIOs; `SSL_free` frees them.
+        SSL_set_bio(ssl, input, output)
+        self.ssl = ssl
+        self.networkInput = input
+        self.networkOutput = output
+
+        switch context.configuration.role {
+        case .server:
+            SSL_set_accept_state(ssl)
+        case .client:
+            SSL_set_connect_state(ssl)
+            if let serverName {
+                try self.expectServer(named: serverName)
+            }
+        }
+    }
+
+    deinit {
+        SSL_free(self.ssl)
+    }
+
+    private func expectServer(named name: String) throws(TLSError) {
+        let parameters = SSL_get0_param(self.ssl)
+        let isIPAddress = (try? SocketAddress(ipAddress: name, port: 0)) != nil
+        OpenSSLErrorQueue.clear()
+        if isIPAddress {
+            guard X509_VERIFY_PARAM_set1_ip_asc(parameters, name) == 1 else {
+                throw .invalidConfiguration(reason: "invalid server IP address \"\(name)\"")
+            }
+        } else {
+            X509_VERIFY_PARAM_set_hostflags(parameters, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))
+            guard X509_VERIFY_PARAM_set1_host(parameters, name, 0) == 1,
+                tern_SSL_set_tlsext_host_name(self.ssl, name) == 1
+            else {
+                OpenSSLErrorQueue.clear()
+                throw .invalidConfiguration(reason: "invalid server name \"\(name)\"")
+            }
+        }
+    }
+
+    // MARK: Ciphertext in and out
+
+    /// Appends ciphertext received from the network.
+    func receive(_ ciphertext: ByteBuffer) -> Bool {
+        ciphertext.withUnsafeReadableBytes { bytes in
+            bytes.isEmpty || BIO_write(self.networkInput, bytes.baseAddress, Int32(bytes.count)) == Int32(bytes.count)
+        }
+    }
+
+    /// Tells OpenSSL that no more ciphertext will arrive: reads past the buffered input now
+    /// report a close_notify if one was sent, else an unexpected end of file.
+    func markEndOfInput() {
+        _ = tern_BIO_set_mem_eof_return(self.networkInput, 0)
+    }
+
+    /// Whether ciphertext or decrypted plaintext is waiting to be read.
+    var hasBufferedInput: Bool {
+        BIO_ctrl_pending(self.networkInput) > 0 || SSL_has_pending(self.ssl) == 1
+    }
+
+    /// How many plaintext bytes the buffered input may hold (an estimate for buffer sizes).
+    var bufferedInputEstimate: Int {
+        Int(BIO_ctrl_pending(self.networkInput)) + Int(SSL_pending(self.ssl))
+    }
+
+    /// How many bytes are waiting to be sent to the peer.
+    var pendingOutputCount: Int {
+        Int(BIO_ctrl_pending(self.networkOutput))
+    }
+
+    /// Moves every byte waiting to be sent to the peer into `buffer`.
+    func takeOutput(into buffer: inout ByteBuffer) {
+        let count = self.pendingOutputCount
+        guard count > 0 else { return }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { destination in
+            Int(max(0, BIO_read(self.networkOutput, destination.baseAddress, Int32(count))))
+        }
+    }
+
+    // MARK: TLS operations
+
+    /// Runs the handshake as far as the buffered input allows.
+    func handshake() -> Progress {
+        OpenSSLErrorQueue.clear()
+        let result = SSL_do_handshake(self.ssl)
+        if result == 1 {
+            self.handshakeDone = true
+            return .complete
+        }
+        switch self.stop(afterFailedCall: result) {
+        case .needsInput:
+            return .needsInput
+        case .closeNotify:
+            return .failed(.handshakeFailed(reason: "the peer closed the connection during the handshake"))
+        case .failed(let error):
+            return .failed(error)
+        case .bufferFull:
+            return .failed(.handshakeFailed(reason: "unexpected handshake state"))
+        }
+    }
+
+    /// Decrypts buffered input into `buffer`'s writable bytes until it is full or no
+    /// complete record is left.
+    func read(into buffer: inout ByteBuffer) -> ReadStop {
+        while buffer.writableBytes > 0 {
+            var result: Int32 = 1
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { destination in
+                var count = 0
+                OpenSSLErrorQueue.clear()
+                result = SSL_read_ex(self.ssl, destination.baseAddress, destination.count, &count)
+                return result == 1 ? count : 0
+            }
+            if result != 1 {
+                return self.stop(afterFailedCall: result)
+            }
+        }
+        return .bufferFull
+    }
+
+    /// Encrypts all of `plaintext` into records in the output.
+    func write(_ plaintext: UnsafeRawBufferPointer) -> TLSError? {
+        guard !plaintext.isEmpty else { return nil }
+        var written = 0
+        OpenSSLErrorQueue.clear()
+        let result = SSL_write_ex(self.ssl, plaintext.baseAddress, plaintext.count, &written)
+        if result == 1 { return nil }
+        if case .failed(let error) = self.stop(afterFailedCall: result) {
+            return error
+        }
+        return .openSSL(reasons: ["SSL_write did not complete"])
+    }
+
+    /// Queues a close_notify alert in the output. Returns `false` if none could be sent
+    /// (for example before the handshake finished).
+    func sendCloseNotify() -> Bool {
+        OpenSSLErrorQueue.clear()
+        let result = SSL_shutdown(self.ssl)
+        OpenSSLErrorQueue.clear()
+        return result >= 0
+    }
+
+    /// Interprets the result of a failed `SSL_*` call.
+    private func stop(afterFailedCall result: Int32) -> ReadStop {
+        switch SSL_get_error(self.ssl, result) {
+        case SSL_ERROR_WANT_READ:
+            return .needsInput
+        case SSL_ERROR_ZERO_RETURN:
+            return .closeNotify
+        default:
+            return .failed(self.classifyFailure())
+        }
+    }
+
+    /// The ``TLSError`` that best explains the failure the error queue describes.
+    private func classifyFailure() -> TLSError {
+        let entries = OpenSSLErrorQueue.drain()
+        let verifyResult = SSL_get_verify_result(self.ssl)
+        if verifyResult != X509_V_OK, let text = X509_verify_cert_error_string(verifyResult) {
+            return .certificateVerificationFailed(reason: String(cString: text))
+        }
+        let sslReasons = Set(entries.filter { $0.library == ERR_LIB_SSL }.map(\.reasonCode))
+        if !sslReasons.isDisjoint(with: [SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE, SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED]) {
+            return .certificateRequired
+        }
+        let reasons = entries.isEmpty ? ["connection failed without an OpenSSL reason"] : entries.map(\.reason)
+        guard self.handshakeDone else {
+            return .handshakeFailed(reason: reasons.joined(separator: "; "))
+        }
+        if sslReasons.contains(SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+            return .uncleanShutdown
+        }
+        return .openSSL(reasons: reasons)
+    }
+
+    // MARK: Negotiated parameters
+
+    /// The negotiated protocol version, e.g. "TLSv1.3".
+    var protocolVersion: String {
+        String(cString: SSL_get_version(self.ssl))
+    }
+
+    /// The protocol selected by ALPN, if any.
+    var alpnProtocol: String? {
+        var data: UnsafePointer<UInt8>? = nil
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(self.ssl, &data, &length)
+        guard let data, length > 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
+    }
+
+    /// The subject of the peer's certificate (RFC 2253), or `nil` if it presented none.
+    var peerSubject: String? {
+        guard let certificate = SSL_get1_peer_certificate(self.ssl) else { return nil }
+        return OwnedCertificate(taking: certificate).subject
+    }
+}

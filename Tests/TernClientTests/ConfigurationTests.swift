@@ -1,0 +1,47 @@
+import Testing
+import TernTLS
+@testable import TernClient
+
+@Suite("Client configuration")
+struct ConfigurationTests {
+    @Test("defaults: the local broker, TLS, a name and a timeout")
+    func defaults() {
+        let configuration = TernClient.Configuration(security: .plaintext)
+        #expect(configuration.server == TernClient.Configuration.Server(host: "127.0.0.1", port: 8376))
+        #expect(configuration.server.description == "127.0.0.1:8376")
+        #expect(!configuration.clientName.isEmpty)
+        #expect(configuration.connectTimeout > .zero)
+    }
+
+    @Test("TLS trusts .tern/tls/ca.pem when it is readable")
+    func defaultCAWhenPresent() {
+        let security = TernClient.Configuration.defaultSecurity(isReadable: { $0 == ".tern/tls/ca.pem" })
+        #expect(security == .tls(caFile: ".tern/tls/ca.pem", certificateFile: nil, keyFile: nil, serverName: nil))
+    }
+
+    @Test("TLS trusts the system's CAs when .tern/tls/ca.pem is missing")
+    func systemCAsWhenAbsent() {
+        let security = TernClient.Configuration.defaultSecurity(isReadable: { _ in false })
+        #expect(security == .tls(caFile: nil, certificateFile: nil, keyFile: nil, serverName: nil))
+    }
+
+    @Test("the server's certificate is checked against the host unless a name is given")
+    func serverName() {
+        let byHost = TernClient.Configuration.Security.tls(caFile: "ca.pem", certificateFile: "c.pem", keyFile: "k.pem", serverName: nil)
+            .tlsConfiguration(host: "broker.example")
+        #expect(byHost?.serverName == "broker.example")
+        #expect(byHost?.trustRootsFile == "ca.pem")
+        #expect(byHost?.certificateChainFile == "c.pem")
+        #expect(byHost?.privateKeyFile == "k.pem")
+        #expect(byHost?.role == .client)
+        let named = TernClient.Configuration.Security.tls(caFile: nil, certificateFile: nil, keyFile: nil, serverName: "other")
+            .tlsConfiguration(host: "10.0.0.1")
+        #expect(named?.serverName == "other")
+        #expect(TernClient.Configuration.Security.plaintext.tlsConfiguration(host: "x") == nil)
+    }
+
+    @Test("IPv6 hosts print in brackets")
+    func ipv6Description() {
+        #expect(TernClient.Configuration.Server(host: "::1", port: 9).description == "[::1]:9")
+    }
+}

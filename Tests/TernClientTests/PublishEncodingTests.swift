@@ -1,0 +1,67 @@
+import NIOCore
+import Testing
+import TernProtocol
+@testable import TernClient
+
+@Suite("Publish encoding")
+struct PublishEncodingTests {
+    let limits = Limits(maxFrameLength: 1024, maxPayloadLength: 512, maxHeaderBytes: 64, maxTopicLength: 32, maxSubscriptions: 10)
+    var encoding: PublishEncoding { PublishEncoding(limits: limits) }
+
+    private func decodeAll(_ buffer: ByteBuffer) throws -> [Frame] {
+        var decoder = FrameDecoder()
+        var input = buffer
+        var frames: [Frame] = []
+        while let frame = try decoder.decode(buffer: &input) { frames.append(frame) }
+        #expect(input.readableBytes == 0)
+        return frames
+    }
+
+    @Test("appends PUBLISH frames that decode to what was published")
+    func roundTrip() throws {
+        var buffer = ByteBuffer()
+        var validated: String?
+        try encoding.append(to: &buffer, topic: "orders.new", headers: ["k": "v"], ackID: nil, validatedTopic: &validated) {
+            $0.writeString("hello")
+        }
+        try encoding.append(to: &buffer, topic: "orders.new", headers: [:], ackID: 7, validatedTopic: &validated) {
+            $0.writeBytes([0, 1, 2])
+        }
+        #expect(validated == "orders.new")
+        #expect(try decodeAll(buffer) == [
+            .publish(Frame.Publish(topic: "orders.new", headers: ["k": "v"], payload: ByteBuffer(string: "hello"))),
+            .publish(Frame.Publish(topic: "orders.new", ackID: 7, payload: ByteBuffer(bytes: [0, 1, 2]))),
+        ])
+    }
+
+    @Test("a payload over the limit throws and leaves the buffer as it was")
+    func payloadTooLarge() throws {
+        var buffer = ByteBuffer(string: "earlier")
+        var validated: String?
+        #expect(throws: TernClientError.payloadTooLarge(size: 513, limit: 512)) {
+            try encoding.append(to: &buffer, topic: "t", headers: [:], ackID: nil, validatedTopic: &validated) {
+                $0.writeRepeatingByte(1, count: 513)
+            }
+        }
+        #expect(buffer == ByteBuffer(string: "earlier"))
+    }
+
+    @Test("invalid topics are refused before anything is written", arguments: ["", "a.*", "a..b", String(repeating: "x", count: 33)])
+    func invalidTopic(_ topic: String) {
+        var buffer = ByteBuffer()
+        var validated: String?
+        #expect(throws: TernClientError.self) {
+            try encoding.append(to: &buffer, topic: topic, headers: [:], ackID: nil, validatedTopic: &validated) { _ in }
+        }
+        #expect(buffer.readableBytes == 0)
+        #expect(validated == nil)
+    }
+
+    @Test("invalid header names and oversized headers are refused")
+    func invalidHeaders() {
+        #expect(encoding.validate(headers: ["bad name": "v"]) != nil)
+        #expect(encoding.validate(headers: ["a:b": "v"]) != nil)
+        #expect(encoding.validate(headers: ["name": String(repeating: "v", count: 61)]) != nil)
+        #expect(encoding.validate(headers: ["name": String(repeating: "v", count: 60)]) == nil)
+    }
+}

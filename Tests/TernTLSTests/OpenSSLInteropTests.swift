@@ -1,0 +1,106 @@
+import Foundation
+import NIOCore
+import TernTLS
+import Testing
+
+@Suite("Interoperability with the openssl command line")
+struct OpenSSLInteropTests {
+    @Test("openssl s_client verifies the server, negotiates TLS 1.3 and tern/1, and gets its line echoed")
+    func serverWithSClient() async throws {
+        let fixture = try CertificateFixture()
+        let probe = Loopback.probe()
+        let server = try await Loopback.startServer(
+            context: TLSContext(configuration: fixture.serverConfiguration()),
+            probe: probe,
+            behaviour: .echoLineThenClose
+        )
+        defer { server.close(promise: nil) }
+
+        let client = try OpenSSLCommand(
+            [
+                "s_client", "-connect", "127.0.0.1:\(try server.port)",
+                "-CAfile", fixture.files.caCertificateFile, "-verify_return_error",
+                "-servername", "localhost", "-verify_hostname", "localhost",
+                "-tls1_3", "-alpn", "tern/1", "-brief",
+            ],
+            directory: fixture.directory
+        )
+        try client.send("hello tern\n")
+        let status = try await client.waitForExit()
+        #expect(status == 0, "\(client.errorOutput)")
+        #expect(client.output.contains("hello tern"))
+        #expect(client.errorOutput.contains("Verification: OK"))
+
+        let handshake = try await waitFor(probe.handshake.futureResult, "server handshake")
+        #expect(handshake.protocolVersion == "TLSv1.3")
+        #expect(handshake.alpnProtocol == "tern/1")
+        try await waitFor(probe.inactive.futureResult, "server close")
+        #expect(probe.errors.isEmpty)
+    }
+
+    @Test("openssl s_client presenting a client certificate passes a server that requires one")
+    func mutualTLSWithSClient() async throws {
+        let fixture = try CertificateFixture()
+        let identity = try fixture.write(fixture.authority.issueClientCertificate(commonName: "openssl-client"), as: "client")
+        let probe = Loopback.probe()
+        let server = try await Loopback.startServer(
+            context: TLSContext(configuration: fixture.serverConfiguration(clientAuthentication: .required)),
+            probe: probe,
+            behaviour: .echoLineThenClose
+        )
+        defer { server.close(promise: nil) }
+
+        let client = try OpenSSLCommand(
+            [
+                "s_client", "-connect", "127.0.0.1:\(try server.port)",
+                "-CAfile", fixture.files.caCertificateFile, "-verify_return_error",
+                "-cert", identity.certificate, "-key", identity.key, "-tls1_3", "-brief",
+            ],
+            directory: fixture.directory
+        )
+        try client.send("mutual\n")
+        let status = try await client.waitForExit()
+        #expect(status == 0, "\(client.errorOutput)")
+        #expect(client.output.contains("mutual"))
+        let handshake = try await waitFor(probe.handshake.futureResult, "server handshake")
+        #expect(handshake.peerSubject == "CN=openssl-client,O=Tern")
+    }
+
+    @Test("the client handler verifies openssl s_server and exchanges data over TLS 1.3 with tern/1")
+    func clientWithSServer() async throws {
+        let fixture = try CertificateFixture()
+        let server = try OpenSSLCommand(
+            [
+                "s_server", "-accept", "127.0.0.1:0", "-naccept", "1",
+                "-cert", fixture.files.certificateChainFile, "-key", fixture.files.privateKeyFile,
+                "-tls1_3", "-alpn", "tern/1", "-rev",
+            ],
+            directory: fixture.directory
+        )
+        let banner = try await server.waitForOutput(containing: "ACCEPT 127.0.0.1:")
+        guard let portText = banner.split(separator: "\n").first(where: { $0.hasPrefix("ACCEPT") })?.split(separator: ":").last,
+            let port = Int(portText)
+        else {
+            throw TestFailure(description: "no port in \(banner)")
+        }
+
+        let probe = Loopback.probe()
+        let client = try await Loopback.connect(
+            to: port,
+            context: TLSContext(configuration: fixture.clientConfiguration()),
+            probe: probe
+        )
+        let handshake = try await waitFor(probe.handshake.futureResult, "client handshake")
+        #expect(handshake.protocolVersion == "TLSv1.3")
+        #expect(handshake.alpnProtocol == "tern/1")
+        #expect(handshake.peerSubject == "CN=localhost,O=Tern")
+
+        try await client.writeAndFlush(ByteBuffer(string: "hello tern\n")).get()
+        // `-rev` answers each line reversed.
+        let answer = try await waitFor(probe.bytes(10), "reversed line")
+        #expect(String(buffer: answer).hasPrefix("nret olleh"))
+        try await waitFor(client.closeNow(), "client close")
+        #expect(probe.errors.isEmpty)
+        server.stop()
+    }
+}
