@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+
+/// `ternd` and `tern` run as a user runs them: built executables, real TLS, real sockets.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct CLITests {
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tern-cli-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Starts `ternd` with `arguments` in `directory` and waits until it listens on `port`.
+    private func startBroker(_ arguments: [String], in directory: URL, port: Int) async throws -> ChildProcess {
+        let broker = try ChildProcess("ternd", arguments, in: directory)
+        do {
+            try await Loopback.waitForListener(on: port)
+        } catch {
+            broker.signal(SIGKILL)
+            Issue.record("ternd did not start: \(broker.standardError)")
+            throw error
+        }
+        return broker
+    }
+
+    @Test func withNoFlagsTernTalksToTerndOverVerifiedTLS13() async throws {
+        let directory = try temporaryDirectory()
+        let broker = try await startBroker([], in: directory, port: 8376)
+        defer { broker.signal(SIGKILL) }
+
+        let tls = directory.appendingPathComponent(".tern/tls")
+        for name in ["ca.pem", "server.pem", "server.key"] {
+            #expect(FileManager.default.fileExists(atPath: tls.appendingPathComponent(name).path), "\(name) was created")
+        }
+        let keyMode = try FileManager.default.attributesOfItem(atPath: tls.appendingPathComponent("server.key").path)[.posixPermissions] as? Int
+        #expect(keyMode == 0o600)
+
+        let subscriber = try ChildProcess("tern", ["sub", "demo", "--count", "1"], in: directory)
+        try await Task.sleep(for: .milliseconds(500))
+        let publish = try await run("tern", ["pub", "demo", "hello"], in: directory)
+        #expect(publish.status == 0, "\(publish.errors)")
+        #expect(try await subscriber.wait() == 0, "\(subscriber.standardError)")
+        #expect(subscriber.standardOutput == "hello\n")
+
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["s_client", "-connect", "127.0.0.1:8376", "-CAfile", ".tern/tls/ca.pem", "-verify_return_error", "-brief"]
+        openssl.currentDirectoryURL = directory
+        let output = Pipe()
+        openssl.standardOutput = output
+        openssl.standardError = output
+        openssl.standardInput = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(openssl.terminationStatus == 0, "\(report)")
+        #expect(report.contains("TLSv1.3"), "\(report)")
+        #expect(report.contains("Verification: OK"), "\(report)")
+    }
+
+    @Test func plaintextOnTheTLSPortIsRefusedAndTheBrokerKeepsServing() async throws {
+        let directory = try temporaryDirectory()
+        let port = try await Loopback.freePort()
+        let broker = try await startBroker(["--listen", "127.0.0.1:\(port)"], in: directory, port: port)
+        defer { broker.signal(SIGKILL) }
+
+        #expect(try await Loopback.sendAndAwaitClose("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", to: port))
+        #expect(try await Loopback.sendAndAwaitClose("\u{0}\u{0}\u{0}\u{6}\u{1}\u{0}\u{0}\u{1}\u{0}\u{1}", to: port))
+
+        let server = ["--server", "127.0.0.1:\(port)"]
+        let subscriber = try ChildProcess("tern", ["sub", "after.attack", "--count", "1"] + server, in: directory)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await run("tern", ["pub", "after.attack", "still here"] + server, in: directory).status == 0)
+        #expect(try await subscriber.wait() == 0)
+        #expect(subscriber.standardOutput == "still here\n")
+    }
+
+    @Test func pubReadsLinesFromStandardInputAndSubPrintsJSON() async throws {
+        let directory = try temporaryDirectory()
+        let port = try await Loopback.freePort()
+        let broker = try await startBroker(["--listen", "127.0.0.1:\(port)"], in: directory, port: port)
+        defer { broker.signal(SIGKILL) }
+        let server = ["--server", "127.0.0.1:\(port)"]
+
+        let subscriber = try ChildProcess("tern", ["sub", "lines.>", "--count", "3", "--json"] + server, in: directory)
+        try await Task.sleep(for: .milliseconds(500))
+        let publish = try await run("tern", ["pub", "lines.in", "--header", "source=stdin"] + server, in: directory, input: "one\ntwo\nthree\n")
+        #expect(publish.status == 0, "\(publish.errors)")
+        #expect(try await subscriber.wait() == 0, "\(subscriber.standardError)")
+        let objects = try subscriber.standardOutput.split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(objects.map { $0?["payload"] as? String } == ["one", "two", "three"])
+        #expect(objects.allSatisfy { $0?["topic"] as? String == "lines.in" })
+        #expect(objects.allSatisfy { ($0?["headers"] as? [String: String])?["source"] == "stdin" })
+    }
+
+    @Test func terndExplainsBadStartsInOneLine() async throws {
+        let directory = try temporaryDirectory()
+        let badFlag = try await run("ternd", ["--no-such-flag"], in: directory)
+        #expect(badFlag.status != 0)
+        #expect(badFlag.errors.contains("--no-such-flag"))
+
+        let unreadable = try await run("ternd", ["--tls-cert", "missing.pem", "--tls-key", "missing.key", "--listen", "127.0.0.1:0"], in: directory)
+        #expect(unreadable.status != 0)
+        #expect(unreadable.errors.split(separator: "\n").count == 1, "\(unreadable.errors)")
+        #expect(unreadable.errors.contains("missing.pem"))
+
+        let port = try await Loopback.freePort()
+        let broker = try await startBroker(["--listen", "127.0.0.1:\(port)", "--no-tls"], in: directory, port: port)
+        defer { broker.signal(SIGKILL) }
+        let busy = try await run("ternd", ["--listen", "127.0.0.1:\(port)", "--no-tls", "--log-level", "error"], in: directory)
+        #expect(busy.status != 0)
+        #expect(busy.errors.contains("cannot listen on 127.0.0.1:\(port)"), "\(busy.errors)")
+        #expect(busy.errors.split(separator: "\n").count == 1, "\(busy.errors)")
+
+        let configPath = directory.appendingPathComponent("broken.json").path
+        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: configPath))
+        let badConfig = try await run("ternd", ["--config", configPath], in: directory)
+        #expect(badConfig.status != 0)
+        #expect(badConfig.errors.contains("broken.json"), "\(badConfig.errors)")
+    }
+
+    @Test func aConfigFileSetsTheSameSettingsAndFlagsWin() async throws {
+        let directory = try temporaryDirectory()
+        let port = try await Loopback.freePort()
+        let config = directory.appendingPathComponent("ternd.json")
+        try Data(#"{ "listen": "127.0.0.1:1", "no-tls": true, "topics": [{ "pattern": "metrics.>", "overflow-policy": "drop-oldest" }] }"#.utf8).write(to: config)
+        let broker = try await startBroker(["--config", config.path, "--listen", "127.0.0.1:\(port)"], in: directory, port: port)
+        defer { broker.signal(SIGKILL) }
+        let subscriber = try ChildProcess("tern", ["sub", "metrics.cpu", "--count", "1", "--no-tls", "--server", "127.0.0.1:\(port)"], in: directory)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await run("tern", ["pub", "metrics.cpu", "42", "--no-tls", "--server", "127.0.0.1:\(port)"], in: directory).status == 0)
+        #expect(try await subscriber.wait() == 0)
+        #expect(subscriber.standardOutput == "42\n")
+    }
+
+    @Test func sigtermSaysGoodbyeToClientsAndExitsCleanly() async throws {
+        let directory = try temporaryDirectory()
+        let port = try await Loopback.freePort()
+        let broker = try await startBroker(["--listen", "127.0.0.1:\(port)"], in: directory, port: port)
+        let subscriber = try ChildProcess("tern", ["sub", "forever", "--server", "127.0.0.1:\(port)"], in: directory)
+        try await Task.sleep(for: .milliseconds(500))
+        broker.signal(SIGTERM)
+        #expect(try await broker.wait() == 0, "\(broker.standardError)")
+        #expect(broker.standardError.contains("stopped"))
+        #expect(try await subscriber.wait() != 0)
+        #expect(subscriber.standardError.contains("shutting down"), "\(subscriber.standardError)")
+    }
+
+    @Test func ternExplainsAConnectionFailureInOneLine() async throws {
+        let directory = try temporaryDirectory()
+        let port = try await Loopback.freePort()
+        let result = try await run("tern", ["pub", "nowhere", "x", "--server", "127.0.0.1:\(port)", "--no-tls"], in: directory)
+        #expect(result.status != 0)
+        #expect(result.errors.split(separator: "\n").count == 1, "\(result.errors)")
+        #expect(result.errors.contains("127.0.0.1:\(port)") || result.errors.contains("connect"), "\(result.errors)")
+    }
+}

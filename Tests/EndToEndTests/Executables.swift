@@ -1,0 +1,87 @@
+import Foundation
+
+/// Runs the built executables (`ternd`, `tern`, …) as a user would, from the build directory
+/// that holds the test bundle.
+enum Executables {
+    static let directory: URL = {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent()
+    }()
+
+    static func url(_ name: String) -> URL {
+        directory.appendingPathComponent(name)
+    }
+}
+
+/// A running child process whose output is collected.
+final class ChildProcess: @unchecked Sendable {
+    // Safe to share: `process` and the pipes are only read through their own thread-safe
+    // APIs, and `output`/`errors` are guarded by `lock`.
+    let process = Process()
+    private let lock = NSLock()
+    private var output = Data()
+    private var errors = Data()
+
+    init(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil) throws {
+        process.executableURL = Executables.url(executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.lock.withLock { self?.output.append(data) }
+        }
+        stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.lock.withLock { self?.errors.append(data) }
+        }
+        if let input {
+            let stdin = Pipe()
+            process.standardInput = stdin
+            try process.run()
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
+    }
+
+    var standardOutput: String { lock.withLock { String(decoding: output, as: UTF8.self) } }
+    var standardError: String { lock.withLock { String(decoding: errors, as: UTF8.self) } }
+
+    /// Waits for the process to exit, killing it after `seconds`; returns its exit status.
+    @discardableResult
+    func wait(seconds: Double = 30) async throws -> Int32 {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                process.terminate()
+                throw TimedOut(what: "\(process.executableURL?.lastPathComponent ?? "process") \(process.arguments ?? [])")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // Let the pipes' last bytes arrive.
+        try await Task.sleep(for: .milliseconds(50))
+        return process.terminationStatus
+    }
+
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+}
+
+/// Runs an executable to completion and returns its exit status and output.
+func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil, seconds: Double = 30) async throws -> (status: Int32, output: String, errors: String) {
+    let child = try ChildProcess(executable, arguments, in: directory, input: input)
+    let status = try await child.wait(seconds: seconds)
+    return (status, child.standardOutput, child.standardError)
+}
+

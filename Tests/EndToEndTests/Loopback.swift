@@ -1,0 +1,40 @@
+import NIOCore
+import NIOPosix
+
+/// Plain TCP on 127.0.0.1, for finding ports and poking at a broker without a client.
+enum Loopback {
+    /// A port that was free a moment ago.
+    static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        return port
+    }
+
+    /// Waits until something accepts connections on `port`.
+    static func waitForListener(on port: Int, seconds: Double = 20) async throws {
+        try await eventually(within: seconds, "a listener on port \(port)") {
+            guard let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get() else {
+                return false
+            }
+            try? await channel.close()
+            return true
+        }
+    }
+
+    /// Sends `bytes` on a new connection and waits until the peer closes it; returns whether it did.
+    static func sendAndAwaitClose(_ bytes: String, to port: Int, seconds: Double = 15) async throws -> Bool {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+        try await channel.writeAndFlush(ByteBuffer(string: bytes))
+        do {
+            try await within(seconds, "the broker to close a plaintext connection") {
+                try await channel.closeFuture.get()
+                return true
+            }
+            return true
+        } catch is TimedOut {
+            try? await channel.close()
+            return false
+        }
+    }
+}
