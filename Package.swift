@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "TernProtocol", targets: ["TernProtocol"]),
         .library(name: "TernTLS", targets: ["TernTLS"]),
         .library(name: "TernClient", targets: ["TernClient"]),
+        .library(name: "TernSchema", targets: ["TernSchema"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
@@ -141,6 +142,8 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
         ),
+        .target(name: "TernSchema"),
+        .testTarget(name: "TernSchemaTests", dependencies: ["TernSchema"]),
     ],
     swiftLanguageModes: [.v6]
 )

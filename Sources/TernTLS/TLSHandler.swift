@@ -36,6 +36,9 @@ public final class TLSHandler: ChannelDuplexHandler {
 
     /// Plaintext packed into one `SSL_write`: one full TLS record.
     private static let recordPayloadSize = 16 * 1024
+    /// Bytes a record adds to its plaintext with AEAD ciphers (header, nonce, tag, type),
+    /// rounded up.
+    private static let recordOverhead = 32
     /// Largest plaintext chunk fired with one `channelRead`.
     private static let maximumReadChunk = 64 * 1024
     /// Smallest buffer allocated for a plaintext chunk.
@@ -365,6 +368,13 @@ public final class TLSHandler: ChannelDuplexHandler {
         guard self.state == .active, self.flushedWriteCount > 0 else { return }
         var staging = self.stagingBuffer ?? context.channel.allocator.buffer(capacity: Self.recordPayloadSize)
         self.stagingBuffer = nil  // keep `staging` uniquely referenced, so appends never copy
+        // Ciphertext is moved out of OpenSSL's memory BIO after every record batch, into one
+        // buffer sized for the plaintext plus each record's overhead, so neither regrows.
+        let plaintextCount = self.pendingWrites.prefix(self.flushedWriteCount).reduce(0) { $0 + $1.data.readableBytes }
+        let recordCount = plaintextCount / Self.recordPayloadSize + 1
+        var output = context.channel.allocator.buffer(
+            capacity: self.connection.pendingOutputCount + plaintextCount + recordCount * Self.recordOverhead
+        )
         var combinedPromise: EventLoopPromise<Void>?
         var failure: TLSError?
 
@@ -380,31 +390,40 @@ public final class TLSHandler: ChannelDuplexHandler {
             }
             guard failure == nil else { continue }
             if staging.readableBytes + data.readableBytes > Self.recordPayloadSize {
-                failure = self.encrypt(&staging)
+                failure = self.encrypt(&staging, into: &output)
             }
             if data.readableBytes >= Self.recordPayloadSize {
-                failure = failure ?? data.withUnsafeReadableBytes { self.connection.write($0) }
+                failure = failure ?? self.encrypt(data, into: &output)
             } else {
                 staging.writeImmutableBuffer(data)
             }
         }
-        failure = failure ?? self.encrypt(&staging)
+        failure = failure ?? self.encrypt(&staging, into: &output)
         self.stagingBuffer = staging
 
         if let failure {
             combinedPromise?.fail(failure)
             self.fail(context: context, failure)
         } else {
-            self.sendOutput(context: context, promise: combinedPromise)
+            context.writeAndFlush(self.wrapOutboundOut(output), promise: combinedPromise)
         }
     }
 
-    /// Encrypts and empties `staging`.
-    private func encrypt(_ staging: inout ByteBuffer) -> TLSError? {
+    /// Encrypts and empties `staging`, appending the records to `output`.
+    private func encrypt(_ staging: inout ByteBuffer, into output: inout ByteBuffer) -> TLSError? {
         guard staging.readableBytes > 0 else { return nil }
-        let failure = staging.withUnsafeReadableBytes { self.connection.write($0) }
+        let failure = self.encrypt(staging, into: &output)
         staging.clear()
         return failure
+    }
+
+    /// Encrypts `plaintext`, appending the records (and anything queued before) to `output`.
+    private func encrypt(_ plaintext: ByteBuffer, into output: inout ByteBuffer) -> TLSError? {
+        if let failure = plaintext.withUnsafeReadableBytes({ self.connection.write($0) }) {
+            return failure
+        }
+        self.connection.takeOutput(into: &output)
+        return nil
     }
 
     /// Writes and flushes everything OpenSSL has produced as one buffer. With nothing to

@@ -38,6 +38,34 @@ struct OpenSSLInteropTests {
         #expect(probe.errors.isEmpty)
     }
 
+    @Test("TLS 1.2 is still accepted from openssl s_client")
+    func serverWithTLS12Client() async throws {
+        let fixture = try CertificateFixture()
+        let probe = Loopback.probe()
+        let server = try await Loopback.startServer(
+            context: TLSContext(configuration: fixture.serverConfiguration()),
+            probe: probe,
+            behaviour: .echoLineThenClose
+        )
+        defer { server.close(promise: nil) }
+
+        let client = try OpenSSLCommand(
+            [
+                "s_client", "-connect", "127.0.0.1:\(try server.port)",
+                "-CAfile", fixture.files.caCertificateFile, "-verify_return_error",
+                "-verify_ip", "127.0.0.1", "-tls1_2", "-alpn", "tern/1", "-brief",
+            ],
+            directory: fixture.directory
+        )
+        try client.send("twelve\n")
+        let status = try await client.waitForExit()
+        #expect(status == 0, "\(client.errorOutput)")
+        #expect(client.output.contains("twelve"))
+        let handshake = try await waitFor(probe.handshake.futureResult, "server handshake")
+        #expect(handshake.protocolVersion == "TLSv1.2")
+        #expect(handshake.alpnProtocol == "tern/1")
+    }
+
     @Test("openssl s_client presenting a client certificate passes a server that requires one")
     func mutualTLSWithSClient() async throws {
         let fixture = try CertificateFixture()
