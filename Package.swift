@@ -72,6 +72,7 @@ let package = Package(
             name: "TernBroker",
             dependencies: [
                 "TernProtocol",
+                "TernSchema",
                 "TernTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

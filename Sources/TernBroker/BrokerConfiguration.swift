@@ -29,12 +29,14 @@ public struct BrokerConfiguration: Sendable {
     public var maxConnections = 65_536
     /// How long shutdown waits for clients to take what is queued for them.
     public var shutdownGracePeriod = TimeAmount.seconds(5)
+    /// Where the broker keeps its state (the schema registry); `nil` keeps it in memory.
+    public var dataDirectory: String?
     /// This server's id, sent in WELCOME.
     public var serverID = "ternd-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
 
     public init() {}
 
     var features: Features {
-        [.acknowledgements, .queueGroups, .requestReply]
+        [.acknowledgements, .queueGroups, .requestReply, .schemas]
     }
 }

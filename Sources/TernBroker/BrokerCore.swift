@@ -9,6 +9,7 @@ final class BrokerCore: Sendable {
     let configuration: BrokerConfiguration
     let directory: TopicDirectory
     let responders = ResponderDirectory()
+    let registry: SchemaRegistry
     let statistics: BrokerStatistics
     let logger: Logger
     private let connections = NIOLockedValueBox<Registry>(Registry())
@@ -18,16 +19,19 @@ final class BrokerCore: Sendable {
         var lastID: UInt64 = 0
     }
 
-    init(configuration: BrokerConfiguration, group: any EventLoopGroup, logger: Logger) {
+    init(configuration: BrokerConfiguration, group: any EventLoopGroup, logger: Logger) throws(RegistryStore.Failure) {
         self.configuration = configuration
         self.logger = logger
+        let registry = try SchemaRegistry(store: configuration.dataDirectory.map { RegistryStore(directory: $0 + "/registry") })
+        self.registry = registry
         let statistics = BrokerStatistics()
         self.statistics = statistics
         self.directory = TopicDirectory(
             eventLoops: group,
             settings: TopicSettingsResolver(defaultSettings: configuration.mailbox, overrides: configuration.topicOverrides),
             timing: TopicTiming(slowConsumerTimeout: configuration.slowConsumerTimeout, idleTopicRetirement: configuration.idleTopicRetirement),
-            statistics: statistics
+            statistics: statistics,
+            registry: registry
         )
     }
 

@@ -12,12 +12,18 @@ public final class BrokerServer: Sendable {
 
     /// Binds the listening socket and starts accepting connections.
     ///
-    /// - Throws: NIO's `IOError` when the address cannot be bound, for example when the port is busy.
+    /// - Throws: NIO's `IOError` when the address cannot be bound, for example when the port is
+    ///   busy; ``BrokerStartError`` when the saved schema registry cannot be read.
     public static func start(
         configuration: BrokerConfiguration, logger: Logger = Logger(label: "ternd"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> BrokerServer {
-        let core = BrokerCore(configuration: configuration, group: group, logger: logger)
+        let core: BrokerCore
+        do {
+            core = try BrokerCore(configuration: configuration, group: group, logger: logger)
+        } catch {
+            throw BrokerStartError(description: error.description)
+        }
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -87,4 +93,9 @@ public final class BrokerServer: Sendable {
         try? await EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: eventLoop).get()
         deadline.cancel()
     }
+}
+
+/// Why a broker could not start, other than its socket.
+public struct BrokerStartError: Error, CustomStringConvertible {
+    public var description: String
 }

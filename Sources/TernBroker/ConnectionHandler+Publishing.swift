@@ -70,14 +70,13 @@ extension ConnectionHandler {
         flushIfNeeded()
     }
 
-    /// Reports publishes a topic refused under the `reject` policy.
-    func reportRejection(_ rejection: Rejection, topic: String) {
-        let reason = "the mailbox of topic '\(topic)' is full"
-        for ackID in rejection.ackIDs {
-            send(.ack(Frame.Ack(ackID: ackID, code: .mailboxFull, message: reason)))
+    /// Reports publishes a topic refused: under the `reject` policy, or for their schema.
+    func reportRejection(_ rejection: Rejection) {
+        for (ackID, code, reason) in rejection.acknowledged {
+            send(.ack(Frame.Ack(ackID: ackID, code: code, message: reason)))
         }
-        if rejection.unacknowledged > 0 {
-            refuse(ackID: nil, code: .mailboxFull, message: "\(rejection.unacknowledged) messages refused: " + reason)
+        for (refusal, count) in rejection.unacknowledged {
+            refuse(ackID: nil, code: refusal.code, message: count == 1 ? refusal.reason : "\(count) messages refused: \(refusal.reason)")
         }
         flushIfNeeded()
     }

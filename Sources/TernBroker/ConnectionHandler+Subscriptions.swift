@@ -35,8 +35,8 @@ extension ConnectionHandler {
         if subscriptions.count >= limits.maxSubscriptions {
             return (.tooManySubscriptions, "a connection may hold \(limits.maxSubscriptions) subscriptions")
         }
-        if subscribe.readAs != nil {
-            return (.unknownSubject, "this server has no schema registry")
+        if let readAs = subscribe.readAs, core.registry.schema(for: readAs) == nil || readAs.version == 0 {
+            return (.unknownVersion, "no registered schema \(readAs) to read as")
         }
         return nil
     }
@@ -92,13 +92,16 @@ extension ConnectionHandler {
         }
         var buffer = context.channel.allocator.buffer(capacity: Self.drainRoundBytes + batch.messages.count * 32)
         let id = subscriber.subscriptionID
-        if batch.droppedOldest > 0 {
-            _ = try? buffer.writeFrame(.dropNotice(Frame.DropNotice(subscriptionID: id, reason: .droppedOldest, count: batch.droppedOldest)))
+        for (reason, count) in [(Frame.DropNotice.Reason.droppedOldest, batch.droppedOldest), (.droppedNewest, batch.droppedNewest)] where count > 0 {
+            logger.info("dropped messages for a subscriber", metadata: ["subscription": "\(id)", "reason": "\(reason)", "count": "\(count)"])
+            _ = try? buffer.writeFrame(.dropNotice(Frame.DropNotice(subscriptionID: id, reason: reason, count: count)))
         }
-        if batch.droppedNewest > 0 {
-            _ = try? buffer.writeFrame(.dropNotice(Frame.DropNotice(subscriptionID: id, reason: .droppedNewest, count: batch.droppedNewest)))
-        }
-        for message in batch.messages {
+        var unreadable: UInt64 = 0
+        for original in batch.messages {
+            guard let message = readable(original, as: subscriber.readAs) else {
+                unreadable += 1
+                continue
+            }
             do {
                 try buffer.writeMessageFrame(
                     subscriptionID: id, topic: message.topic, replyTo: message.replyTo,
@@ -109,7 +112,11 @@ extension ConnectionHandler {
                 logger.error("could not encode a message", metadata: ["error": "\(error)"])
             }
         }
-        core.statistics.delivered(batch.messages.count)
+        if unreadable > 0 {
+            logger.info("dropped messages a subscriber cannot read as its version", metadata: ["subscription": "\(id)", "count": "\(unreadable)"])
+            _ = try? buffer.writeFrame(.dropNotice(Frame.DropNotice(subscriptionID: id, reason: .unreadable, count: unreadable)))
+        }
+        core.statistics.delivered(batch.messages.count - Int(unreadable))
         guard buffer.readableBytes > 0 else { return false }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         return !batch.messages.isEmpty

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import TernProtocol
+import TernSchema
 import TernTLS
 
 /// Runs the protocol on one client connection: the handshake, publishes, subscriptions and
@@ -30,6 +31,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Requests delivered to this connection's responders, by the id the broker gave them.
     var inFlightRequests: [UInt64: InFlightRequest] = [:]
     var lastIncomingRequestID: UInt64 = 0
+    /// Compiled writer→reader resolutions for subscriptions that read as a version.
+    var resolvers: [ResolverKey: SchemaResolver?] = [:]
     private var handshakeDeadline: Scheduled<Void>?
     private var pingTimer: RepeatedTask?
     private var needsFlush = false
@@ -179,6 +182,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
             route(request)
         case .reply(let reply):
             forward(reply)
+        case .registerSchema, .getSchema, .listSchemas, .setCompatibility, .bindTopic, .checkSchema:
+            handOffPublishes()
+            administer(frame)
         default:
             // Frames of features this server does not announce are answered like unknown types.
             send(.error(Frame.Error(

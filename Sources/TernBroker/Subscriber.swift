@@ -9,6 +9,8 @@ final class Subscriber: Sendable {
     let isWildcard: Bool
     /// Receives requests rather than messages.
     let isResponder: Bool
+    /// Messages of this subject are resolved to this version before delivery.
+    let readAs: SchemaReference?
     let queue: SubscriberQueue
 
     init(connection: ConnectionHandle, subscribe: Frame.Subscribe, queueCapacity: QueueCapacity) {
@@ -18,6 +20,7 @@ final class Subscriber: Sendable {
         self.queueGroup = subscribe.queueGroup
         self.isWildcard = TopicSyntax.hasWildcard(subscribe.pattern)
         self.isResponder = subscribe.isResponder
+        self.readAs = subscribe.readAs
         self.queue = SubscriberQueue(capacity: queueCapacity)
     }
 

@@ -1,6 +1,7 @@
 import DequeModule
 import NIOCore
 import TernProtocol
+import TernSchema
 
 /// One topic: an actor, running on an event loop, with a bounded mailbox.
 ///
@@ -76,9 +77,14 @@ actor Topic {
         lastActivity = .now()
         var acknowledged: [UInt64] = []
         var rejected = Rejection()
+        let binding = directory.registry.binding(forTopic: name)
         for message in messages {
+            if let binding, let (code, reason) = Self.problem(with: message, boundTo: binding.subject, topic: name) {
+                rejected.add(message, code: code, reason: reason)
+                continue
+            }
             if settings.policy == .reject && settings.capacity.isFull(messages: mailbox.count, bytes: mailboxBytes) {
-                rejected.add(message)
+                rejected.add(message, code: .mailboxFull, reason: "the mailbox of topic '\(name)' is full")
                 continue
             }
             mailbox.append(message)
@@ -94,9 +100,8 @@ actor Topic {
         if rejected.count > 0 {
             counters.rejected += UInt64(rejected.count)
             directory.statistics.rejected(rejected.count)
-            let topic = name
             let rejection = rejected
-            publisher.execute { $0.reportRejection(rejection, topic: topic) }
+            publisher.execute { $0.reportRejection(rejection) }
         }
         fanOut()
         if settings.policy == .block && settings.capacity.isFull(messages: mailbox.count, bytes: mailboxBytes) {
@@ -104,6 +109,25 @@ actor Topic {
                 counters.publisherPauses += 1
                 publisher.execute { $0.pauseReading(for: self) }
             }
+        }
+    }
+
+    /// Why a message may not enter a topic bound to `subject`, or `nil` when it may.
+    private static func problem(with message: PublishedMessage, boundTo subject: SchemaRegistry.Subject, topic: String) -> (ErrorCode, String)? {
+        guard let reference = message.schema else {
+            return (.schemaRequired, "topic '\(topic)' is bound to subject '\(subject.name)': a publish must name one of its versions")
+        }
+        guard reference.subjectID == subject.id else {
+            return (.schemaMismatch, "topic '\(topic)' takes subject '\(subject.name)' (id \(subject.id)), not subject id \(reference.subjectID)")
+        }
+        guard let version = subject.version(reference.version), reference.version != 0 else {
+            return (.unknownVersion, "subject '\(subject.name)' has no version \(reference.version)")
+        }
+        do {
+            try message.payload.withUnsafeReadableBytes { bytes throws(SchemaValueError) in try version.schema.validate(bytes) }
+            return nil
+        } catch {
+            return (.invalidPayload, "payload does not match \(subject.name) version \(version.number): \(error)")
         }
     }
 

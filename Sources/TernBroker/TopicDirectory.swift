@@ -15,12 +15,14 @@ final class TopicDirectory: Sendable {
     private let settings: TopicSettingsResolver
     let statistics: BrokerStatistics
     let timing: TopicTiming
+    let registry: SchemaRegistry
 
-    init(eventLoops: any EventLoopGroup, settings: TopicSettingsResolver, timing: TopicTiming, statistics: BrokerStatistics) {
+    init(eventLoops: any EventLoopGroup, settings: TopicSettingsResolver, timing: TopicTiming, statistics: BrokerStatistics, registry: SchemaRegistry) {
         self.eventLoops = eventLoops
         self.settings = settings
         self.timing = timing
         self.statistics = statistics
+        self.registry = registry
     }
 
     /// The live topic of that name, created with its matching subscribers if there is none.

@@ -28,18 +28,23 @@ public struct TopicStatistics: Sendable, Hashable {
 
 /// Publishes a topic refused, to report to their publisher.
 struct Rejection: Sendable {
-    /// The acknowledgement ids of refused publishes that asked for one.
-    var ackIDs: [UInt64] = []
-    /// How many refused publishes asked for no acknowledgement.
-    var unacknowledged = 0
+    /// Refused publishes that asked for an acknowledgement, each with its reason.
+    var acknowledged: [(ackID: UInt64, code: ErrorCode, reason: String)] = []
+    /// Refused publishes that asked for none, counted by reason.
+    var unacknowledged: [Refusal: Int] = [:]
 
-    var count: Int { ackIDs.count + unacknowledged }
+    struct Refusal: Hashable, Sendable {
+        var code: ErrorCode
+        var reason: String
+    }
 
-    mutating func add(_ message: PublishedMessage) {
+    var count: Int { acknowledged.count + unacknowledged.values.reduce(0, +) }
+
+    mutating func add(_ message: PublishedMessage, code: ErrorCode, reason: String) {
         if let ackID = message.ackID {
-            ackIDs.append(ackID)
+            acknowledged.append((ackID, code, reason))
         } else {
-            unacknowledged += 1
+            unacknowledged[Refusal(code: code, reason: reason), default: 0] += 1
         }
     }
 }

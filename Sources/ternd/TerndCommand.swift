@@ -85,9 +85,12 @@ struct TerndCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "ternd")
         settings.configuration.tls = try TLSSetup.context(for: settings, logger: logger)
+        settings.configuration.dataDirectory = settings.dataDirectory
         let server: BrokerServer
         do {
             server = try await BrokerServer.start(configuration: settings.configuration, logger: logger)
+        } catch let error as BrokerStartError {
+            throw DaemonError(error.description)
         } catch {
             throw DaemonError("cannot listen on \(settings.configuration.host):\(settings.configuration.port): \(SystemErrorText.describe(error))")
         }

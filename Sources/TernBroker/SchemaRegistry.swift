@@ -1,0 +1,199 @@
+import NIOConcurrencyHelpers
+import TernProtocol
+import TernSchema
+
+/// The broker's schema registry: subjects with numbered schema versions, compatibility modes,
+/// and the bindings of topics to subjects. Every change is saved to disk before it is
+/// acknowledged (see ``RegistryStore``); without a store it lives in memory.
+final class SchemaRegistry: Sendable {
+    /// One registered version.
+    struct Version: Sendable {
+        var number: UInt32
+        /// The text as registered, docs included.
+        var definition: String
+        var schema: Schema
+    }
+
+    /// A subject and its versions, oldest first.
+    struct Subject: Sendable {
+        var name: String
+        var id: UInt32
+        var mode: CompatibilityMode
+        var versions: [Version]
+
+        func version(_ number: UInt32) -> Version? {
+            number == 0 ? versions.last : versions.first { $0.number == number }
+        }
+    }
+
+    /// What a topic bound to a subject accepts.
+    struct Binding: Sendable {
+        var subject: Subject
+    }
+
+    struct Failure: Error {
+        var code: ErrorCode
+        var message: String
+    }
+
+    private struct State {
+        var subjects: [String: Subject] = [:]
+        var bindings: [String: String] = [:]
+        var lastSubjectID: UInt32 = 0
+    }
+
+    /// The mode of a subject registered without one, as in Confluent's registry.
+    static let defaultMode = CompatibilityMode.backward
+
+    private let state: NIOLockedValueBox<State>
+    private let store: RegistryStore?
+
+    /// Loads the registry from `store`, or starts an empty one in memory when there is none.
+    init(store: RegistryStore?) throws(RegistryStore.Failure) {
+        var state = State()
+        if let store, let saved = try store.load() {
+            for subject in saved.subjects {
+                var versions: [Version] = []
+                for version in subject.versions {
+                    do {
+                        versions.append(Version(number: version.number, definition: version.definition, schema: try Schema(parsing: version.definition)))
+                    } catch {
+                        throw RegistryStore.Failure(description: "\(store.path): subject \(subject.name) version \(version.number): \(error)")
+                    }
+                }
+                let mode = CompatibilityMode(name: subject.mode) ?? Self.defaultMode
+                state.subjects[subject.name] = Subject(name: subject.name, id: subject.id, mode: mode, versions: versions)
+                state.lastSubjectID = max(state.lastSubjectID, subject.id)
+            }
+            state.bindings = saved.bindings
+        }
+        self.state = NIOLockedValueBox(state)
+        self.store = store
+    }
+
+    // MARK: Administration
+
+    /// Registers `definition` under `subject`: the existing version when it is identical to
+    /// one, else a new version if the subject's mode allows it.
+    func register(subject name: String, definition: String) throws(Failure) -> (Subject, Version) {
+        let schema = try Self.parse(definition)
+        return try mutate { state throws(Failure) in
+            var subject = state.subjects[name] ?? Subject(name: name, id: state.lastSubjectID + 1, mode: Self.defaultMode, versions: [])
+            if let existing = subject.versions.first(where: { $0.schema.canonicalText == schema.canonicalText }) {
+                return (subject, existing, false)
+            }
+            try Self.checkCompatibility(of: schema, with: subject)
+            let version = Version(number: (subject.versions.last?.number ?? 0) + 1, definition: definition, schema: schema)
+            subject.versions.append(version)
+            if state.subjects[name] == nil { state.lastSubjectID = subject.id }
+            state.subjects[name] = subject
+            return (subject, version, true)
+        }
+    }
+
+    /// Whether `definition` would be accepted as the subject's next version.
+    func check(subject name: String, definition: String) throws(Failure) {
+        let schema = try Self.parse(definition)
+        guard let subject = state.withLockedValue({ $0.subjects[name] }) else { return }
+        try Self.checkCompatibility(of: schema, with: subject)
+    }
+
+    func subject(named name: String) throws(Failure) -> Subject {
+        guard let subject = state.withLockedValue({ $0.subjects[name] }) else {
+            throw Failure(code: .unknownSubject, message: "no subject '\(name)'")
+        }
+        return subject
+    }
+
+    /// All subjects, or the one named, sorted by name.
+    func subjects(named name: String) throws(Failure) -> [Subject] {
+        guard name.isEmpty else { return [try subject(named: name)] }
+        return state.withLockedValue { Array($0.subjects.values) }.sorted { $0.name < $1.name }
+    }
+
+    func setMode(_ mode: CompatibilityMode, subject name: String) throws(Failure) {
+        try mutate { state throws(Failure) in
+            guard state.subjects[name] != nil else { throw Failure(code: .unknownSubject, message: "no subject '\(name)'") }
+            let changed = state.subjects[name]?.mode != mode
+            state.subjects[name]?.mode = mode
+            return ((), (), changed)
+        }
+    }
+
+    /// Binds `topic` to `subject`, or unbinds it when `subject` is empty.
+    func bind(topic: String, subject name: String) throws(Failure) {
+        if let problem = TopicSyntax.problem(withTopic: topic) {
+            throw Failure(code: .invalidTopic, message: problem)
+        }
+        try mutate { state throws(Failure) in
+            guard !name.isEmpty else {
+                return ((), (), state.bindings.removeValue(forKey: topic) != nil)
+            }
+            guard state.subjects[name] != nil else { throw Failure(code: .unknownSubject, message: "no subject '\(name)'") }
+            let changed = state.bindings[topic] != name
+            state.bindings[topic] = name
+            return ((), (), changed)
+        }
+    }
+
+    // MARK: Publishing and delivery
+
+    /// The subject `topic` is bound to, if any.
+    func binding(forTopic topic: String) -> Binding? {
+        state.withLockedValue { state in
+            state.bindings[topic].flatMap { state.subjects[$0] }.map(Binding.init)
+        }
+    }
+
+    /// The registered schema a reference names.
+    func schema(for reference: SchemaReference) -> Schema? {
+        state.withLockedValue { state in
+            state.subjects.values.first { $0.id == reference.subjectID }?.version(reference.version)?.schema
+        }
+    }
+
+    // MARK: Internals
+
+    private static func parse(_ definition: String) throws(Failure) -> Schema {
+        do {
+            return try Schema(parsing: definition)
+        } catch {
+            throw Failure(code: .invalidSchema, message: "\(error)")
+        }
+    }
+
+    private static func checkCompatibility(of schema: Schema, with subject: Subject) throws(Failure) {
+        guard let mode = SchemaCompatibility.Mode(rawValue: subject.mode.description) else { return }
+        let violations = SchemaCompatibility.check(schema, against: subject.versions.map(\.schema), mode: mode)
+        guard violations.isEmpty else {
+            let lines = Set(violations.map(\.description)).sorted()
+            throw Failure(
+                code: .incompatibleSchema,
+                message: "incompatible with subject '\(subject.name)' under \(subject.mode):\n" + lines.joined(separator: "\n")
+            )
+        }
+    }
+
+    /// Applies a change and, when it changed anything, saves the registry before it is visible.
+    private func mutate<A, B>(_ change: (inout State) throws(Failure) -> (A, B, changed: Bool)) throws(Failure) -> (A, B) {
+        let outcome: Result<(A, B), Failure> = state.withLockedValue { state in
+            var next = state
+            let result: (A, B, changed: Bool)
+            do throws(Failure) {
+                result = try change(&next)
+            } catch {
+                return .failure(error)
+            }
+            if result.changed, let store {
+                do {
+                    try store.save(RegistryStore.Contents(next.subjects.values, bindings: next.bindings))
+                } catch {
+                    return .failure(Failure(code: .internalError, message: "the registry could not be saved: \(error)"))
+                }
+            }
+            state = next
+            return .success((result.0, result.1))
+        }
+        return try outcome.get()
+    }
+}
