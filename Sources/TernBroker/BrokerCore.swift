@@ -22,7 +22,9 @@ final class BrokerCore: Sendable {
     init(configuration: BrokerConfiguration, group: any EventLoopGroup, logger: Logger) throws(RegistryStore.Failure) {
         self.configuration = configuration
         self.logger = logger
-        let registry = try SchemaRegistry(store: configuration.dataDirectory.map { RegistryStore(directory: $0 + "/registry") })
+        let registry = try configuration.dataDirectory.map { directory throws(RegistryStore.Failure) in
+            try SchemaRegistry(store: RegistryStore(directory: directory + "/registry"))
+        } ?? SchemaRegistry()
         self.registry = registry
         let statistics = BrokerStatistics()
         self.statistics = statistics

@@ -48,10 +48,16 @@ final class SchemaRegistry: Sendable {
     private let state: NIOLockedValueBox<State>
     private let store: RegistryStore?
 
-    /// Loads the registry from `store`, or starts an empty one in memory when there is none.
-    init(store: RegistryStore?) throws(RegistryStore.Failure) {
+    /// An empty registry kept in memory only.
+    init() {
+        self.state = NIOLockedValueBox(State())
+        self.store = nil
+    }
+
+    /// Loads the registry `store` keeps, or starts an empty one there.
+    init(store: RegistryStore) throws(RegistryStore.Failure) {
         var state = State()
-        if let store, let saved = try store.load() {
+        if let saved = try store.load() {
             for subject in saved.subjects {
                 var versions: [Version] = []
                 for version in subject.versions {

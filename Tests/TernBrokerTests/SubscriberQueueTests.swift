@@ -11,7 +11,8 @@ import TernProtocol
             eventLoops: MultiThreadedEventLoopGroup.singleton,
             settings: TopicSettingsResolver(defaultSettings: MailboxSettings(capacity: QueueCapacity(messages: 10, bytes: 1 << 20), policy: .block), overrides: []),
             timing: TopicTiming(slowConsumerTimeout: .seconds(5), idleTopicRetirement: .seconds(60)),
-            statistics: BrokerStatistics()
+            statistics: BrokerStatistics(),
+            registry: SchemaRegistry()
         )
         return directory.topic(named: "queue.test")
     }()
