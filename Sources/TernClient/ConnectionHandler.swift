@@ -103,9 +103,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         outbound.fail(actions.error)
         actions.handshake?.fail(actions.error)
         for promise in actions.promises { promise.fail(actions.error) }
-        for (source, error) in actions.subscriptions {
-            if let error { source.finish(error) } else { source.finish() }
-        }
+        for request in actions.requests { request.fail(actions.error) }
+        for (sink, error) in actions.subscriptions { sink.finish(error) }
         context.fireChannelInactive()
     }
 
@@ -132,6 +131,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
         switch action {
         case .none, .deliver:
             break
+        case .deliverRequest(let source, let request, let id):
+            if source.yield(request) == .stopProducing {
+                stateMachine.pause(subscriptionID: id)
+            }
+        case .completeRequest(let request, let reply):
+            request.complete(with: reply)
+        case .sendReply(let reply):
+            outbound.appendFromEventLoop(.reply(reply))
+            needsDrain = true
         case .completeHandshake(let promise, let welcome):
             handshakeTimer?.cancel()
             promise.succeed(welcome)
@@ -142,9 +150,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
             promise.succeed()
         case .fail(let promise, let error):
             promise.fail(error)
-        case .finishSubscription(let source, let error, let confirmation):
+        case .finishSubscription(let sink, let error, let confirmation):
             confirmation?.fail(error)
-            source.finish(error)
+            sink.finish(error)
         case .reportDrop(let monitor, let notice):
             monitor.record(notice)
         case .close:
@@ -171,12 +179,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
         outbound.resumeWaitersIfRoom()
     }
 
-    func subscribe(id: UInt32, pattern: String, queueGroup: String?, monitor: SubscriptionMonitor, source: TernSubscription.Producer.Source, confirmation: EventLoopPromise<Void>) {
-        guard let token = stateMachine.subscribe(id: id, monitor: monitor, source: source, confirmation: confirmation) else {
+    /// Sends SUBSCRIBE and the PING whose PONG completes `confirmation`.
+    func subscribe(_ subscribe: Frame.Subscribe, monitor: SubscriptionMonitor, sink: SubscriptionSink, confirmation: EventLoopPromise<Void>) {
+        guard let token = stateMachine.subscribe(id: subscribe.subscriptionID, monitor: monitor, sink: sink, confirmation: confirmation) else {
             confirmation.fail(stateMachine.unavailableError)
             return
         }
-        outbound.appendFromEventLoop(.subscribe(Frame.Subscribe(subscriptionID: id, pattern: pattern, queueGroup: queueGroup)))
+        outbound.appendFromEventLoop(.subscribe(subscribe))
         outbound.appendFromEventLoop(.ping(Frame.Ping(token: token)))
         drain()
     }
@@ -189,8 +198,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func subscriptionEnded(_ id: UInt32) {
         let wasPausingReads = !stateMachine.mayRead
-        if stateMachine.subscriptionEnded(id: id) {
-            outbound.appendFromEventLoop(.unsubscribe(Frame.Unsubscribe(subscriptionID: id)))
+        let frames = stateMachine.subscriptionEnded(id: id)
+        if !frames.isEmpty {
+            for frame in frames { outbound.appendFromEventLoop(frame) }
             drain()
         }
         if wasPausingReads, stateMachine.mayRead, readHeldBack, let context {
@@ -215,6 +225,35 @@ final class ConnectionHandler: ChannelDuplexHandler {
             return
         }
         outbound.appendFromEventLoop(encoded: frame)
+        drain()
+    }
+
+    /// Sends an already encoded REQUEST with id `id`; `promise` gets the reply. The request fails
+    /// with ``TernClientError/requestTimedOut(topic:)`` after `localTimeout` if the broker has
+    /// not answered by then.
+    func request(_ frame: ByteBuffer, id: UInt64, topic: String, localTimeout: TimeAmount, promise: EventLoopPromise<TernMessage>) {
+        guard let context else { return promise.fail(stateMachine.unavailableError) }
+        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: localTimeout) { [self] in
+            if let request = stateMachine.endRequest(id: id) { request.fail(TernClientError.requestTimedOut(topic: topic)) }
+        }
+        guard stateMachine.startRequest(id: id, PendingRequest(topic: topic, promise: promise, localTimeout: timer)) else {
+            timer.cancel()
+            return promise.fail(stateMachine.unavailableError)
+        }
+        outbound.appendFromEventLoop(encoded: frame)
+        drain()
+    }
+
+    /// Stops waiting for the reply to request `id`, failing it with `error`.
+    func abandonRequest(id: UInt64, with error: any Error) {
+        stateMachine.endRequest(id: id)?.fail(error)
+    }
+
+    /// Sends a responder's encoded REPLY to the broker's request `requestID`, unless that request
+    /// was already answered.
+    func answer(_ reply: ByteBuffer, requestID: UInt64) {
+        guard stateMachine.answer(requestID: requestID) else { return }
+        outbound.appendFromEventLoop(encoded: reply)
         drain()
     }
 

@@ -4,7 +4,8 @@ import TernProtocol
 
 /// The client side of one connection as a value: events in (frames received, commands from
 /// the client, the channel closing), actions out. It owns the waiters (handshake, flushes,
-/// acknowledgements) and the open subscriptions; ``ConnectionHandler`` runs its actions.
+/// acknowledgements, requests), the open subscriptions and the requests its responders have
+/// not answered yet; ``ConnectionHandler`` runs its actions.
 struct ConnectionStateMachine {
     typealias Source = TernSubscription.Producer.Source
 
@@ -19,7 +20,7 @@ struct ConnectionStateMachine {
 
     struct Subscription {
         let monitor: SubscriptionMonitor
-        let source: Source
+        let sink: SubscriptionSink
         /// Completed when the broker has processed the SUBSCRIBE, failed when it refused it.
         var confirmation: EventLoopPromise<Void>?
         /// Whether the subscription's buffer is full, so the socket must not be read.
@@ -37,10 +38,14 @@ struct ConnectionStateMachine {
         case none
         case completeHandshake(EventLoopPromise<Frame.Welcome>, Frame.Welcome)
         case deliver(Source, TernMessage, subscriptionID: UInt32)
+        case deliverRequest(TernResponder.Producer.Source, Frame.IncomingRequest, subscriptionID: UInt32)
+        case completeRequest(PendingRequest, Frame.Reply)
+        /// Answer an incoming request no responder takes any more.
+        case sendReply(Frame.Reply)
         case sendPong(token: UInt64)
         case succeed(EventLoopPromise<Void>)
         case fail(EventLoopPromise<Void>, TernClientError)
-        case finishSubscription(Source, TernClientError, confirmation: EventLoopPromise<Void>?)
+        case finishSubscription(SubscriptionSink, TernClientError, confirmation: EventLoopPromise<Void>?)
         case reportDrop(SubscriptionMonitor, TernDropNotice)
         /// Close the channel; ``connectionClosed()`` follows once it is closed.
         case close
@@ -50,8 +55,9 @@ struct ConnectionStateMachine {
     struct CloseActions {
         var handshake: EventLoopPromise<Frame.Welcome>?
         var promises: [EventLoopPromise<Void>] = []
+        var requests: [PendingRequest] = []
         /// Subscriptions to finish, with the error to throw or `nil` to end normally.
-        var subscriptions: [(Source, TernClientError?)] = []
+        var subscriptions: [(SubscriptionSink, TernClientError?)] = []
         var error: TernClientError
     }
 
@@ -62,6 +68,11 @@ struct ConnectionStateMachine {
     private var pings: Deque<(token: UInt64, purpose: PingPurpose)> = []
     private var nextPingToken: UInt64 = 1
     private var acks: [UInt64: EventLoopPromise<Void>] = [:]
+    /// The requests sent and not yet answered, by request id.
+    private var requests: [UInt64: PendingRequest] = [:]
+    /// The broker's ids of the requests delivered to a responder and not yet answered, with the
+    /// responder subscription's id.
+    private var unanswered: [UInt64: UInt32] = [:]
     /// A publish failure the broker reported without an ack id; the next flush throws it.
     private var unattributedPublishFailure: TernClientError?
     /// The first reason the connection ended, if not the client's own close.
@@ -84,7 +95,7 @@ struct ConnectionStateMachine {
     mutating func received(_ frame: Frame) -> ReceiveAction {
         switch frame {
         case .message(let message):
-            guard let subscription = subscriptions[message.subscriptionID] else {
+            guard case .messages(let source) = subscriptions[message.subscriptionID]?.sink else {
                 // Messages sent before the broker processed an UNSUBSCRIBE.
                 return .none
             }
@@ -92,7 +103,15 @@ struct ConnectionStateMachine {
                 topic: message.topic, headers: message.headers, payload: message.payload,
                 schema: message.schema, replyTo: message.replyTo
             )
-            return .deliver(subscription.source, delivered, subscriptionID: message.subscriptionID)
+            return .deliver(source, delivered, subscriptionID: message.subscriptionID)
+        case .incomingRequest(let request):
+            return receivedIncomingRequest(request)
+        case .reply(let reply):
+            guard let pending = requests.removeValue(forKey: reply.requestID) else {
+                // The request was cancelled or timed out here first.
+                return .none
+            }
+            return .completeRequest(pending, reply)
         case .welcome(let welcome):
             guard state == .handshaking, let handshake else {
                 return protocolViolation("WELCOME after the handshake")
@@ -119,7 +138,7 @@ struct ConnectionStateMachine {
                 failure = .disconnected(code: goodbye.code == .ok ? nil : goodbye.code, reason: reason)
             }
             return .close
-        case .unknown, .reply, .incomingRequest, .registryResult, .schemaInfo, .schemaList:
+        case .unknown, .registryResult, .schemaInfo, .schemaList:
             // Frames of later protocol features and unknown frame types are skipped.
             return .none
         case .hello, .publish, .subscribe, .unsubscribe, .request, .registerSchema, .getSchema,
@@ -147,6 +166,16 @@ struct ConnectionStateMachine {
         }
     }
 
+    private mutating func receivedIncomingRequest(_ request: Frame.IncomingRequest) -> ReceiveAction {
+        guard state == .ready else { return .none }
+        guard case .requests(let source) = subscriptions[request.subscriptionID]?.sink else {
+            // Sent before the broker processed an UNSUBSCRIBE: nobody here will answer it.
+            return .sendReply(.responderStopped(requestID: request.requestID))
+        }
+        unanswered[request.requestID] = request.subscriptionID
+        return .deliverRequest(source, request, subscriptionID: request.subscriptionID)
+    }
+
     private mutating func receivedError(_ error: Frame.Error) -> ReceiveAction {
         let refusal = TernClientError.refused(code: error.code, message: error.message)
         if error.closesConnection {
@@ -158,7 +187,7 @@ struct ConnectionStateMachine {
         switch error.subject {
         case .subscription:
             guard let id = UInt32(exactly: error.id), let subscription = removeSubscription(id) else { return .none }
-            return .finishSubscription(subscription.source, refusal, confirmation: subscription.confirmation)
+            return .finishSubscription(subscription.sink, refusal, confirmation: subscription.confirmation)
         case .publish:
             if let promise = acks.removeValue(forKey: error.id) {
                 return .fail(promise, refusal)
@@ -200,16 +229,22 @@ struct ConnectionStateMachine {
 
     /// Registers a subscription: the token of the PING that confirms it, or `nil` when the
     /// connection is not open.
-    mutating func subscribe(id: UInt32, monitor: SubscriptionMonitor, source: Source, confirmation: EventLoopPromise<Void>) -> UInt64? {
+    mutating func subscribe(id: UInt32, monitor: SubscriptionMonitor, sink: SubscriptionSink, confirmation: EventLoopPromise<Void>) -> UInt64? {
         guard state == .ready else { return nil }
-        subscriptions[id] = Subscription(monitor: monitor, source: source, confirmation: confirmation)
+        subscriptions[id] = Subscription(monitor: monitor, sink: sink, confirmation: confirmation)
         return registerPing(.confirmSubscription(id))
     }
 
-    /// The subscription's consumer is gone; `true` when an UNSUBSCRIBE must be sent.
-    mutating func subscriptionEnded(id: UInt32) -> Bool {
-        guard removeSubscription(id) != nil else { return false }
-        return state == .ready
+    /// The subscription's consumer is gone: the frames to send, an UNSUBSCRIBE and, for a
+    /// responder, a ``ErrorCode/responderGone`` REPLY to each request it did not answer.
+    mutating func subscriptionEnded(id: UInt32) -> [Frame] {
+        guard removeSubscription(id) != nil, state == .ready else { return [] }
+        var frames: [Frame] = [.unsubscribe(Frame.Unsubscribe(subscriptionID: id))]
+        for requestID in unanswered.filter({ $0.value == id }).keys {
+            unanswered[requestID] = nil
+            frames.append(.reply(.responderStopped(requestID: requestID)))
+        }
+        return frames
     }
 
     /// The subscription's buffer reached its high watermark.
@@ -240,6 +275,24 @@ struct ConnectionStateMachine {
         return true
     }
 
+    /// Registers a request about to be sent; `false` when the connection is not open.
+    mutating func startRequest(id: UInt64, _ request: PendingRequest) -> Bool {
+        guard state == .ready else { return false }
+        requests[id] = request
+        return true
+    }
+
+    /// Forgets a request that was cancelled or timed out here; the request, if it was pending.
+    mutating func endRequest(id: UInt64) -> PendingRequest? {
+        requests.removeValue(forKey: id)
+    }
+
+    /// A responder answers the broker's request `id`; `true` when its REPLY must be sent, `false`
+    /// when the request was already answered or the connection is not open.
+    mutating func answer(requestID id: UInt64) -> Bool {
+        unanswered.removeValue(forKey: id) != nil && state == .ready
+    }
+
     /// The client closes; `true` when a GOODBYE must be sent first.
     mutating func close() -> Bool {
         switch state {
@@ -268,9 +321,12 @@ struct ConnectionStateMachine {
         pings.removeAll()
         actions.promises.append(contentsOf: acks.values)
         acks.removeAll()
+        actions.requests.append(contentsOf: requests.values)
+        requests.removeAll()
+        unanswered.removeAll()
         for subscription in subscriptions.values {
             if let confirmation = subscription.confirmation { actions.promises.append(confirmation) }
-            actions.subscriptions.append((subscription.source, clientClosed ? nil : error))
+            actions.subscriptions.append((subscription.sink, clientClosed ? nil : error))
         }
         subscriptions.removeAll()
         pausedCount = 0

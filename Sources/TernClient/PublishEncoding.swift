@@ -1,7 +1,8 @@
 import NIOCore
 import TernProtocol
 
-/// Checks a publish against the broker's limits and appends its PUBLISH frame.
+/// Checks what the client sends (publishes, requests, replies) against the broker's limits and
+/// encodes its frames.
 struct PublishEncoding {
     let limits: Limits
 
@@ -45,9 +46,52 @@ struct PublishEncoding {
             validatedTopic = topic
         }
         if let problem = validate(headers: headers) { throw problem }
+        let frame = Frame.publish(Frame.Publish(topic: topic, ackID: ackID, headers: headers, payload: Self.emptyPayload))
+        try append(frame, to: &buffer, writePayload: writePayload)
+    }
+
+    /// Appends one REQUEST frame whose payload `writePayload` writes, after validating the topic
+    /// and the headers. On a throw nothing is appended.
+    func appendRequest(
+        to buffer: inout ByteBuffer,
+        id: UInt64,
+        topic: String,
+        timeoutMilliseconds: UInt32,
+        headers: Headers,
+        writePayload: (inout ByteBuffer) -> Void
+    ) throws(TernClientError) {
+        if let problem = validate(topic: topic) ?? validate(headers: headers) { throw problem }
+        let request = Frame.Request(
+            requestID: id, topic: topic, timeoutMilliseconds: timeoutMilliseconds, headers: headers, payload: Self.emptyPayload
+        )
+        try append(.request(request), to: &buffer, writePayload: writePayload)
+    }
+
+    /// The REPLY frame for `reply`; a reply the broker would refuse (headers or payload beyond
+    /// its limits) becomes a ``ErrorCode/handlerFailed`` reply that says why.
+    func encode(_ reply: Frame.Reply) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        do {
+            if let problem = validate(headers: reply.headers) { throw problem }
+            var empty = reply
+            empty.payload = Self.emptyPayload
+            try append(.reply(empty), to: &buffer) { $0.writeImmutableBuffer(reply.payload) }
+        } catch {
+            let failure = Frame.Reply(
+                requestID: reply.requestID, code: .handlerFailed, payload: ByteBuffer(string: "the reply could not be sent: \(error)")
+            )
+            // Without headers and with a short message, this frame is within any limits.
+            _ = try? buffer.writeFrame(.reply(failure))
+        }
+        return buffer
+    }
+
+    /// Appends `frame`, whose payload must be empty, with the payload `writePayload` writes in
+    /// place of it. On a throw nothing is appended.
+    private func append(_ frame: Frame, to buffer: inout ByteBuffer, writePayload: (inout ByteBuffer) -> Void) throws(TernClientError) {
         let start = buffer.writerIndex
         do {
-            try buffer.writeFrame(.publish(Frame.Publish(topic: topic, ackID: ackID, headers: headers, payload: Self.emptyPayload)))
+            try buffer.writeFrame(frame)
         } catch {
             throw .invalidHeaders(reason: error.description)
         }

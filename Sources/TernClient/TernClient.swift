@@ -4,7 +4,7 @@ import NIOPosix
 import TernProtocol
 import TernTLS
 
-/// A connection to a Tern broker: publish, subscribe, flush, close.
+/// A connection to a Tern broker: publish, subscribe, request, respond, flush, close.
 ///
 /// ```swift
 /// let client = try await TernClient.connect()
@@ -15,7 +15,7 @@ import TernTLS
 ///
 /// A client is safe to use from many tasks at once. Publishes are queued and written in
 /// batches; ``flush()`` waits until the broker has processed everything sent before it.
-/// Errors are ``TernClientError``s (and `CancellationError` for a cancelled publish).
+/// Errors are ``TernClientError``s (and `CancellationError` for a cancelled publish or request).
 public final class TernClient: Sendable {
     /// The configuration the client connected with.
     public let configuration: Configuration
@@ -23,12 +23,13 @@ public final class TernClient: Sendable {
     public let welcome: Frame.Welcome
 
     private let channel: any Channel
-    private let eventLoop: any EventLoop
-    private let handler: NIOLoopBoundBox<ConnectionHandler?>
+    let eventLoop: any EventLoop
+    let handler: NIOLoopBoundBox<ConnectionHandler?>
     private let outbound: OutboundBuffer
-    private let encoding: PublishEncoding
+    let encoding: PublishEncoding
     private let nextSubscriptionID = ManagedAtomic<UInt32>(0)
     private let nextAckID = ManagedAtomic<UInt64>(0)
+    let nextRequestID = ManagedAtomic<UInt64>(0)
 
     private init(
         configuration: Configuration, welcome: Frame.Welcome, channel: any Channel,
@@ -130,7 +131,7 @@ public final class TernClient: Sendable {
         try await publish(to: topic, headers: headers, acknowledged: acknowledged) { $0.writeBytes(payload) }
     }
 
-    private func checkPayloadSize(_ size: Int) throws {
+    func checkPayloadSize(_ size: Int) throws {
         let limit = Int(welcome.limits.maxPayloadLength)
         if size > limit { throw TernClientError.payloadTooLarge(size: size, limit: limit) }
     }
@@ -187,26 +188,42 @@ public final class TernClient: Sendable {
         queueGroup: String? = nil,
         onDropNotice: (@Sendable (TernDropNotice) -> Void)? = nil
     ) async throws -> TernSubscription {
+        let monitor = SubscriptionMonitor(pattern: pattern, onDropNotice: onDropNotice)
+        let producer: TernSubscription.Producer = try await open(
+            pattern: pattern, queueGroup: queueGroup, isResponder: false, monitor: monitor, sink: SubscriptionSink.messages
+        )
+        return TernSubscription(pattern: pattern, queueGroup: queueGroup, producer: producer, monitor: monitor, client: self)
+    }
+
+    /// Opens a subscription (a responder one with `isResponder`) whose deliveries go to the
+    /// returned sequence; returns once the broker has registered it.
+    func open<Element: Sendable>(
+        pattern: String,
+        queueGroup: String?,
+        isResponder: Bool,
+        monitor: SubscriptionMonitor,
+        sink: (DeliverySequence<Element>.Source) -> SubscriptionSink
+    ) async throws -> DeliverySequence<Element> {
         if let problem = TopicSyntax.problem(withPattern: pattern, maxLength: Int(welcome.limits.maxTopicLength)) {
             throw TernClientError.invalidTopic(reason: problem)
         }
         let id = nextSubscriptionID.wrappingIncrementThenLoad(ordering: .relaxed)
-        let monitor = SubscriptionMonitor(pattern: pattern, onDropNotice: onDropNotice)
         let highWatermark = max(configuration.subscriptionBufferSize, 2)
         let handler = self.handler
-        let new = TernSubscription.Producer.makeSequence(
+        let new = DeliverySequence<Element>.makeSequence(
             backPressureStrategy: .init(lowWatermark: highWatermark / 2, highWatermark: highWatermark),
             finishOnDeinit: true,
             delegate: SubscriptionDelegate(subscriptionID: id, eventLoop: eventLoop, handler: handler)
         )
         let confirmation = eventLoop.makePromise(of: Void.self)
-        let source = new.source
+        let subscribe = Frame.Subscribe(subscriptionID: id, pattern: pattern, queueGroup: queueGroup, isResponder: isResponder)
+        let deliveries = sink(new.source)
         eventLoop.execute {
             guard let connection = handler.value else { return confirmation.fail(TernClientError.closed) }
-            connection.subscribe(id: id, pattern: pattern, queueGroup: queueGroup, monitor: monitor, source: source, confirmation: confirmation)
+            connection.subscribe(subscribe, monitor: monitor, sink: deliveries, confirmation: confirmation)
         }
         try await confirmation.futureResult.get()
-        return TernSubscription(pattern: pattern, queueGroup: queueGroup, producer: new.sequence, monitor: monitor, client: self)
+        return new.sequence
     }
 
     // MARK: Flushing and closing

@@ -24,6 +24,14 @@ public enum TernClientError: Error, Sendable, Equatable, CustomStringConvertible
     case timeout
     /// The broker sent something the protocol does not allow.
     case protocolViolation(reason: String)
+    /// No responder is registered for the request's topic; reported at once, not after the timeout.
+    case noResponders(topic: String)
+    /// No reply to a request arrived within its timeout.
+    case requestTimedOut(topic: String)
+    /// The responder handling a request went away (disconnected or stopped) before replying.
+    case responderGone(topic: String)
+    /// The responder's handler failed; `message` is its error's description.
+    case handlerFailed(topic: String, message: String)
 
     public var description: String {
         switch self {
@@ -47,6 +55,14 @@ public enum TernClientError: Error, Sendable, Equatable, CustomStringConvertible
             "timed out waiting for the broker"
         case .protocolViolation(let reason):
             "protocol violation by the broker: \(reason)"
+        case .noResponders(let topic):
+            "no responders on '\(topic)'"
+        case .requestTimedOut(let topic):
+            "no reply on '\(topic)' within the timeout"
+        case .responderGone(let topic):
+            "the responder on '\(topic)' went away before replying"
+        case .handlerFailed(let topic, let message):
+            "the handler on '\(topic)' failed: \(message)"
         }
     }
 }

@@ -12,9 +12,7 @@ import NIOCore
 /// down for this connection until the consumer catches up.
 public struct TernSubscription: AsyncSequence, Sendable {
     public typealias Element = TernMessage
-    typealias Producer = NIOThrowingAsyncSequenceProducer<
-        TernMessage, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, SubscriptionDelegate
-    >
+    typealias Producer = DeliverySequence<TernMessage>
 
     /// The pattern subscribed to.
     public let pattern: String
@@ -56,6 +54,11 @@ public struct TernSubscription: AsyncSequence, Sendable {
         }
     }
 }
+
+/// The sequence through which the connection handler hands a subscription's deliveries over.
+typealias DeliverySequence<Element: Sendable> = NIOThrowingAsyncSequenceProducer<
+    Element, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, SubscriptionDelegate
+>
 
 /// Connects a subscription's sequence to the connection handler: asks it to read again when
 /// the consumer caught up, and to unsubscribe when the consumer is gone.

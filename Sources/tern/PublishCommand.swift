@@ -24,11 +24,11 @@ struct PublishCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
-        _ = try headers()
+        _ = try Headers(arguments: header)
     }
 
     func run() async throws {
-        let headers = try headers()
+        let headers = try Headers(arguments: header)
         try await withClient(connection, name: "tern pub") { client in
             if let message {
                 try await client.publish(message, to: topic, headers: headers, acknowledged: ack)
@@ -41,16 +41,5 @@ struct PublishCommand: AsyncParsableCommand {
             // Nothing is lost on exit: return once the broker has processed every message.
             try await client.flush()
         }
-    }
-
-    private func headers() throws -> Headers {
-        var headers = Headers()
-        for field in header {
-            guard let equals = field.firstIndex(of: "="), equals != field.startIndex else {
-                throw ValidationError("--header must be NAME=VALUE, got '\(field)'")
-            }
-            headers.add(name: String(field[..<equals]), value: String(field[field.index(after: equals)...]))
-        }
-        return headers
     }
 }

@@ -161,6 +161,22 @@ import TernProtocol
         }
     }
 
+    @Test func idleTopicsWithoutSubscribersAreRetired() async throws {
+        try await withBroker({ $0.idleTopicRetirement = .milliseconds(100) }) { broker in
+            let client = try await broker.connect()
+            try await client.publish("nobody listens", to: "short.lived", acknowledged: true)
+            #expect(await broker.statistics(ofTopic: "short.lived") != nil)
+            try await eventually("the idle topic to be retired") {
+                await broker.statistics(ofTopic: "short.lived") == nil
+            }
+            // A retired topic comes back on its next use.
+            let subscription = try await client.subscribe(to: "short.lived")
+            try await client.publish("again", to: "short.lived")
+            #expect(try await subscription.strings(1) == ["again"])
+            await client.close()
+        }
+    }
+
     @Test func thousandsOfTopics() async throws {
         try await withBroker { broker in
             let client = try await broker.connect()

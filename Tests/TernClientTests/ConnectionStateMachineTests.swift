@@ -36,9 +36,8 @@ struct ConnectionStateMachineTests {
         let actions = machine.connectionClosed()
         actions.handshake?.fail(actions.error)
         for promise in actions.promises { promise.fail(actions.error) }
-        for (source, error) in actions.subscriptions {
-            if let error { source.finish(error) } else { source.finish() }
-        }
+        for request in actions.requests { request.fail(actions.error) }
+        for (sink, error) in actions.subscriptions { sink.finish(error) }
     }
 
     @Test("WELCOME completes the handshake; a second one is a protocol violation")
@@ -112,7 +111,7 @@ struct ConnectionStateMachineTests {
         var machine = readyMachine()
         let (source, sequence) = makeSource(id: 3)
         let confirmation = loop.makePromise(of: Void.self)
-        let tokenResult = machine.subscribe(id: 3, monitor: SubscriptionMonitor(pattern: "a.>", onDropNotice: nil), source: source, confirmation: confirmation)
+        let tokenResult = machine.subscribe(id: 3, monitor: SubscriptionMonitor(pattern: "a.>", onDropNotice: nil), sink: .messages(source), confirmation: confirmation)
         let token = try #require(tokenResult)
         let error = Frame.Error(code: .invalidPattern, subject: .subscription, id: 3, message: "no", closesConnection: false)
         guard case .finishSubscription(let finished, let reason, let pending?) = machine.received(.error(error)) else {
@@ -127,8 +126,8 @@ struct ConnectionStateMachineTests {
             Issue.record("the PONG confirmed an ended subscription")
             return
         }
-        let unsubscribe = machine.subscriptionEnded(id: 3)
-        #expect(!unsubscribe, "no UNSUBSCRIBE for a subscription the broker ended")
+        let frames = machine.subscriptionEnded(id: 3)
+        #expect(frames.isEmpty, "no UNSUBSCRIBE for a subscription the broker ended")
         _ = sequence
         finish(&machine)
     }
@@ -139,7 +138,7 @@ struct ConnectionStateMachineTests {
         let (source, sequence) = makeSource(id: 1)
         let confirmation = loop.makePromise(of: Void.self)
         let monitor = SubscriptionMonitor(pattern: "orders.*", onDropNotice: nil)
-        let tokenResult = machine.subscribe(id: 1, monitor: monitor, source: source, confirmation: confirmation)
+        let tokenResult = machine.subscribe(id: 1, monitor: monitor, sink: .messages(source), confirmation: confirmation)
         let token = try #require(tokenResult)
         guard case .succeed(let confirmed) = machine.received(.pong(Frame.Ping(token: token))) else {
             Issue.record("the PONG did not confirm the subscription")
@@ -168,8 +167,8 @@ struct ConnectionStateMachineTests {
         reported.record(report)
         #expect(monitor.droppedCount == 5)
         #expect(report.description == "subscription 'orders.*' missed 5 messages (the broker dropped the oldest)")
-        let unsubscribe = machine.subscriptionEnded(id: 1)
-        #expect(unsubscribe, "ending a live subscription sends UNSUBSCRIBE")
+        let frames = machine.subscriptionEnded(id: 1)
+        #expect(frames == [.unsubscribe(Frame.Unsubscribe(subscriptionID: 1))], "ending a live subscription sends UNSUBSCRIBE")
         _ = sequence
         finish(&machine)
     }
@@ -180,8 +179,8 @@ struct ConnectionStateMachineTests {
         let (first, firstSequence) = makeSource(id: 1)
         let (second, secondSequence) = makeSource(id: 2)
         let confirmations = [loop.makePromise(of: Void.self), loop.makePromise(of: Void.self)]
-        _ = machine.subscribe(id: 1, monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), source: first, confirmation: confirmations[0])
-        _ = machine.subscribe(id: 2, monitor: SubscriptionMonitor(pattern: "b", onDropNotice: nil), source: second, confirmation: confirmations[1])
+        _ = machine.subscribe(id: 1, monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), sink: .messages(first), confirmation: confirmations[0])
+        _ = machine.subscribe(id: 2, monitor: SubscriptionMonitor(pattern: "b", onDropNotice: nil), sink: .messages(second), confirmation: confirmations[1])
         machine.pause(subscriptionID: 1)
         machine.pause(subscriptionID: 2)
         machine.pause(subscriptionID: 2)
@@ -189,8 +188,8 @@ struct ConnectionStateMachineTests {
         let resumedAll = machine.resume(subscriptionID: 1)
         #expect(!resumedAll)
         #expect(!machine.mayRead)
-        let unsubscribe = machine.subscriptionEnded(id: 2)
-        #expect(unsubscribe)
+        let frames = machine.subscriptionEnded(id: 2)
+        #expect(frames == [.unsubscribe(Frame.Unsubscribe(subscriptionID: 2))])
         #expect(machine.mayRead)
         for confirmation in confirmations { confirmation.succeed() }
         _ = (firstSequence, secondSequence)
@@ -238,7 +237,7 @@ struct ConnectionStateMachineTests {
     func clientClose() throws {
         var machine = readyMachine()
         let (source, sequence) = makeSource(id: 1)
-        _ = machine.subscribe(id: 1, monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), source: source, confirmation: loop.makePromise())
+        _ = machine.subscribe(id: 1, monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), sink: .messages(source), confirmation: loop.makePromise())
         let first = machine.close()
         let second = machine.close()
         #expect(first)
@@ -260,7 +259,7 @@ struct ConnectionStateMachineTests {
     func brokerGoodbye() {
         var machine = readyMachine()
         let (source, sequence) = makeSource(id: 1)
-        _ = machine.subscribe(id: 1, monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), source: source, confirmation: loop.makePromise())
+        _ = machine.subscribe(id: 1, monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), sink: .messages(source), confirmation: loop.makePromise())
         guard case .close = machine.received(.goodbye(Frame.Goodbye(code: .serverShuttingDown, message: "bye"))) else {
             Issue.record("GOODBYE did not close")
             finish(&machine)

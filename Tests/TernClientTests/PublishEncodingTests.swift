@@ -57,6 +57,32 @@ struct PublishEncodingTests {
         #expect(validated == nil)
     }
 
+    @Test("appends REQUEST frames with the payload in place; refuses a wildcard topic")
+    func request() throws {
+        var buffer = ByteBuffer()
+        try encoding.appendRequest(to: &buffer, id: 9, topic: "svc.quote", timeoutMilliseconds: 250, headers: ["k": "v"]) {
+            $0.writeString("q")
+        }
+        #expect(try decodeAll(buffer) == [
+            .request(Frame.Request(requestID: 9, topic: "svc.quote", timeoutMilliseconds: 250, headers: ["k": "v"], payload: ByteBuffer(string: "q"))),
+        ])
+        #expect(throws: TernClientError.self) {
+            try encoding.appendRequest(to: &buffer, id: 10, topic: "svc.*", timeoutMilliseconds: 1, headers: [:]) { _ in }
+        }
+    }
+
+    @Test("a reply beyond the limits becomes a handler failure that says why")
+    func reply() throws {
+        let fitting = Frame.Reply(requestID: 3, headers: ["k": "v"], payload: ByteBuffer(string: "answer"))
+        #expect(try decodeAll(encoding.encode(fitting)) == [.reply(fitting)])
+        let oversized = Frame.Reply(requestID: 4, payload: ByteBuffer(repeating: 1, count: 513))
+        let failure = Frame.Reply(
+            requestID: 4, code: .handlerFailed,
+            payload: ByteBuffer(string: "the reply could not be sent: payload of 513 bytes exceeds the broker's limit of 512 bytes")
+        )
+        #expect(try decodeAll(encoding.encode(oversized)) == [.reply(failure)])
+    }
+
     @Test("invalid header names and oversized headers are refused")
     func invalidHeaders() {
         #expect(encoding.validate(headers: ["bad name": "v"]) != nil)
