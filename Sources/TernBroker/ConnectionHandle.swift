@@ -18,10 +18,15 @@ final class ConnectionHandle: Sendable, Hashable {
         self.handler = NIOLoopBoundBox(handler, eventLoop: channel.eventLoop)
     }
 
-    /// Runs `body` on the connection's event loop, if the connection is still open then.
-    func execute(_ body: @escaping @Sendable (ConnectionHandler) -> Void) {
+    /// Runs `body` on the connection's event loop if the connection is still open then, else
+    /// `otherwise`.
+    func execute(_ body: @escaping @Sendable (ConnectionHandler) -> Void, otherwise: @escaping @Sendable () -> Void = {}) {
         eventLoop.execute {
-            if let handler = self.handler.value { body(handler) }
+            if let handler = self.handler.value {
+                body(handler)
+            } else {
+                otherwise()
+            }
         }
     }
 

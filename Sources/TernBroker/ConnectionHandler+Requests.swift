@@ -70,7 +70,8 @@ extension ConnectionHandler {
         }
         request.timeout.cancel()
         let answer = Frame.Reply(requestID: request.requestID, code: reply.code, headers: reply.headers, schema: reply.schema, payload: reply.payload)
-        request.requester.execute { $0.sendReply(answer) }
+        let statistics = core.statistics
+        request.requester.execute({ $0.sendReply(answer) }, otherwise: { statistics.lateReplyDropped() })
     }
 
     /// Ends an in-flight request with an error for its requester.

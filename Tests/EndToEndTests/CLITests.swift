@@ -156,3 +156,53 @@ import Testing
         #expect(result.errors.contains("127.0.0.1:\(port)") || result.errors.contains("connect"), "\(result.errors)")
     }
 }
+
+/// `tern req` and `tern reply` as a user runs them, against a running `ternd`.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct RequestReplyCLITests {
+    private func startBroker() async throws -> (ChildProcess, URL, [String]) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-rr-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let port = try await Loopback.freePort()
+        let broker = try ChildProcess("ternd", ["--listen", "127.0.0.1:\(port)"], in: directory)
+        try await Loopback.waitForListener(on: port)
+        return (broker, directory, ["--server", "127.0.0.1:\(port)"])
+    }
+
+    @Test func anEchoResponderAnswersARequest() async throws {
+        let (broker, directory, server) = try await startBroker()
+        defer { broker.signal(SIGKILL) }
+        let responder = try ChildProcess("tern", ["reply", "svc", "--echo"] + server, in: directory)
+        defer { responder.signal(SIGKILL) }
+        try await Task.sleep(for: .milliseconds(500))
+        let reply = try await run("tern", ["req", "svc", "hello"] + server, in: directory)
+        #expect(reply.status == 0, "\(reply.errors)")
+        #expect(reply.output == "hello\n")
+
+        let command = try ChildProcess("tern", ["reply", "upper"] + server + ["--", "tr", "a-z", "A-Z"], in: directory)
+        defer { command.signal(SIGKILL) }
+        try await Task.sleep(for: .milliseconds(500))
+        let upper = try await run("tern", ["req", "upper", "hello world"] + server, in: directory)
+        #expect(upper.output == "HELLO WORLD\n", "\(upper.errors)")
+    }
+
+    @Test func aRequestNobodyAnswersFailsAtOnce() async throws {
+        let (broker, directory, server) = try await startBroker()
+        defer { broker.signal(SIGKILL) }
+        // The timeout is long: the answer must come from "no responders", not from waiting.
+        let result = try await run("tern", ["req", "nobody", "x", "--timeout", "60s"] + server, in: directory, seconds: 20)
+        #expect(result.status != 0)
+        #expect(result.errors.contains("no responders"), "\(result.errors)")
+    }
+
+    @Test func killingTheResponderFailsItsRequestAtOnce() async throws {
+        let (broker, directory, server) = try await startBroker()
+        defer { broker.signal(SIGKILL) }
+        let responder = try ChildProcess("tern", ["reply", "slow"] + server + ["--", "sleep", "120"], in: directory)
+        try await Task.sleep(for: .milliseconds(500))
+        let request = try ChildProcess("tern", ["req", "slow", "x", "--timeout", "120s"] + server, in: directory)
+        try await Task.sleep(for: .milliseconds(500))
+        responder.signal(SIGKILL)
+        #expect(try await request.wait(seconds: 20) != 0)
+        #expect(request.standardError.contains("went away"), "\(request.standardError)")
+    }
+}
