@@ -41,6 +41,7 @@ let package = Package(
             name: "TernClient",
             dependencies: [
                 "TernProtocol",
+                "TernSchema",
                 "TernTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -55,6 +56,7 @@ let package = Package(
                 "TernClient",
                 "TernCommandSupport",
                 "TernProtocol",
+                "TernSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -119,6 +121,7 @@ let package = Package(
                 "TernBroker",
                 "TernClient",
                 "TernProtocol",
+                "TernSchema",
                 "TernTLS",
                 "ternd",
                 "tern",

@@ -104,6 +104,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         actions.handshake?.fail(actions.error)
         for promise in actions.promises { promise.fail(actions.error) }
         for request in actions.requests { request.fail(actions.error) }
+        for operation in actions.operations { operation.fail(actions.error) }
         for (sink, error) in actions.subscriptions { sink.finish(error) }
         context.fireChannelInactive()
     }
@@ -137,6 +138,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
             }
         case .completeRequest(let request, let reply):
             request.complete(with: reply)
+        case .completeOperation(let promise, let answer):
+            promise.succeed(answer)
+        case .failOperation(let promise, let error):
+            promise.fail(error)
         case .sendReply(let reply):
             outbound.appendFromEventLoop(.reply(reply))
             needsDrain = true
@@ -238,6 +243,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         guard stateMachine.startRequest(id: id, PendingRequest(topic: topic, promise: promise, localTimeout: timer)) else {
             timer.cancel()
+            return promise.fail(stateMachine.unavailableError)
+        }
+        outbound.appendFromEventLoop(encoded: frame)
+        drain()
+    }
+
+    /// Sends an already encoded registry frame with operation id `id`; `promise` gets the answer.
+    func administer(_ frame: ByteBuffer, operationID id: UInt64, promise: EventLoopPromise<Frame>) {
+        guard stateMachine.startOperation(id: id, promise: promise) else {
             return promise.fail(stateMachine.unavailableError)
         }
         outbound.appendFromEventLoop(encoded: frame)

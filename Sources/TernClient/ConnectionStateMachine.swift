@@ -4,8 +4,8 @@ import TernProtocol
 
 /// The client side of one connection as a value: events in (frames received, commands from
 /// the client, the channel closing), actions out. It owns the waiters (handshake, flushes,
-/// acknowledgements, requests), the open subscriptions and the requests its responders have
-/// not answered yet; ``ConnectionHandler`` runs its actions.
+/// acknowledgements, requests, registry operations), the open subscriptions and the requests
+/// its responders have not answered yet; ``ConnectionHandler`` runs its actions.
 struct ConnectionStateMachine {
     typealias Source = TernSubscription.Producer.Source
 
@@ -40,6 +40,10 @@ struct ConnectionStateMachine {
         case deliver(Source, TernMessage, subscriptionID: UInt32)
         case deliverRequest(TernResponder.Producer.Source, Frame.IncomingRequest, subscriptionID: UInt32)
         case completeRequest(PendingRequest, Frame.Reply)
+        /// A registry operation's answer: SCHEMA_INFO, SCHEMA_LIST_RESULT or a successful
+        /// REGISTRY_RESULT.
+        case completeOperation(EventLoopPromise<Frame>, Frame)
+        case failOperation(EventLoopPromise<Frame>, TernClientError)
         /// Answer an incoming request no responder takes any more.
         case sendReply(Frame.Reply)
         case sendPong(token: UInt64)
@@ -56,6 +60,7 @@ struct ConnectionStateMachine {
         var handshake: EventLoopPromise<Frame.Welcome>?
         var promises: [EventLoopPromise<Void>] = []
         var requests: [PendingRequest] = []
+        var operations: [EventLoopPromise<Frame>] = []
         /// Subscriptions to finish, with the error to throw or `nil` to end normally.
         var subscriptions: [(SubscriptionSink, TernClientError?)] = []
         var error: TernClientError
@@ -73,6 +78,8 @@ struct ConnectionStateMachine {
     /// The broker's ids of the requests delivered to a responder and not yet answered, with the
     /// responder subscription's id.
     private var unanswered: [UInt64: UInt32] = [:]
+    /// The registry operations sent and not yet answered, by operation id.
+    private var operations: [UInt64: EventLoopPromise<Frame>] = [:]
     /// A publish failure the broker reported without an ack id; the next flush throws it.
     private var unattributedPublishFailure: TernClientError?
     /// The first reason the connection ended, if not the client's own close.
@@ -138,7 +145,15 @@ struct ConnectionStateMachine {
                 failure = .disconnected(code: goodbye.code == .ok ? nil : goodbye.code, reason: reason)
             }
             return .close
-        case .unknown, .registryResult, .schemaInfo, .schemaList:
+        case .registryResult(let result):
+            guard let promise = operations.removeValue(forKey: result.operationID) else { return .none }
+            return result.code == .ok ? .completeOperation(promise, frame)
+                : .failOperation(promise, .registry(code: result.code, message: result.message))
+        case .schemaInfo(let info):
+            return completeOperation(id: info.operationID, with: frame)
+        case .schemaList(let list):
+            return completeOperation(id: list.operationID, with: frame)
+        case .unknown:
             // Frames of later protocol features and unknown frame types are skipped.
             return .none
         case .hello, .publish, .subscribe, .unsubscribe, .request, .registerSchema, .getSchema,
@@ -164,6 +179,11 @@ struct ConnectionStateMachine {
             subscriptions[id]?.confirmation = nil
             return .succeed(confirmation)
         }
+    }
+
+    private mutating func completeOperation(id: UInt64, with frame: Frame) -> ReceiveAction {
+        guard let promise = operations.removeValue(forKey: id) else { return .none }
+        return .completeOperation(promise, frame)
     }
 
     private mutating func receivedIncomingRequest(_ request: Frame.IncomingRequest) -> ReceiveAction {
@@ -194,7 +214,10 @@ struct ConnectionStateMachine {
             }
             unattributedPublishFailure = refusal
             return .none
-        case .connection, .request, .registry:
+        case .registry:
+            guard let promise = operations.removeValue(forKey: error.id) else { return .none }
+            return .failOperation(promise, .registry(code: error.code, message: error.message))
+        case .connection, .request:
             return .none
         }
     }
@@ -287,6 +310,13 @@ struct ConnectionStateMachine {
         requests.removeValue(forKey: id)
     }
 
+    /// Registers a registry operation about to be sent; `false` when the connection is not open.
+    mutating func startOperation(id: UInt64, promise: EventLoopPromise<Frame>) -> Bool {
+        guard state == .ready else { return false }
+        operations[id] = promise
+        return true
+    }
+
     /// A responder answers the broker's request `id`; `true` when its REPLY must be sent, `false`
     /// when the request was already answered or the connection is not open.
     mutating func answer(requestID id: UInt64) -> Bool {
@@ -323,6 +353,8 @@ struct ConnectionStateMachine {
         acks.removeAll()
         actions.requests.append(contentsOf: requests.values)
         requests.removeAll()
+        actions.operations.append(contentsOf: operations.values)
+        operations.removeAll()
         unanswered.removeAll()
         for subscription in subscriptions.values {
             if let confirmation = subscription.confirmation { actions.promises.append(confirmation) }

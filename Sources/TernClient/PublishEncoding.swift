@@ -31,12 +31,14 @@ struct PublishEncoding {
         return nil
     }
 
-    /// Appends one PUBLISH frame whose payload `writePayload` writes, after validating the
-    /// topic (unless it equals `validatedTopic`) and the headers. On a throw nothing is appended.
+    /// Appends one PUBLISH frame whose payload `writePayload` writes, tagged with `schema` when
+    /// given, after validating the topic (unless it equals `validatedTopic`) and the headers. On
+    /// a throw nothing is appended.
     func append(
         to buffer: inout ByteBuffer,
         topic: String,
         headers: Headers,
+        schema: SchemaReference? = nil,
         ackID: UInt64?,
         validatedTopic: inout String?,
         writePayload: (inout ByteBuffer) -> Void
@@ -46,7 +48,7 @@ struct PublishEncoding {
             validatedTopic = topic
         }
         if let problem = validate(headers: headers) { throw problem }
-        let frame = Frame.publish(Frame.Publish(topic: topic, ackID: ackID, headers: headers, payload: Self.emptyPayload))
+        let frame = Frame.publish(Frame.Publish(topic: topic, ackID: ackID, headers: headers, schema: schema, payload: Self.emptyPayload))
         try append(frame, to: &buffer, writePayload: writePayload)
     }
 

@@ -30,6 +30,9 @@ public final class TernClient: Sendable {
     private let nextSubscriptionID = ManagedAtomic<UInt32>(0)
     private let nextAckID = ManagedAtomic<UInt64>(0)
     let nextRequestID = ManagedAtomic<UInt64>(0)
+    let nextOperationID = ManagedAtomic<UInt64>(0)
+    /// The registered versions of the schemas typed messages were sent or read with.
+    let schemaReferences = SchemaReferenceCache()
 
     private init(
         configuration: Configuration, welcome: Frame.Welcome, channel: any Channel,
@@ -131,22 +134,38 @@ public final class TernClient: Sendable {
         try await publish(to: topic, headers: headers, acknowledged: acknowledged) { $0.writeBytes(payload) }
     }
 
+    /// Publishes `payload`, encoded with the registered schema version `schema`, to `topic`; see
+    /// ``publish(_:to:headers:acknowledged:)-(ByteBuffer,_,_,_)``.
+    ///
+    /// A topic bound to a subject refuses a message whose reference names another subject or an
+    /// unknown version, or whose payload does not match that version, with
+    /// ``TernClientError/refused(code:message:)`` (``ErrorCode/schemaMismatch``,
+    /// ``ErrorCode/unknownVersion``, ``ErrorCode/invalidPayload`` naming the field): thrown here
+    /// when `acknowledged`, else by the next ``flush()``. A refused message reaches no one.
+    public func publish(
+        _ payload: ByteBuffer, to topic: String, schema: SchemaReference, headers: Headers = [:], acknowledged: Bool = false
+    ) async throws {
+        try checkPayloadSize(payload.readableBytes)
+        try await publish(to: topic, headers: headers, schema: schema, acknowledged: acknowledged) { $0.writeImmutableBuffer(payload) }
+    }
+
     func checkPayloadSize(_ size: Int) throws {
         let limit = Int(welcome.limits.maxPayloadLength)
         if size > limit { throw TernClientError.payloadTooLarge(size: size, limit: limit) }
     }
 
     private func publish(
-        to topic: String, headers: Headers, acknowledged: Bool, writePayload: (inout ByteBuffer) -> Void
+        to topic: String, headers: Headers, schema: SchemaReference? = nil, acknowledged: Bool, writePayload: (inout ByteBuffer) -> Void
     ) async throws {
         try Task.checkCancellation()
         guard !acknowledged else {
-            return try await publishAcknowledged(to: topic, headers: headers, writePayload: writePayload)
+            return try await publishAcknowledged(to: topic, headers: headers, schema: schema, writePayload: writePayload)
         }
         let encoding = self.encoding
         let outcome = try outbound.append { buffer, validatedTopic in
             try encoding.append(
-                to: &buffer, topic: topic, headers: headers, ackID: nil, validatedTopic: &validatedTopic, writePayload: writePayload
+                to: &buffer, topic: topic, headers: headers, schema: schema, ackID: nil, validatedTopic: &validatedTopic,
+                writePayload: writePayload
             )
         }
         if outcome.scheduleDrain {
@@ -158,11 +177,16 @@ public final class TernClient: Sendable {
         }
     }
 
-    private func publishAcknowledged(to topic: String, headers: Headers, writePayload: (inout ByteBuffer) -> Void) async throws {
+    private func publishAcknowledged(
+        to topic: String, headers: Headers, schema: SchemaReference?, writePayload: (inout ByteBuffer) -> Void
+    ) async throws {
         let ackID = nextAckID.wrappingIncrementThenLoad(ordering: .relaxed)
         var frame = ByteBuffer()
         var validatedTopic: String?
-        try encoding.append(to: &frame, topic: topic, headers: headers, ackID: ackID, validatedTopic: &validatedTopic, writePayload: writePayload)
+        try encoding.append(
+            to: &frame, topic: topic, headers: headers, schema: schema, ackID: ackID, validatedTopic: &validatedTopic,
+            writePayload: writePayload
+        )
         let promise = eventLoop.makePromise(of: Void.self)
         let (handler, encodedFrame) = (self.handler, frame)
         eventLoop.execute {
@@ -181,16 +205,23 @@ public final class TernClient: Sendable {
     /// that reach it. `onDropNotice` is called (on the connection's event loop: keep it short)
     /// when the broker reports messages this subscription missed.
     ///
+    /// With `readAs`, messages written with another version of that subject are resolved to
+    /// `readAs` by the broker before delivery (fields matched by name, missing ones take their
+    /// defaults, extra ones are dropped); those it cannot resolve are reported as drops with
+    /// reason ``Frame/DropNotice/Reason/unreadable``. Other messages arrive unchanged.
+    ///
     /// - Throws: ``TernClientError/invalidTopic(reason:)`` for a malformed pattern,
-    ///   ``TernClientError/refused(code:message:)`` when the broker refuses the subscription.
+    ///   ``TernClientError/refused(code:message:)`` when the broker refuses the subscription
+    ///   (``ErrorCode/unknownVersion`` for a `readAs` that is not registered).
     public func subscribe(
         to pattern: String,
         queueGroup: String? = nil,
+        readAs: SchemaReference? = nil,
         onDropNotice: (@Sendable (TernDropNotice) -> Void)? = nil
     ) async throws -> TernSubscription {
         let monitor = SubscriptionMonitor(pattern: pattern, onDropNotice: onDropNotice)
         let producer: TernSubscription.Producer = try await open(
-            pattern: pattern, queueGroup: queueGroup, isResponder: false, monitor: monitor, sink: SubscriptionSink.messages
+            pattern: pattern, queueGroup: queueGroup, readAs: readAs, isResponder: false, monitor: monitor, sink: SubscriptionSink.messages
         )
         return TernSubscription(pattern: pattern, queueGroup: queueGroup, producer: producer, monitor: monitor, client: self)
     }
@@ -200,6 +231,7 @@ public final class TernClient: Sendable {
     func open<Element: Sendable>(
         pattern: String,
         queueGroup: String?,
+        readAs: SchemaReference? = nil,
         isResponder: Bool,
         monitor: SubscriptionMonitor,
         sink: (DeliverySequence<Element>.Source) -> SubscriptionSink
@@ -216,7 +248,7 @@ public final class TernClient: Sendable {
             delegate: SubscriptionDelegate(subscriptionID: id, eventLoop: eventLoop, handler: handler)
         )
         let confirmation = eventLoop.makePromise(of: Void.self)
-        let subscribe = Frame.Subscribe(subscriptionID: id, pattern: pattern, queueGroup: queueGroup, isResponder: isResponder)
+        let subscribe = Frame.Subscribe(subscriptionID: id, pattern: pattern, queueGroup: queueGroup, isResponder: isResponder, readAs: readAs)
         let deliveries = sink(new.source)
         eventLoop.execute {
             guard let connection = handler.value else { return confirmation.fail(TernClientError.closed) }

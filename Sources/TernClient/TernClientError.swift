@@ -32,6 +32,13 @@ public enum TernClientError: Error, Sendable, Equatable, CustomStringConvertible
     case responderGone(topic: String)
     /// The responder's handler failed; `message` is its error's description.
     case handlerFailed(topic: String, message: String)
+    /// The schema registry refused an operation with `code` (for example
+    /// ``ErrorCode/incompatibleSchema`` or ``ErrorCode/unknownSubject``); `message` is the
+    /// broker's explanation, naming each offending field and rule (see ``violations``).
+    case registry(code: ErrorCode, message: String)
+    /// A typed message does not fit its schema: a value to publish, or a payload delivered to a
+    /// ``TernTypedSubscription``. `reason` names the field.
+    case invalidPayload(reason: String)
 
     public var description: String {
         switch self {
@@ -63,6 +70,10 @@ public enum TernClientError: Error, Sendable, Equatable, CustomStringConvertible
             "the responder on '\(topic)' went away before replying"
         case .handlerFailed(let topic, let message):
             "the handler on '\(topic)' failed: \(message)"
+        case .registry(let code, let message):
+            message.isEmpty ? "refused by the schema registry: \(code)" : "refused by the schema registry: \(code): \(message)"
+        case .invalidPayload(let reason):
+            "payload does not fit its schema: \(reason)"
         }
     }
 }

@@ -87,6 +87,13 @@ enum EncodedTree {
                 data.append(byte)
             }
             return .bytes(data)
+        case (.list(let itemType), .bytes(let data)):
+            // A `[UInt8]`, or an empty array of any element type (which casts to `[UInt8]`).
+            var items: [SchemaValue] = []
+            for (index, byte) in data.enumerated() {
+                do { items.append(try EncodedTree.unsigned(UInt64(byte)).schemaValue(as: itemType)) } catch { throw error.under(.pathIndex(index)) }
+            }
+            return .list(items)
         case (.list(let itemType), .unkeyed(let storage)):
             var items: [SchemaValue] = []
             for (index, item) in storage.items.enumerated() {

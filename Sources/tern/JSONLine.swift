@@ -2,7 +2,10 @@ import TernClient
 
 /// Formats a message as one line of JSON, without Foundation.
 enum JSONLine {
-    static func format(_ message: TernMessage) -> String {
+    /// `message` as an object with "topic", "headers" and the payload: `payloadJSON` when
+    /// given (a typed message already converted to JSON), else "payload" as a string when it
+    /// is UTF-8, or "payload_base64".
+    static func format(_ message: TernMessage, payloadJSON: String? = nil) -> String {
         var line = "{\"topic\":" + quoted(message.topic) + ",\"headers\":{"
         var names: [String] = []
         var values: [String: [String]] = [:]
@@ -13,7 +16,9 @@ enum JSONLine {
         line += names.map { quoted($0) + ":" + quoted(values[$0, default: []].joined(separator: ", ")) }.joined(separator: ",")
         line += "},"
         let bytes = message.payload.readableBytesView
-        if let text = String(validating: bytes, as: UTF8.self) {
+        if let payloadJSON {
+            line += "\"payload\":" + payloadJSON
+        } else if let text = String(validating: bytes, as: UTF8.self) {
             line += "\"payload\":" + quoted(text)
         } else {
             line += "\"payload_base64\":\"" + base64(bytes) + "\""

@@ -9,7 +9,10 @@ struct SubscribeCommand: AsyncParsableCommand {
         discussion: """
             With --json each line is an object with "topic", "headers" (repeated names joined \
             with ", ") and "payload" when the payload is UTF-8, or "payload_base64" otherwise. \
-            Drop notices from the broker go to standard error.
+            With --schema each message is read as that schema version (the broker resolves \
+            messages written with other versions of the subject) and printed as JSON, or with \
+            --json as the "payload" object; a message that is not of the schema is reported on \
+            standard error and skipped. Drop notices from the broker go to standard error.
             """
     )
 
@@ -25,6 +28,12 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print one JSON object per message.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Read typed messages as this registered schema version (default: the subject's latest) and print them as JSON.",
+        valueName: "subject[@version]"
+    ))
+    var schema: SchemaSelector?
+
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -33,15 +42,29 @@ struct SubscribeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withClient(connection, name: "tern sub") { client in
-            let subscription = try await client.subscribe(to: pattern, queueGroup: queue) { notice in
+            let typed = try await schema?.fetch(with: client)
+            let subscription = try await client.subscribe(to: pattern, queueGroup: queue, readAs: typed?.registered.reference) { notice in
                 StandardError.writeLine("tern: \(notice)")
             }
             var received = 0
             for try await message in subscription {
-                print(json ? JSONLine.format(message) : message.string)
+                guard let line = format(message, as: typed) else { continue }
+                print(line)
                 received += 1
                 if let count, received >= count { break }
             }
+        }
+    }
+
+    /// The line to print for `message`, or `nil` (after saying why) when it is not of `typed`.
+    private func format(_ message: TernMessage, as typed: MessageSchema?) -> String? {
+        guard let typed else { return json ? JSONLine.format(message) : message.string }
+        do {
+            let payload = try typed.json(of: message)
+            return json ? JSONLine.format(message, payloadJSON: payload) : payload
+        } catch {
+            StandardError.writeLine("tern: \(error)")
+            return nil
         }
     }
 }

@@ -31,11 +31,12 @@ final class TestBroker: Sendable {
         self.directory = directory
     }
 
-    /// A client configuration trusting this broker's CA.
+    /// A client configuration trusting this broker's CA (plaintext when the broker has no TLS).
     func clientConfiguration(name: String = "e2e") -> TernClient.Configuration {
         TernClient.Configuration(
             server: .init(host: "127.0.0.1", port: server.port),
-            security: .tls(caFile: files.caCertificateFile, certificateFile: nil, keyFile: nil, serverName: nil),
+            security: server.configuration.tls == nil
+                ? .plaintext : .tls(caFile: files.caCertificateFile, certificateFile: nil, keyFile: nil, serverName: nil),
             clientName: name
         )
     }

@@ -77,6 +77,21 @@ struct CodableTests {
         #expect(decoded == value)
     }
 
+    struct Lists: Codable, Equatable {
+        var names: [String]
+        var small: [UInt8]
+    }
+
+    @Test("empty arrays and [UInt8] under list types are lists, not bytes")
+    func arraysThatCastToBytes() throws {
+        let schema = try Schema(parsing: "record Lists { names: list<string>  small: list<int32> }")
+        for value in [Lists(names: [], small: []), Lists(names: ["a"], small: [0, 255])] {
+            let encoded = try SchemaValueEncoder().encode(value, as: schema)
+            #expect(encoded == .record(["names": .list(value.names.map { .string($0) }), "small": .list(value.small.map { .int32(Int32($0)) })]))
+            #expect(try SchemaValueDecoder().decode(Lists.self, from: encoded, schema: schema) == value)
+        }
+    }
+
     struct Loose: Codable {
         var a: Int
         var extra: String?
