@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "TernTLS", targets: ["TernTLS"]),
         .library(name: "TernClient", targets: ["TernClient"]),
         .library(name: "TernSchema", targets: ["TernSchema"]),
+        // For the fuzz package in Tests/Fuzz, which drives the broker's connection state machine.
+        .library(name: "TernBroker", targets: ["TernBroker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),

@@ -27,6 +27,10 @@ public struct BrokerConfiguration: Sendable {
     /// How often a quiet connection is pinged; it is closed after two unanswered pings.
     public var pingInterval = TimeAmount.seconds(30)
     public var maxConnections = 65_536
+    /// The most bytes a connection may have waiting to be written to its socket; a connection
+    /// over it is closed with `outbound_limit_exceeded`. It should leave room for the write
+    /// buffer's high watermark (1 MiB) plus two frames of ``Limits/maxFrameLength``.
+    public var maxPendingOutboundBytes = 32 << 20
     /// How long shutdown waits for clients to take what is queued for them.
     public var shutdownGracePeriod = TimeAmount.seconds(5)
     /// Where the broker keeps its state (the schema registry); `nil` keeps it in memory.

@@ -11,6 +11,7 @@ public final class BrokerStatistics: Sendable {
     private let rejectedTotal = ManagedAtomic<UInt64>(0)
     private let slowConsumersTotal = ManagedAtomic<UInt64>(0)
     private let protocolErrorsTotal = ManagedAtomic<UInt64>(0)
+    private let outboundLimitsExceededTotal = ManagedAtomic<UInt64>(0)
     private let requestsRouted = ManagedAtomic<UInt64>(0)
     private let requestsWithoutResponders = ManagedAtomic<UInt64>(0)
     private let requestsTimedOut = ManagedAtomic<UInt64>(0)
@@ -32,6 +33,7 @@ public final class BrokerStatistics: Sendable {
     func rejected(_ count: Int) { rejectedTotal.wrappingIncrement(by: UInt64(count), ordering: .relaxed) }
     func slowConsumerDisconnected() { slowConsumersTotal.wrappingIncrement(ordering: .relaxed) }
     func protocolError() { protocolErrorsTotal.wrappingIncrement(ordering: .relaxed) }
+    func outboundLimitExceeded() { outboundLimitsExceededTotal.wrappingIncrement(ordering: .relaxed) }
     func requestRouted() { requestsRouted.wrappingIncrement(ordering: .relaxed) }
     func requestWithoutResponders() { requestsWithoutResponders.wrappingIncrement(ordering: .relaxed) }
     func requestTimedOut() { requestsTimedOut.wrappingIncrement(ordering: .relaxed) }
@@ -49,6 +51,7 @@ public final class BrokerStatistics: Sendable {
             rejected: rejectedTotal.load(ordering: .relaxed),
             slowConsumers: slowConsumersTotal.load(ordering: .relaxed),
             protocolErrors: protocolErrorsTotal.load(ordering: .relaxed),
+            outboundLimitsExceeded: outboundLimitsExceededTotal.load(ordering: .relaxed),
             requests: requestsRouted.load(ordering: .relaxed),
             requestsWithoutResponders: requestsWithoutResponders.load(ordering: .relaxed),
             requestsTimedOut: requestsTimedOut.load(ordering: .relaxed),
@@ -72,6 +75,8 @@ public final class BrokerStatistics: Sendable {
         public var slowConsumers: UInt64
         /// Connections closed for breaking the protocol.
         public var protocolErrors: UInt64
+        /// Connections closed because too many bytes waited to be written to them.
+        public var outboundLimitsExceeded: UInt64
         /// Requests delivered to a responder.
         public var requests: UInt64
         /// Requests answered `noResponders`.

@@ -57,8 +57,13 @@ extension ConnectionHandler {
         guard !publishBatches.isEmpty, let handle else { return }
         let batches = publishBatches
         publishBatches.removeAll(keepingCapacity: true)
-        for (name, messages) in batches {
-            core.directory.topic(named: name).execute { $0.publish(messages, from: handle) }
+        let allocator = context?.channel.allocator ?? ByteBufferAllocator()
+        for (name, var messages) in batches {
+            PayloadCompaction.compact(&messages, allocator: allocator)
+            let compacted = messages
+            let topic = core.directory.topic(named: name)
+            topicsSinceLastPing[ObjectIdentifier(topic)] = topic
+            topic.execute { $0.publish(compacted, from: handle) }
         }
     }
 

@@ -69,6 +69,8 @@ extension ConnectionHandler {
     func drain(_ subscriber: Subscriber) {
         guard let context, subscriptions[subscriber.subscriptionID] === subscriber else { return }
         for _ in 0..<Self.drainRounds {
+            // A connection being closed (for example for its outbound limit) takes nothing more.
+            guard stateMachine.state != .closing else { return }
             guard context.channel.isWritable else {
                 unwritableDrains[ObjectIdentifier(subscriber)] = subscriber
                 return
@@ -119,6 +121,7 @@ extension ConnectionHandler {
         core.statistics.delivered(batch.messages.count - Int(unreadable))
         guard buffer.readableBytes > 0 else { return false }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        enforceOutboundLimit(context: context)
         return !batch.messages.isEmpty
     }
 

@@ -28,6 +28,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var isQuiescing = false
     /// Subscriptions with queued messages that wait for the socket to become writable.
     var unwritableDrains: [ObjectIdentifier: Subscriber] = [:]
+    /// Topics handed publishes since the last PING; its PONG waits until they processed them.
+    var topicsSinceLastPing: [ObjectIdentifier: Topic] = [:]
+    /// PINGs waiting for topics, oldest first.
+    var pendingPongs: [PendingPong] = []
+    var lastBarrier: UInt64 = 0
     /// Requests delivered to this connection's responders, by the id the broker gave them.
     var inFlightRequests: [UInt64: InFlightRequest] = [:]
     var lastIncomingRequestID: UInt64 = 0
@@ -36,6 +41,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var handshakeDeadline: Scheduled<Void>?
     private var pingTimer: RepeatedTask?
     private var needsFlush = false
+    /// Set by the client's GOODBYE: the rest of the current read is checked, then the connection closes.
+    private var closesAfterRead = false
 
     init(core: BrokerCore) {
         self.core = core
@@ -93,7 +100,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         handOffPublishes()
-        flushIfNeeded()
+        if closesAfterRead && stateMachine.state == .clientLeft {
+            close()
+        } else {
+            flushIfNeeded()
+        }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -156,15 +167,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .sendPong(let ping):
             // Everything read before the PING goes to its topics first, so the PONG proves it.
             handOffPublishes()
-            send(.pong(ping))
+            answerAfterTopics(ping)
         case .sendPing(let ping):
             send(.ping(ping))
             flushIfNeeded()
         case .process(let frame):
             process(frame)
         case .close:
+            // Frames after GOODBYE in the same read are answered `unexpected_frame` first.
             handOffPublishes()
-            close()
+            closesAfterRead = true
         }
     }
 
@@ -223,6 +235,23 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard needsFlush, let context else { return }
         needsFlush = false
         context.flush()
+        enforceOutboundLimit(context: context)
+    }
+
+    /// Closes the connection with `outbound_limit_exceeded` when more bytes wait for its socket
+    /// than the broker allows: a client that reads nothing must not grow the broker's memory.
+    func enforceOutboundLimit(context: ChannelHandlerContext) {
+        guard stateMachine.state != .closing,
+            let pending = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes),
+            pending > core.configuration.maxPendingOutboundBytes
+        else { return }
+        core.statistics.outboundLimitExceeded()
+        logger.warning("closing a connection that does not read what it is sent", metadata: ["pending-bytes": "\(pending)"])
+        perform(.sendError(Frame.Error(
+            code: .outboundLimitExceeded,
+            message: "\(pending) bytes wait to be written to this connection, over the limit of \(core.configuration.maxPendingOutboundBytes)",
+            closesConnection: true
+        )))
     }
 
     /// Flushes what was written, then closes the connection (sending TLS close_notify).

@@ -21,7 +21,7 @@ struct ConnectionStateMachine {
         case sendPing(Frame.Ping)
         /// A frame for the broker to act on.
         case process(Frame)
-        /// Close after everything written so far is flushed.
+        /// Close once the frames of the current read are processed and what was written is flushed.
         case close
     }
 

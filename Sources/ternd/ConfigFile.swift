@@ -36,6 +36,14 @@ struct ConfigFile: Decodable {
     var subscriberQueueBytes: String?
     var slowConsumerTimeout: String?
     var maxConnections: Int?
+    var maxFrameSize: String?
+    var maxPayload: String?
+    var maxHeaderBytes: String?
+    var maxTopicLength: Int?
+    var maxSubscriptions: Int?
+    var maxPendingBytes: String?
+    var handshakeTimeout: String?
+    var pingInterval: String?
     var topics: [TopicSettings]?
 
     enum CodingKeys: String, CodingKey {
@@ -53,6 +61,14 @@ struct ConfigFile: Decodable {
         case subscriberQueueBytes = "subscriber-queue-bytes"
         case slowConsumerTimeout = "slow-consumer-timeout"
         case maxConnections = "max-connections"
+        case maxFrameSize = "max-frame-size"
+        case maxPayload = "max-payload"
+        case maxHeaderBytes = "max-header-bytes"
+        case maxTopicLength = "max-topic-length"
+        case maxSubscriptions = "max-subscriptions"
+        case maxPendingBytes = "max-pending-bytes"
+        case handshakeTimeout = "handshake-timeout"
+        case pingInterval = "ping-interval"
     }
 
     /// Reads and parses a config file, failing with a one-line reason.

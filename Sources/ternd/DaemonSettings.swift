@@ -47,6 +47,7 @@ struct DaemonSettings {
             configuration.slowConsumerTimeout = .nanoseconds(timeout.nanoseconds)
         }
         configuration.maxConnections = try Self.positive(flags.maxConnections ?? file?.maxConnections, "max-connections") ?? configuration.maxConnections
+        try applyLimits(flags: flags, file: file)
         configuration.topicOverrides = try (file?.topics ?? []).map { topic throws(DaemonError) in try Self.override(topic, base: mailbox) }
     }
 
@@ -64,14 +65,14 @@ struct DaemonSettings {
     }
 
     /// The flag's value if given, else the config file's parsed; fails naming the setting.
-    private static func pick<Value>(_ flag: Value?, _ file: String?, _ parse: (String) -> Value?, _ name: String) throws(DaemonError) -> Value? {
+    static func pick<Value>(_ flag: Value?, _ file: String?, _ parse: (String) -> Value?, _ name: String) throws(DaemonError) -> Value? {
         if let flag { return flag }
         guard let text = file else { return nil }
         guard let value = parse(text) else { throw DaemonError("invalid value '\(text)' for \(name) in the config file") }
         return value
     }
 
-    private static func positive(_ value: Int?, _ name: String) throws(DaemonError) -> Int? {
+    static func positive(_ value: Int?, _ name: String) throws(DaemonError) -> Int? {
         guard let value else { return nil }
         guard value > 0 else { throw DaemonError("\(name) must be positive, not \(value)") }
         return value

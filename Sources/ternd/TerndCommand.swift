@@ -65,6 +65,30 @@ struct TerndCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most client connections at once (default 65536).", valueName: "n"))
     var maxConnections: Int?
 
+    @Option(help: ArgumentHelp("Largest frame, announced in WELCOME (default 1MiB).", valueName: "size"))
+    var maxFrameSize: ByteCountArgument?
+
+    @Option(help: ArgumentHelp("Largest payload (default: max-frame-size minus 4KiB).", valueName: "size"))
+    var maxPayload: ByteCountArgument?
+
+    @Option(help: ArgumentHelp("Most bytes of header names and values in one frame (default 16KiB).", valueName: "size"))
+    var maxHeaderBytes: ByteCountArgument?
+
+    @Option(help: ArgumentHelp("Longest topic or pattern, in bytes (default 255).", valueName: "n"))
+    var maxTopicLength: Int?
+
+    @Option(help: ArgumentHelp("Most subscriptions one connection holds (default 10000).", valueName: "n"))
+    var maxSubscriptions: Int?
+
+    @Option(help: ArgumentHelp("Most bytes waiting to be written to one connection before it is closed (default 32MiB).", valueName: "size"))
+    var maxPendingBytes: ByteCountArgument?
+
+    @Option(help: ArgumentHelp("How long a client has for TLS and HELLO (default 10s).", valueName: "duration"))
+    var handshakeTimeout: DurationArgument?
+
+    @Option(help: ArgumentHelp("How often a quiet connection is pinged; 0 turns pings off (default 30s).", valueName: "duration"))
+    var pingInterval: DurationArgument?
+
     func run() async throws {
         do {
             try await serve()

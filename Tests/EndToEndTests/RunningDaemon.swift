@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import TernClient
+import TernTLS
+
+/// A `ternd` process started from the built executable in a fresh directory, on a free port.
+struct RunningDaemon {
+    let process: ChildProcess
+    let directory: URL
+    let port: Int
+
+    static func start(_ arguments: [String]) async throws -> RunningDaemon {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-daemon-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let port = try await Loopback.freePort()
+        let process = try ChildProcess("ternd", ["--listen", "127.0.0.1:\(port)"] + arguments, in: directory)
+        do {
+            try await Loopback.waitForListener(on: port)
+        } catch {
+            process.signal(SIGKILL)
+            Issue.record("ternd did not start: \(process.standardError)")
+            throw error
+        }
+        return RunningDaemon(process: process, directory: directory, port: port)
+    }
+
+    var caFile: String { directory.appendingPathComponent(".tern/tls/ca.pem").path }
+
+    /// The resident set size of the process now, from /proc/<pid>/status.
+    var residentBytes: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(process.process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+
+    func connect(name: String, subscriptionBufferSize: Int = 1024) async throws -> TernClient {
+        try await TernClient.connect(TernClient.Configuration(
+            server: .init(host: "127.0.0.1", port: port),
+            security: .tls(caFile: caFile, certificateFile: nil, keyFile: nil, serverName: nil),
+            clientName: name, subscriptionBufferSize: subscriptionBufferSize
+        ))
+    }
+
+    /// `tern sub` and `tern pub` against this daemon, as a user runs them: the subscriber must
+    /// print what was published.
+    func commandLineRoundTrip(_ label: String) async throws {
+        let topic = "roundtrip." + label.filter { $0.isLetter || $0.isNumber }
+        let server = ["--server", "127.0.0.1:\(port)"]
+        let subscriber = try ChildProcess("tern", ["sub", topic, "--count", "1"] + server, in: directory)
+        // The subscription is live at some point after `tern sub` starts: publish until it arrives.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while subscriber.process.isRunning && ContinuousClock.now < deadline {
+            let publish = try await run("tern", ["pub", topic, label] + server, in: directory)
+            #expect(publish.status == 0, "tern pub after \(label): \(publish.errors)")
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try await subscriber.wait() == 0, "tern sub after \(label): \(subscriber.standardError)")
+        #expect(subscriber.standardOutput == label + "\n", "tern sub after \(label)")
+    }
+
+    func stop() async throws {
+        process.signal(SIGTERM)
+        #expect(try await process.wait() == 0, "ternd exits cleanly: \(process.standardError)")
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
