@@ -88,6 +88,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if outbound.setWritable(context.channel.isWritable) { drain() }
+        // Publishers may wait with nothing pending: writability alone can give them room.
+        outbound.resumeWaitersIfRoom()
         context.fireChannelWritabilityChanged()
     }
 

@@ -1,0 +1,125 @@
+import Atomics
+import TernClient
+
+/// The pubsub scenario: every subscriber subscribes (confirmed by the broker) before any
+/// publisher starts; an optional warm-up; then the measured phase, which ends when every
+/// subscriber has received every message, or when deliveries stall.
+struct PubSubBenchmark {
+    struct Plan: Sendable {
+        var publishers: Int
+        var subscribers: Int
+        /// Messages per publisher; `nil` publishes for `duration` instead.
+        var messages: Int?
+        var duration: Duration?
+        var warmup: Duration?
+        var size: Int
+        var topics: Int
+        /// Messages per second over all publishers; `nil` for as fast as possible.
+        var rate: Double?
+    }
+
+    /// What the measured phase produced, for ``PubSubResult``.
+    struct Outcome: Sendable {
+        var sent: [UInt64]
+        /// ``MonotonicClock`` times: the measured phase's start, and when every publisher's
+        /// messages were flushed to the broker.
+        var start: UInt64
+        var published: UInt64
+        var tallies: [DeliveryTally]
+    }
+
+    /// How long deliveries may stall, after publishing ended, before the run is declared incomplete.
+    static let stallTimeout = Duration.seconds(5)
+
+    let plan: Plan
+    /// The connection settings of every client; each gets its own name.
+    let configuration: TernClient.Configuration
+
+    func run() async throws -> Outcome {
+        try await withClients { clients in try await run(connectingInto: &clients) }
+    }
+
+    private func run(connectingInto clients: inout [TernClient]) async throws -> Outcome {
+        // A prefix of its own, so that concurrent runs on one broker do not mix.
+        let prefix = "tern-bench.\(String(UInt32.random(in: .min ... .max), radix: 16))"
+        let subscriptions = try await subscribe(to: plan.topics == 1 ? "\(prefix).0" : "\(prefix).*", connectingInto: &clients)
+        let publishers = try await makePublishers(topicPrefix: prefix, connectingInto: &clients)
+        let counters = DeliveryCounters(subscribers: plan.subscribers)
+        return try await withThrowingTaskGroup(of: (Int, DeliveryTally).self) { group in
+            for (index, subscription) in subscriptions.enumerated() {
+                let (publisherCount, progress) = (plan.publishers, counters.counters[index])
+                group.addTask { (index, await DeliveryTally.consume(subscription, publishers: publisherCount, progress: progress)) }
+            }
+            var expected: UInt64 = 0
+            if let warmup = plan.warmup {
+                expected = try await publishPhase(publishers, warmup: true, duration: warmup, counters: counters).reduce(0, +)
+                guard try await counters.wait(untilEachReaches: expected, stallTimeout: Self.stallTimeout) else {
+                    throw BenchFailure("the warm-up's messages did not all arrive (\(counters.total) of \(expected * UInt64(plan.subscribers)) deliveries)")
+                }
+            }
+            let start = MonotonicClock.nanoseconds()
+            let sent = try await publishPhase(publishers, warmup: false, duration: plan.duration, counters: counters)
+            let published = MonotonicClock.nanoseconds()
+            let target = expected + sent.reduce(0, +)
+            // Whether everything arrived is the delivery check's to say, from the tallies.
+            _ = try await ProgressBar.showing("delivering", fraction: { Double(counters.total) / Double(target * UInt64(counters.counters.count)) }) {
+                try await counters.wait(untilEachReaches: target, stallTimeout: Self.stallTimeout)
+            }
+            group.cancelAll()
+            var tallies = [DeliveryTally?](repeating: nil, count: plan.subscribers)
+            for try await (index, tally) in group { tallies[index] = tally }
+            return Outcome(sent: sent, start: start, published: published, tallies: tallies.compactMap { $0 })
+        }
+    }
+
+    /// Connects the subscribers and subscribes each to `pattern`, confirmed by the broker.
+    private func subscribe(to pattern: String, connectingInto clients: inout [TernClient]) async throws -> [TernSubscription] {
+        var subscriptions: [TernSubscription] = []
+        for index in 0..<plan.subscribers {
+            var settings = configuration.named("tern-bench sub \(index)")
+            settings.subscriptionBufferSize = 8192
+            let client = try await TernClient.connect(settings)
+            clients.append(client)
+            subscriptions.append(try await client.subscribe(to: pattern))
+        }
+        return subscriptions
+    }
+
+    /// Connects the publishers; publisher i publishes to topic i mod `plan.topics`.
+    private func makePublishers(topicPrefix prefix: String, connectingInto clients: inout [TernClient]) async throws -> [Publisher] {
+        let interval = plan.rate.map { UInt64(1e9 * Double(plan.publishers) / $0) }
+        var publishers: [Publisher] = []
+        for index in 0..<plan.publishers {
+            let client = try await TernClient.connect(configuration.named("tern-bench pub \(index)"))
+            clients.append(client)
+            publishers.append(Publisher(client: client, index: index, topic: "\(prefix).\(index % plan.topics)", size: plan.size, interval: interval))
+        }
+        return publishers
+    }
+
+    /// Runs every publisher until its count or `duration`; returns what each sent.
+    private func publishPhase(_ publishers: [Publisher], warmup: Bool, duration: Duration?, counters: DeliveryCounters) async throws -> [UInt64] {
+        let start = MonotonicClock.nanoseconds()
+        let limit: Publisher.Limit
+        let fraction: @Sendable () -> Double
+        if let duration {
+            limit = .deadline(start + duration.nanoseconds)
+            fraction = { Double(MonotonicClock.nanoseconds() - start) / Double(duration.nanoseconds) }
+        } else {
+            let count = UInt64(plan.messages ?? 0)
+            let (baseline, total) = (counters.total, Double(count) * Double(publishers.count * counters.counters.count))
+            limit = .count(count)
+            fraction = { Double(counters.total - baseline) / total }
+        }
+        return try await ProgressBar.showing(warmup ? "warming up" : "publishing", fraction: fraction) {
+            try await withThrowingTaskGroup(of: (Int, UInt64).self) { group in
+                for publisher in publishers {
+                    group.addTask { (publisher.index, try await publisher.run(warmup: warmup, until: limit)) }
+                }
+                var sent = [UInt64](repeating: 0, count: publishers.count)
+                for try await (index, count) in group { sent[index] = count }
+                return sent
+            }
+        }
+    }
+}
