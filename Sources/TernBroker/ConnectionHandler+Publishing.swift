@@ -8,7 +8,7 @@ extension ConnectionHandler {
             refuse(ackID: publish.ackID, code: code, message: reason)
             return
         }
-        publishBatches[publish.topic, default: []].append(PublishedMessage(publish))
+        publishBatches.append(PublishedMessage(publish))
     }
 
     private func problem(with publish: Frame.Publish) -> (ErrorCode, String)? {
@@ -55,10 +55,11 @@ extension ConnectionHandler {
     /// Hands the batched publishes to their topics, one call per topic.
     func handOffPublishes() {
         guard !publishBatches.isEmpty, let handle else { return }
-        let batches = publishBatches
-        publishBatches.removeAll(keepingCapacity: true)
+        var batches = publishBatches.removeAll()
         let allocator = context?.channel.allocator ?? ByteBufferAllocator()
-        for (name, var messages) in batches {
+        for name in Array(batches.keys) {
+            // Taken out of the dictionary, the batch is uniquely referenced and compacts in place.
+            guard var messages = batches.removeValue(forKey: name) else { continue }
             PayloadCompaction.compact(&messages, allocator: allocator)
             let compacted = messages
             let topic = core.directory.topic(named: name)

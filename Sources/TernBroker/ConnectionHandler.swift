@@ -7,7 +7,7 @@ import TernTLS
 /// Runs the protocol on one client connection: the handshake, publishes, subscriptions and
 /// deliveries. The rules live in ``ConnectionStateMachine``; this handler performs its actions.
 final class ConnectionHandler: ChannelDuplexHandler {
-    typealias InboundIn = Frame
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -16,9 +16,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
     var context: ChannelHandlerContext?
     var handle: ConnectionHandle?
     var stateMachine = ConnectionStateMachine()
+    /// Splits the bytes read into frames.
+    private var frames: NIOSingleStepByteToMessageProcessor<FrameDecoder>
+    /// Set once the input held something that is not a frame; the rest of it is ignored.
+    private var inputFailed = false
     var subscriptions: [UInt32: Subscriber] = [:]
     /// Publishes of the current read, grouped by topic, handed to topics once the read is done.
-    var publishBatches: [String: [PublishedMessage]] = [:]
+    var publishBatches = PublishBatches()
     /// The last topic name that passed validation, so a stream to one topic is checked once.
     var lastValidTopic: String?
     /// Topics whose full mailboxes hold this publisher back; it reads nothing while any does.
@@ -47,6 +51,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     init(core: BrokerCore) {
         self.core = core
         self.logger = core.logger
+        self.frames = NIOSingleStepByteToMessageProcessor(FrameDecoder(maxFrameLength: core.configuration.limits.maxFrameLength))
     }
 
     var limits: Limits { core.configuration.limits }
@@ -95,7 +100,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        perform(stateMachine.frameReceived(unwrapInboundIn(data)))
+        guard !inputFailed else { return }
+        do {
+            try frames.process(buffer: unwrapInboundIn(data)) { frame in
+                perform(stateMachine.frameReceived(frame))
+            }
+        } catch {
+            // Whatever follows bytes that are not a frame cannot be framed either.
+            inputFailed = true
+            errorCaught(context: context, error: error)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -6,6 +6,13 @@ extension Frame {
     /// An unknown type yields ``Frame/unknown(_:)``; a known type whose body does not follow its
     /// layout, sets a reserved flag or has bytes after its last field throws.
     public init(type rawType: UInt8, flags: UInt8, body: ByteBuffer) throws(FrameDecodingError) {
+        var recentTopic: String?
+        try self.init(type: rawType, flags: flags, body: body, recentTopic: &recentTopic)
+    }
+
+    /// Parses one frame's body; a PUBLISH or MESSAGE topic equal to `recentTopic` reuses that
+    /// string instead of allocating a new one, and a new topic replaces it.
+    init(type rawType: UInt8, flags: UInt8, body: ByteBuffer, recentTopic: inout String?) throws(FrameDecodingError) {
         guard let type = FrameType(rawValue: rawType) else {
             self = .unknown(Unknown(type: rawType, flags: flags, body: body))
             return
@@ -13,8 +20,9 @@ extension Frame {
         guard flags & ~FrameFlags.defined(for: type) == 0 else {
             throw .malformed(type: type, reason: "reserved flag bits set")
         }
-        var reader = FrameBodyReader(type: type, flags: flags, body: body)
+        var reader = FrameBodyReader(type: type, flags: flags, body: body, recentTopic: recentTopic)
         self = try Self.decodeBody(of: type, from: &reader)
+        recentTopic = reader.recentTopic
         if !Self.endsWithPayload(type) {
             try reader.finish()
         }
@@ -48,7 +56,7 @@ extension Frame {
             return .welcome(Welcome(version: version, serverID: serverID, limits: limits, features: features, pingIntervalMilliseconds: try reader.integer()))
         case .publish:
             let ackID: UInt64? = reader.has(FrameFlags.ack) ? try reader.integer() : nil
-            let topic = try reader.string()
+            let topic = try reader.topic()
             let replyTo = reader.has(FrameFlags.replyTo) ? try reader.string() : nil
             let headers = try reader.headers()
             let schema = try reader.optionalSchema()
@@ -63,7 +71,7 @@ extension Frame {
             return .unsubscribe(Unsubscribe(subscriptionID: try reader.integer()))
         case .message:
             let id: UInt32 = try reader.integer()
-            let topic = try reader.string()
+            let topic = try reader.topic()
             let replyTo = reader.has(FrameFlags.replyTo) ? try reader.string() : nil
             let headers = try reader.headers()
             let schema = try reader.optionalSchema()

@@ -5,6 +5,8 @@ struct FrameBodyReader {
     let type: FrameType
     let flags: UInt8
     var body: ByteBuffer
+    /// The topic of the previous PUBLISH or MESSAGE, reused when the next one names it again.
+    var recentTopic: String? = nil
 
     func has(_ flag: UInt8) -> Bool {
         flags & flag != 0
@@ -22,6 +24,28 @@ struct FrameBodyReader {
     /// A `str`: a `UInt16` length and that many bytes of UTF-8.
     mutating func string() throws(FrameDecodingError) -> String {
         try utf8(length: Int(integer(UInt16.self)))
+    }
+
+    /// A topic `str`: ``recentTopic`` itself when the bytes spell it, so a stream of frames to one
+    /// topic allocates and validates its name once.
+    mutating func topic() throws(FrameDecodingError) -> String {
+        let length = Int(try integer(UInt16.self))
+        guard length <= body.readableBytes else { throw malformed("truncated") }
+        if let recent = recentTopic, recent.utf8.count == length, spells(recent, length: length) {
+            body.moveReaderIndex(forwardBy: length)
+            return recent
+        }
+        let topic = try utf8(length: length)
+        recentTopic = topic
+        return topic
+    }
+
+    private func spells(_ text: String, length: Int) -> Bool {
+        body.withUnsafeReadableBytes { bytes in
+            text.utf8.withContiguousStorageIfAvailable { stored in
+                UnsafeRawBufferPointer(stored).elementsEqual(UnsafeRawBufferPointer(rebasing: bytes[0..<length]))
+            } ?? text.utf8.elementsEqual(bytes[0..<length])
+        }
     }
 
     /// A `text`: a `UInt32` length and that many bytes of UTF-8.

@@ -10,6 +10,8 @@ public struct FrameDecoder: ByteToMessageDecoder, NIOSingleStepByteToMessageDeco
 
     /// The largest frame accepted, not counting its four-byte length prefix.
     public var maxFrameLength: UInt32
+    /// The last topic decoded, reused while frames keep naming it.
+    private var recentTopic: String?
 
     public init(maxFrameLength: UInt32 = Limits.defaults.maxFrameLength) {
         self.maxFrameLength = maxFrameLength
@@ -24,7 +26,7 @@ public struct FrameDecoder: ByteToMessageDecoder, NIOSingleStepByteToMessageDeco
         var frame = buffer.readSlice(length: Int(length))!
         let type = frame.readInteger(as: UInt8.self)!
         let flags = frame.readInteger(as: UInt8.self)!
-        return try Frame(type: type, flags: flags, body: frame)
+        return try Frame(type: type, flags: flags, body: frame, recentTopic: &recentTopic)
     }
 
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> Frame? {

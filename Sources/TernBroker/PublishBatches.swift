@@ -1,0 +1,36 @@
+/// The publishes of one read, grouped by topic, each topic's in arrival order.
+///
+/// A run of publishes to one topic, the common case, is appended without hashing its name.
+struct PublishBatches {
+    private var currentTopic: String?
+    private var current: [PublishedMessage] = []
+    private var earlier: [String: [PublishedMessage]] = [:]
+
+    var isEmpty: Bool { currentTopic == nil }
+
+    mutating func append(_ message: PublishedMessage) {
+        if message.topic != currentTopic {
+            setAsideCurrentRun()
+            currentTopic = message.topic
+        }
+        current.append(message)
+    }
+
+    /// Every topic's batch; the groups are empty afterwards.
+    mutating func removeAll() -> [String: [PublishedMessage]] {
+        setAsideCurrentRun()
+        defer { earlier = [:] }
+        return earlier
+    }
+
+    private mutating func setAsideCurrentRun() {
+        guard let topic = currentTopic else { return }
+        if earlier[topic] == nil {
+            earlier[topic] = current
+        } else {
+            earlier[topic]?.append(contentsOf: current)
+        }
+        currentTopic = nil
+        current = []
+    }
+}
