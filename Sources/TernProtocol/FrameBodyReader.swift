@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 
 /// Reads the fields of one frame's body, failing with a typed error instead of trapping.
@@ -43,7 +50,8 @@ struct FrameBodyReader {
     private func spells(_ text: String, length: Int) -> Bool {
         body.withUnsafeReadableBytes { bytes in
             text.utf8.withContiguousStorageIfAvailable { stored in
-                UnsafeRawBufferPointer(stored).elementsEqual(UnsafeRawBufferPointer(rebasing: bytes[0..<length]))
+                guard let storedBytes = stored.baseAddress, let readBytes = bytes.baseAddress else { return length == 0 }
+                return memcmp(storedBytes, readBytes, length) == 0
             } ?? text.utf8.elementsEqual(bytes[0..<length])
         }
     }
