@@ -56,6 +56,7 @@ let package = Package(
         .executableTarget(
             name: "tern",
             dependencies: [
+                "TernClientOptions",
                 "TernClient",
                 "TernCommandSupport",
                 "TernProtocol",
@@ -92,6 +93,14 @@ let package = Package(
         .target(
             name: "TernCommandSupport",
             dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "TernClientOptions",
+            dependencies: [
+                "TernClient",
+                "TernCommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -156,6 +165,7 @@ let package = Package(
             name: "tern-bench",
             dependencies: [
                 "TernClient",
+                "TernClientOptions",
                 "TernCommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Atomics", package: "swift-atomics"),

@@ -1,27 +1,12 @@
 import ArgumentParser
 import TernClient
+import TernClientOptions
 import TernCommandSupport
 
 /// The options every scenario shares: where the broker is, how to secure the connection,
 /// how long to run, and where the results go.
 struct BenchOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The broker's address.", valueName: "host:port"))
-    var server = ServerAddress(host: TernClient.Configuration.Server.local.host, port: TernClient.Configuration.Server.local.port)
-
-    @Option(help: ArgumentHelp(
-        "A PEM file of the CAs to trust (default: \(TernClient.Configuration.defaultCAFile) when it exists, else the system's CAs).",
-        valueName: "file"
-    ))
-    var ca: String?
-
-    @Option(help: ArgumentHelp("A PEM client certificate, for brokers that require one.", valueName: "file"))
-    var cert: String?
-
-    @Option(help: ArgumentHelp("The PEM private key of --cert.", valueName: "file"))
-    var key: String?
-
-    @Flag(name: .customLong("no-tls"), help: "Connect without TLS (brokers started with --no-tls).")
-    var noTLS = false
+    @OptionGroup var connection: ConnectionOptions
 
     @Option(help: ArgumentHelp("Run the workload this long first, unmeasured (e.g. 2s).", valueName: "duration"))
     var warmup: DurationArgument?
@@ -39,12 +24,6 @@ struct BenchOptions: ParsableArguments {
     var hgrm: String?
 
     func validate() throws {
-        guard (cert == nil) == (key == nil) else {
-            throw ValidationError("--cert and --key go together")
-        }
-        if noTLS && (ca != nil || cert != nil) {
-            throw ValidationError("--no-tls cannot be combined with --ca, --cert or --key")
-        }
         if let duration, duration.duration <= .zero {
             throw ValidationError("--duration must be longer than zero")
         }
@@ -52,14 +31,7 @@ struct BenchOptions: ParsableArguments {
 
     /// The client configuration these options describe, named `clientName`.
     func configuration(clientName: String) -> TernClient.Configuration {
-        var configuration = TernClient.Configuration(server: .init(host: server.host, port: server.port), clientName: clientName)
-        if noTLS {
-            configuration.security = .plaintext
-        } else if ca != nil || cert != nil {
-            let defaultCA: String? = if case .tls(let caFile, _, _, _) = configuration.security { caFile } else { nil }
-            configuration.security = .tls(caFile: ca ?? defaultCA, certificateFile: cert, keyFile: key, serverName: nil)
-        }
-        return configuration
+        connection.configuration(clientName: clientName)
     }
 
     /// The fields every report starts with.
@@ -67,8 +39,8 @@ struct BenchOptions: ParsableArguments {
         [
             ReportField("scenario", "scenario", .string(scenario)),
             ReportField("broker", "broker", .string("ternd")),
-            ReportField("server", "server", .string(server.description)),
-            ReportField("tls", "TLS", .bool(!noTLS)),
+            ReportField("server", "server", .string(connection.server.description)),
+            ReportField("tls", "TLS", .bool(!connection.noTLS)),
         ]
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TernClient
+import TernClientOptions
 import TernProtocol
 
 /// `tern pub TOPIC [MESSAGE]`.

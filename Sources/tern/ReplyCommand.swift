@@ -1,6 +1,7 @@
 import ArgumentParser
 import NIOPosix
 import TernClient
+import TernClientOptions
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TernClient
+import TernClientOptions
 import TernCommandSupport
 import TernProtocol
 

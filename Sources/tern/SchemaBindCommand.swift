@@ -1,4 +1,5 @@
 import ArgumentParser
+import TernClientOptions
 
 /// `tern schema bind TOPIC SUBJECT` and `tern schema bind TOPIC --unbind`.
 struct SchemaBindCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TernClient
+import TernClientOptions
 
 /// `tern schema check SUBJECT FILE`.
 struct SchemaCheckCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TernClientOptions
 
 /// `tern schema list`.
 struct SchemaListCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TernClientOptions
 import TernProtocol
 
 /// `tern schema mode SUBJECT MODE`.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TernClientOptions
 
 /// `tern schema register SUBJECT FILE`.
 struct SchemaRegisterCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TernClientOptions
 
 /// `tern schema show SUBJECT [--version N]`.
 struct SchemaShowCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TernClient
+import TernClientOptions
 
 /// `tern sub PATTERN`.
 struct SubscribeCommand: AsyncParsableCommand {
