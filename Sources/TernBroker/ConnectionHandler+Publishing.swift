@@ -24,7 +24,7 @@ extension ConnectionHandler {
         if publish.payload.readableBytes > limits.maxPayloadLength {
             return (.payloadTooLarge, "payload of \(publish.payload.readableBytes) bytes exceeds the limit of \(limits.maxPayloadLength)")
         }
-        let headerBytes = publish.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+        let headerBytes = publish.headers.byteCount
         if headerBytes > limits.maxHeaderBytes {
             return (.invalidHeaders, "headers of \(headerBytes) bytes exceed the limit of \(limits.maxHeaderBytes)")
         }
@@ -38,9 +38,8 @@ extension ConnectionHandler {
 
     /// The length of the MESSAGE frame that delivers `publish`, not counting its length prefix.
     private static func messageFrameLength(of publish: Frame.Publish) -> Int {
-        let headers = publish.headers.isEmpty ? 0 : publish.headers.reduce(2) { $0 + 4 + $1.name.utf8.count + $1.value.utf8.count }
-        return 2 + 4 + 2 + publish.topic.utf8.count + (publish.replyTo.map { 2 + $0.utf8.count } ?? 0)
-            + headers + (publish.schema == nil ? 0 : 8) + publish.payload.readableBytes
+        2 + 4 + 2 + publish.topic.utf8.count + (publish.replyTo.map { 2 + $0.utf8.count } ?? 0)
+            + publish.headers.encodedLength + (publish.schema == nil ? 0 : 8) + publish.payload.readableBytes
     }
 
     /// Tells the publisher its publish was refused: in an ACK when it asked for one, else in an ERROR.

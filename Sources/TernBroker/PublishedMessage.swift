@@ -27,8 +27,7 @@ struct PublishedMessage: Sendable {
     var payload: ByteBuffer
 
     init(_ publish: Frame.Publish) {
-        let size = publish.payload.readableBytes + publish.topic.utf8.count
-            + publish.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+        let size = publish.payload.readableBytes + publish.topic.utf8.count + publish.headers.byteCount
         self.envelope = Envelope(
             topic: publish.topic, replyTo: publish.replyTo, headers: publish.headers, schema: publish.schema,
             ackID: publish.ackID, size: size

@@ -38,6 +38,17 @@ public struct Headers: Sendable, Hashable, ExpressibleByDictionaryLiteral, Rando
         fields.append(Field(name: name, value: value))
     }
 
+    /// The bytes of every name and value: what ``Limits/maxHeaderBytes`` counts.
+    public var byteCount: Int {
+        fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+    }
+
+    /// The length of the headers field on the wire: 0 when empty (the flag is not set), else
+    /// the count and each name and value with its length prefix.
+    public var encodedLength: Int {
+        isEmpty ? 0 : 2 + 4 * count + byteCount
+    }
+
     /// Whether `name` is a valid header name.
     public static func isValidName(_ name: String) -> Bool {
         let utf8 = name.utf8

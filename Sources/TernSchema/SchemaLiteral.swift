@@ -39,20 +39,7 @@ struct SchemaLiteral {
     }
 
     static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                result += "\\u{" + String(scalar.value, radix: 16) + "}"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+        QuotedString.make(text, isControl: { $0 < 0x20 || $0 == 0x7F }) { "\\u{" + String($0, radix: 16) + "}" }
     }
 
     static func prettyFloat(_ number: Double) -> String {

@@ -10,10 +10,3 @@ enum SystemErrorText {
         return "\(error)"
     }
 }
-
-/// File-system checks the daemon needs.
-enum FileStatus {
-    static func exists(_ path: String) -> Bool {
-        FileManager.default.fileExists(atPath: path)
-    }
-}

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import TernBroker
 import TernTLS
@@ -33,7 +34,8 @@ enum TLSSetup {
     /// The certificate files in `directory`, created with a new private CA if they are missing.
     private static func generatedFiles(in directory: String, logger: Logger) throws(DaemonError) -> TLSServerFiles {
         let files = TLSServerFiles(directory: directory)
-        let exists = FileStatus.exists(files.certificateChainFile) && FileStatus.exists(files.privateKeyFile)
+        let exists = FileManager.default.fileExists(atPath: files.certificateChainFile)
+            && FileManager.default.fileExists(atPath: files.privateKeyFile)
         if !exists {
             do {
                 try TLSCertificateAuthority.generateServerFiles(in: directory)
