@@ -13,7 +13,7 @@ import TernProtocol
             let reply = try await whileRunning(responder, { request in
                 TernReply(request.string.uppercased() + " on " + request.topic, headers: ["currency": request.headers["currency"] ?? "?"])
             }) {
-                try await caller.request("quote", to: "pricing.eu", headers: ["currency": "EUR"])
+                try await caller.request("quote", to: "pricing.eu", headers: ["currency": "EUR"], timeout: .seconds(30))
             }
             #expect(reply.topic == "pricing.eu")
             #expect(reply.string == "QUOTE on pricing.eu")
@@ -44,7 +44,7 @@ import TernProtocol
                     }
                 }
                 for index in 0..<count {
-                    let reply = try await caller.request("\(index)", to: "work")
+                    let reply = try await caller.request("\(index)", to: "work", timeout: .seconds(30))
                     #expect(reply.string == "done")
                 }
                 group.cancelAll()
@@ -91,7 +91,7 @@ import TernProtocol
             }
             // The connections carry on.
             try await whileRunning(try await service.makeResponder(on: "slow"), { _ in TernReply("on time") }) {
-                let reply = try await caller.request("y", to: "slow")
+                let reply = try await caller.request("y", to: "slow", timeout: .seconds(30))
                 #expect(reply.string == "on time")
             }
             for client in [service, caller] { await client.close() }
@@ -131,10 +131,10 @@ import TernProtocol
                 guard request.string != "unicorn" else { throw OutOfStock(item: request.string) }
                 return TernReply("bought \(request.string)")
             }) {
-                let error = try await failure { try await caller.request("unicorn", to: "shop.buy") }
+                let error = try await failure { try await caller.request("unicorn", to: "shop.buy", timeout: .seconds(30)) }
                 #expect(error == .handlerFailed(topic: "shop.buy", message: "out of stock: unicorn"))
                 #expect(error.description == "the handler on 'shop.buy' failed: out of stock: unicorn")
-                #expect(try await caller.request("pony", to: "shop.buy").string == "bought pony", "the responder carries on")
+                #expect(try await caller.request("pony", to: "shop.buy", timeout: .seconds(30)).string == "bought pony", "the responder carries on")
             }
             for client in [service, caller] { await client.close() }
         }
