@@ -8,7 +8,9 @@ extension ConnectionHandler {
             refuse(ackID: publish.ackID, code: code, message: reason)
             return
         }
-        publishBatches.append(PublishedMessage(publish))
+        let message = PublishedMessage(publish, reusing: lastEnvelope)
+        lastEnvelope = message.envelope
+        publishBatches.append(message)
     }
 
     private func problem(with publish: Frame.Publish) -> (ErrorCode, String)? {

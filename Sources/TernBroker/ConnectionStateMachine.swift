@@ -80,6 +80,14 @@ struct ConnectionStateMachine {
         }
     }
 
+    /// A PUBLISH arrived: `true` when the connection is ready and the broker takes it as it is,
+    /// `false` when ``frameReceived(_:)`` must decide what it means.
+    mutating func publishReceived() -> Bool {
+        guard isReady else { return false }
+        heardSinceLastTick = true
+        return true
+    }
+
     /// Bytes that are not a frame: report the decoding error and close.
     mutating func decodingFailed(_ error: FrameDecodingError) -> Action {
         guard state != .closing else { return .none }

@@ -3,31 +3,85 @@ import NIOCore
 /// Payloads arrive as slices of the connection's read buffers, and a slice keeps its whole
 /// buffer alive: a queued 100-byte message could hold on to a 64 KiB read. Before a read's
 /// publishes go to their topic, the payloads that are a small part of their buffer are copied
-/// into one buffer of their own, so what topics and subscriber queues hold stays close to the
-/// bytes they count.
+/// into buffers of their own, so what topics and subscriber queues hold stays close to the
+/// bytes they count, and the connection can reuse its read buffer.
+///
+/// Consecutive payloads of one read lie close together, separated only by their frames' other
+/// fields, so a run of them is copied with one copy of the bytes from its first payload to its
+/// last, as long as the payloads are at least half of what is copied.
 enum PayloadCompaction {
     /// Whether `payload` holds on to more than twice its own size.
     static func pinsExcessStorage(_ payload: ByteBuffer) -> Bool {
         payload.storageCapacity > 2 * payload.readableBytes
     }
 
-    /// Copies the payloads of `messages` that pin excess storage into one shared buffer.
+    /// Copies the payloads of `messages` that pin excess storage into compact buffers.
     static func compact(_ messages: inout [PublishedMessage], allocator: ByteBufferAllocator) {
-        var bytes = 0
-        var copies = 0
-        for message in messages where pinsExcessStorage(message.payload) {
-            bytes += message.payload.readableBytes
-            copies += 1
+        var index = messages.startIndex
+        while index < messages.endIndex {
+            guard pinsExcessStorage(messages[index].payload) else {
+                index += 1
+                continue
+            }
+            var run = Run(startingWith: messages[index].payload)
+            var end = index + 1
+            while end < messages.endIndex, pinsExcessStorage(messages[end].payload), run.extend(with: messages[end].payload) {
+                end += 1
+            }
+            run.copy(into: &messages, at: index..<end, allocator: allocator)
+            index = end
         }
-        guard copies > 0 else { return }
-        var storage = allocator.buffer(capacity: bytes)
-        for message in messages where pinsExcessStorage(message.payload) {
-            storage.writeImmutableBuffer(message.payload)
+    }
+
+    /// Payloads that lie in order in one storage buffer, copied together.
+    private struct Run {
+        /// The storage object the payloads are slices of.
+        let storage: ObjectIdentifier
+        /// Where the first payload starts and where the last one ends, in memory.
+        let start: UInt
+        var end: UInt
+        var payloadBytes: UInt
+
+        init(startingWith payload: ByteBuffer) {
+            (storage, start) = Self.location(of: payload)
+            end = start + UInt(payload.readableBytes)
+            payloadBytes = UInt(payload.readableBytes)
         }
-        // Slices are taken only once everything is written, so the writes never copy the storage.
-        for index in messages.indices where pinsExcessStorage(messages[index].payload) {
-            if let compact = storage.readSlice(length: messages[index].payload.readableBytes) {
-                messages[index].payload = compact
+
+        /// Adds `payload` to the run if it follows the run's last payload in the same storage
+        /// and the run stays at least half payload; `false` when it does not.
+        mutating func extend(with payload: ByteBuffer) -> Bool {
+            let (storage, address) = Self.location(of: payload)
+            let length = UInt(payload.readableBytes)
+            guard storage == self.storage, address >= end, address + length - start <= 2 * (payloadBytes + length) else {
+                return false
+            }
+            end = address + length
+            payloadBytes += length
+            return true
+        }
+
+        /// Replaces the payloads of `messages[range]`, this run's, with slices of one new buffer.
+        func copy(into messages: inout [PublishedMessage], at range: Range<Int>, allocator: ByteBufferAllocator) {
+            var copy = allocator.buffer(capacity: Int(end - start))
+            // The bytes from the first payload's start to the last one's end, all in the storage
+            // the payloads keep alive, in one copy.
+            withExtendedLifetime(messages[range.lowerBound].payload) {
+                _ = copy.writeBytes(UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: start), count: Int(end - start)))
+            }
+            for index in range {
+                let payload = messages[index].payload
+                let (_, address) = Self.location(of: payload)
+                if let slice = copy.getSlice(at: Int(address - start), length: payload.readableBytes) {
+                    messages[index].payload = slice
+                }
+            }
+        }
+
+        /// The storage object a payload's bytes live in, and the address of its first byte.
+        private static func location(of payload: ByteBuffer) -> (ObjectIdentifier, UInt) {
+            payload.withUnsafeReadableBytesWithStorageManagement { bytes, storage in
+                (ObjectIdentifier(storage.takeUnretainedValue()), UInt(bitPattern: bytes.baseAddress))
             }
         }
     }

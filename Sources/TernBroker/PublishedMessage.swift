@@ -2,7 +2,8 @@ import NIOCore
 import TernProtocol
 
 /// A message a topic accepted. Copies share one immutable envelope and the payload's storage, so
-/// handing one message to many queues costs two reference counts per copy and no bytes.
+/// handing one message to many queues costs two reference counts per copy and no bytes; a run of
+/// publishes with the same topic and fields shares one envelope too.
 struct PublishedMessage: Sendable {
     /// Everything but the payload, shared by every copy.
     final class Envelope: Sendable {
@@ -11,27 +12,38 @@ struct PublishedMessage: Sendable {
         let headers: Headers
         let schema: SchemaReference?
         let ackID: UInt64?
-        let size: Int
+        /// What the message counts against byte capacities besides its payload: topic and headers.
+        let overhead: Int
 
-        init(topic: String, replyTo: String?, headers: Headers, schema: SchemaReference?, ackID: UInt64?, size: Int) {
+        init(topic: String, replyTo: String?, headers: Headers, schema: SchemaReference?, ackID: UInt64?) {
             self.topic = topic
             self.replyTo = replyTo
             self.headers = headers
             self.schema = schema
             self.ackID = ackID
-            self.size = size
+            self.overhead = topic.utf8.count + headers.byteCount
+        }
+
+        /// Whether `publish` has these fields, so that its message can share this envelope. An
+        /// envelope with an ack id is never shared.
+        func fits(_ publish: Frame.Publish) -> Bool {
+            ackID == nil && publish.ackID == nil && topic == publish.topic && replyTo == publish.replyTo
+                && schema == publish.schema && headers == publish.headers
         }
     }
 
     private(set) var envelope: Envelope
     var payload: ByteBuffer
 
-    init(_ publish: Frame.Publish) {
-        let size = publish.payload.readableBytes + publish.topic.utf8.count + publish.headers.byteCount
-        self.envelope = Envelope(
-            topic: publish.topic, replyTo: publish.replyTo, headers: publish.headers, schema: publish.schema,
-            ackID: publish.ackID, size: size
-        )
+    /// The message of `publish`, with `candidate` as its envelope when it fits.
+    init(_ publish: Frame.Publish, reusing candidate: Envelope? = nil) {
+        if let candidate, candidate.fits(publish) {
+            self.envelope = candidate
+        } else {
+            self.envelope = Envelope(
+                topic: publish.topic, replyTo: publish.replyTo, headers: publish.headers, schema: publish.schema, ackID: publish.ackID
+            )
+        }
         self.payload = publish.payload
     }
 
@@ -41,15 +53,12 @@ struct PublishedMessage: Sendable {
     /// The publisher's acknowledgement id, when it asked for one.
     var ackID: UInt64? { envelope.ackID }
     /// What the message counts against byte capacities: its payload, topic and headers.
-    var size: Int { envelope.size }
+    var size: Int { payload.readableBytes + envelope.overhead }
 
     var schema: SchemaReference? {
         get { envelope.schema }
         set {
-            envelope = Envelope(
-                topic: envelope.topic, replyTo: envelope.replyTo, headers: envelope.headers, schema: newValue,
-                ackID: envelope.ackID, size: envelope.size
-            )
+            envelope = Envelope(topic: envelope.topic, replyTo: envelope.replyTo, headers: envelope.headers, schema: newValue, ackID: envelope.ackID)
         }
     }
 }

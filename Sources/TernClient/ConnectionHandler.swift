@@ -21,7 +21,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private let outbound: OutboundBuffer
     private let clientName: String
     private let handshakeTimeout: TimeAmount
-    private var decoder = NIOSingleStepByteToMessageProcessor(FrameDecoder(maxFrameLength: maxIncomingFrameLength))
+    private var frames = FrameStream(decoder: FrameDecoder(maxFrameLength: maxIncomingFrameLength))
     private var context: ChannelHandlerContext?
     private var handshakeTimer: Scheduled<Void>?
     /// A read was asked for while a subscription's buffer was full.
@@ -71,7 +71,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !inputFailed else { return }
         do {
-            try decoder.process(buffer: unwrapInboundIn(data)) { frame in
+            try frames.process(unwrapInboundIn(data)) { frame in
                 run(stateMachine.received(frame))
             }
         } catch {

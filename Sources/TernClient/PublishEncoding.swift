@@ -48,8 +48,10 @@ struct PublishEncoding {
             validatedTopic = topic
         }
         if let problem = validate(headers: headers) { throw problem }
-        let frame = Frame.publish(Frame.Publish(topic: topic, ackID: ackID, headers: headers, schema: schema, payload: Self.emptyPayload))
-        try append(frame, to: &buffer, writePayload: writePayload)
+        try append(to: &buffer, writePayload: writePayload) { buffer throws(FrameEncodingError) in
+            // The real length is set once the payload is written.
+            try buffer.writePublishFrameHead(topic: topic, ackID: ackID, headers: headers, schema: schema, payloadLength: 0)
+        }
     }
 
     /// Appends one REQUEST frame whose payload `writePayload` writes, after validating the topic
@@ -66,7 +68,7 @@ struct PublishEncoding {
         let request = Frame.Request(
             requestID: id, topic: topic, timeoutMilliseconds: timeoutMilliseconds, headers: headers, payload: Self.emptyPayload
         )
-        try append(.request(request), to: &buffer, writePayload: writePayload)
+        try append(to: &buffer, writePayload: writePayload) { buffer throws(FrameEncodingError) in try buffer.writeFrame(.request(request)) }
     }
 
     /// The REPLY frame for `reply`; a reply the broker would refuse (headers or payload beyond
@@ -77,7 +79,9 @@ struct PublishEncoding {
             if let problem = validate(headers: reply.headers) { throw problem }
             var empty = reply
             empty.payload = Self.emptyPayload
-            try append(.reply(empty), to: &buffer) { $0.writeImmutableBuffer(reply.payload) }
+            try append(to: &buffer, writePayload: { $0.writeImmutableBuffer(reply.payload) }) { buffer throws(FrameEncodingError) in
+                try buffer.writeFrame(.reply(empty))
+            }
         } catch {
             let failure = Frame.Reply(
                 requestID: reply.requestID, code: .handlerFailed, payload: ByteBuffer(string: "the reply could not be sent: \(error)")
@@ -88,12 +92,16 @@ struct PublishEncoding {
         return buffer
     }
 
-    /// Appends `frame`, whose payload must be empty, with the payload `writePayload` writes in
-    /// place of it. On a throw nothing is appended.
-    private func append(_ frame: Frame, to buffer: inout ByteBuffer, writePayload: (inout ByteBuffer) -> Void) throws(TernClientError) {
+    /// Appends the frame whose fields up to an empty payload `writeHead` writes, with the payload
+    /// `writePayload` writes after them. On a throw nothing is appended.
+    private func append(
+        to buffer: inout ByteBuffer,
+        writePayload: (inout ByteBuffer) -> Void,
+        head writeHead: (inout ByteBuffer) throws(FrameEncodingError) -> Void
+    ) throws(TernClientError) {
         let start = buffer.writerIndex
         do {
-            try buffer.writeFrame(frame)
+            try writeHead(&buffer)
         } catch {
             throw .invalidHeaders(reason: error.description)
         }

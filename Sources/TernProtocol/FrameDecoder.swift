@@ -17,16 +17,22 @@ public struct FrameDecoder: ByteToMessageDecoder, NIOSingleStepByteToMessageDeco
         self.maxFrameLength = maxFrameLength
     }
 
-    public mutating func decode(buffer: inout ByteBuffer) throws -> Frame? {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return nil }
-        guard length <= maxFrameLength else { throw FrameDecodingError.frameTooLarge(length: length, limit: maxFrameLength) }
-        guard length >= 2 else { throw FrameDecodingError.frameTooShort(length: length) }
-        guard buffer.readableBytes >= 4 + Int(length) else { return nil }
+    public mutating func decode(buffer: inout ByteBuffer) throws(FrameDecodingError) -> Frame? {
+        guard let frameLength = try frameLength(at: buffer), buffer.readableBytes >= frameLength else { return nil }
         buffer.moveReaderIndex(forwardBy: 4)
-        var frame = buffer.readSlice(length: Int(length))!
+        var frame = buffer.readSlice(length: frameLength - 4)!
         let type = frame.readInteger(as: UInt8.self)!
         let flags = frame.readInteger(as: UInt8.self)!
         return try Frame(type: type, flags: flags, body: frame, recentTopic: &recentTopic)
+    }
+
+    /// The length, prefix included, of the frame that starts `buffer`'s readable bytes, once its
+    /// length prefix is there; it throws as soon as the prefix is out of bounds.
+    func frameLength(at buffer: ByteBuffer) throws(FrameDecodingError) -> Int? {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return nil }
+        guard length <= maxFrameLength else { throw .frameTooLarge(length: length, limit: maxFrameLength) }
+        guard length >= 2 else { throw .frameTooShort(length: length) }
+        return 4 + Int(length)
     }
 
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> Frame? {

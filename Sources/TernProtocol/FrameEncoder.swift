@@ -188,12 +188,20 @@ extension ByteBuffer {
         }
     }
 
-    /// Appends a MESSAGE frame without building a ``Frame/Message`` first: the broker's fan-out path.
+    /// Appends a MESSAGE frame without building a ``Frame/Message`` first: the broker's fan-out
+    /// path. Returns the bytes written.
     @discardableResult
     public mutating func writeMessageFrame(
         subscriptionID: UInt32, topic: String, replyTo: String?, headers: Headers, schema: SchemaReference?, payload: ByteBuffer
     ) throws(FrameEncodingError) -> Int {
-        try writeLengthPrefixed { buffer throws(FrameEncodingError) in
+        if headers.isEmpty {
+            let flags = optionalFieldFlags(replyTo: replyTo, headers: headers, schema: schema)
+            let head = TopicFrameHead(
+                type: .message, flags: flags, id: UInt64(subscriptionID), idWidth: 4, topic: topic, replyTo: replyTo, schema: schema
+            )
+            return try writeTopicFrame(head, payload: payload)
+        }
+        return try writeLengthPrefixed { buffer throws(FrameEncodingError) in
             try buffer.writeMessage(
                 subscriptionID: subscriptionID, topic: topic, replyTo: replyTo, headers: headers, schema: schema, payload: payload
             )

@@ -20,6 +20,20 @@ import TernProtocol
         }
     }
 
+    @Test func consecutivePayloadsOfOneReadShareOneCopy() {
+        let read = ByteBuffer(bytes: (0..<65_536).map { UInt8(truncatingIfNeeded: $0 / 7) })
+        // 100 payloads of 128 bytes, each after a 20-byte gap, as frames of one read lie.
+        var messages = (0..<100).map { message(in: read, offset: 20 + 148 * $0, length: 128) }
+        let originals = messages.map(\.payload)
+        PayloadCompaction.compact(&messages, allocator: ByteBufferAllocator())
+        #expect(messages.map(\.payload) == originals, "the bytes are kept")
+        let storages = Set(messages.map { message in
+            message.payload.withUnsafeReadableBytesWithStorageManagement { ObjectIdentifier($1.takeUnretainedValue()) }
+        })
+        #expect(storages.count == 1)
+        #expect(messages[0].payload.storageCapacity <= 16_384, "holds \(messages[0].payload.storageCapacity) bytes")
+    }
+
     @Test func payloadsThatFillMostOfTheirBufferAreShared() {
         let read = ByteBuffer(repeating: 7, count: 4096)
         var messages = [message(in: read, offset: 0, length: 3000)]

@@ -1,0 +1,66 @@
+import NIOCore
+import Testing
+import TernProtocol
+
+@Suite("FrameStream")
+struct FrameStreamTests {
+    /// Every vector frame, some of them twice, so that the stream sees repeated topics too.
+    private static let frames: [Frame] = {
+        let vectors = ExpectedFrames.byVector.sorted { $0.key < $1.key }.map(\.value)
+        return vectors + vectors.prefix(10)
+    }()
+
+    private static func encoded(_ frames: [Frame]) throws -> ByteBuffer {
+        var bytes = ByteBuffer()
+        for frame in frames { try bytes.writeFrame(frame) }
+        return bytes
+    }
+
+    /// The frames `bytes` decode to when it arrives in reads of the given sizes.
+    private static func decode(_ bytes: ByteBuffer, inReadsOf sizes: some Sequence<Int>) throws -> [Frame] {
+        var stream = FrameStream(decoder: FrameDecoder())
+        var rest = bytes
+        var frames: [Frame] = []
+        for size in sizes where rest.readableBytes > 0 {
+            try stream.process(rest.readSlice(length: min(size, rest.readableBytes))!) { frames.append($0) }
+        }
+        return frames
+    }
+
+    @Test("frames split across reads at any point decode as sent")
+    func anySplit() throws {
+        let bytes = try Self.encoded(Self.frames)
+        #expect(try Self.decode(bytes, inReadsOf: [bytes.readableBytes]) == Self.frames)
+        #expect(try Self.decode(bytes, inReadsOf: repeatElement(1, count: bytes.readableBytes)) == Self.frames)
+        var random = SeededGenerator(seed: 7)
+        for _ in 0..<50 {
+            let sizes = (0..<bytes.readableBytes).map { _ in Int.random(in: 1...64, using: &random) }
+            #expect(try Self.decode(bytes, inReadsOf: sizes) == Self.frames)
+        }
+    }
+
+    @Test("a frame completed by a later read holds none of that read beyond its own bytes")
+    func straddlingFrameCopiesOnlyItsBytes() throws {
+        let first = Frame.publish(.init(topic: "a.b", payload: ByteBuffer(repeating: 1, count: 300)))
+        let second = Frame.publish(.init(topic: "a.b", payload: ByteBuffer(repeating: 2, count: 100)))
+        var bytes = try Self.encoded([first, second])
+        var stream = FrameStream(decoder: FrameDecoder())
+        var received: [Frame] = []
+        try stream.process(bytes.readSlice(length: 100)!) { received.append($0) }
+        #expect(received.isEmpty)
+        try stream.process(bytes) { received.append($0) }
+        #expect(received == [first, second])
+        guard case .publish(let straddling) = received[0] else { return }
+        #expect(straddling.payload.storageCapacity < 1024)
+    }
+
+    @Test("an oversized length prefix split across reads fails with its fourth byte")
+    func oversizedPrefixAcrossReads() throws {
+        var stream = FrameStream(decoder: FrameDecoder(maxFrameLength: 1 << 20))
+        try stream.process(ByteBuffer(bytes: [0xFF, 0xFF])) { _ in Issue.record("no frame expected") }
+        try stream.process(ByteBuffer(bytes: [0xFF])) { _ in Issue.record("no frame expected") }
+        #expect(throws: FrameDecodingError.frameTooLarge(length: .max, limit: 1 << 20)) {
+            try stream.process(ByteBuffer(bytes: [0xFF, 0, 0])) { _ in Issue.record("no frame expected") }
+        }
+    }
+}
