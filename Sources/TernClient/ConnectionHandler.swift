@@ -33,7 +33,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Messages of one read for one subscription, yielded together: one hand-over (and one lock
     /// of the sequence) per batch instead of per message.
     private var batch: [TernMessage] = []
-    private var batchTarget: (id: UInt32, source: TernSubscription.Producer.Source)?
+    private var batchTarget: (id: UInt32, source: TernSubscription.Queue)?
 
     init(outbound: OutboundBuffer, clientName: String, handshakeTimeout: TimeAmount, handshake: EventLoopPromise<Frame.Welcome>) {
         self.outbound = outbound
@@ -135,7 +135,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .none, .deliver:
             break
         case .deliverRequest(let source, let request, let id):
-            if source.yield(request) == .stopProducing {
+            if !source.yield(request) {
                 stateMachine.pause(subscriptionID: id)
             }
         case .completeRequest(let request, let reply):
@@ -170,7 +170,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func deliverBatch() {
         guard let target = batchTarget else { return }
         batchTarget = nil
-        if target.source.yield(contentsOf: batch) == .stopProducing {
+        if !target.source.yield(contentsOf: batch) {
             stateMachine.pause(subscriptionID: target.id)
         }
         batch.removeAll(keepingCapacity: true)

@@ -7,7 +7,7 @@ import TernProtocol
 /// acknowledgements, requests, registry operations), the open subscriptions and the requests
 /// its responders have not answered yet; ``ConnectionHandler`` runs its actions.
 struct ConnectionStateMachine {
-    typealias Source = TernSubscription.Producer.Source
+    typealias Source = TernSubscription.Queue
 
     enum State: Equatable {
         /// HELLO sent, waiting for WELCOME.
@@ -38,7 +38,7 @@ struct ConnectionStateMachine {
         case none
         case completeHandshake(EventLoopPromise<Frame.Welcome>, Frame.Welcome)
         case deliver(Source, TernMessage, subscriptionID: UInt32)
-        case deliverRequest(TernResponder.Producer.Source, Frame.IncomingRequest, subscriptionID: UInt32)
+        case deliverRequest(TernResponder.Queue, Frame.IncomingRequest, subscriptionID: UInt32)
         case completeRequest(PendingRequest, Frame.Reply)
         /// A registry operation's answer: SCHEMA_INFO, SCHEMA_LIST_RESULT or a successful
         /// REGISTRY_RESULT.

@@ -53,8 +53,9 @@ extension TernClient {
         /// How many bytes of unsent publishes may be queued before `publish` waits for the
         /// connection to catch up.
         public var maxPendingBytes: Int
-        /// How many messages a subscription buffers before the client stops reading from the
-        /// socket; it reads again when the buffer is down to half of this.
+        /// How many messages may wait for a subscription's consumer before the client stops
+        /// reading from the socket; it reads again once the consumer has taken them (it takes
+        /// what waits all at once, and works through that batch before taking again).
         public var subscriptionBufferSize: Int
 
         public init(

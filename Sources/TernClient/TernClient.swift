@@ -234,22 +234,20 @@ public final class TernClient: Sendable {
         readAs: SchemaReference? = nil,
         isResponder: Bool,
         monitor: SubscriptionMonitor,
-        sink: (DeliverySequence<Element>.Source) -> SubscriptionSink
-    ) async throws -> DeliverySequence<Element> {
+        sink: (DeliveryQueue<Element>) -> SubscriptionSink
+    ) async throws -> Deliveries<Element> {
         if let problem = TopicSyntax.problem(withPattern: pattern, maxLength: Int(welcome.limits.maxTopicLength)) {
             throw TernClientError.invalidTopic(reason: problem)
         }
         let id = nextSubscriptionID.wrappingIncrementThenLoad(ordering: .relaxed)
-        let highWatermark = max(configuration.subscriptionBufferSize, 2)
         let handler = self.handler
-        let new = DeliverySequence<Element>.makeSequence(
-            backPressureStrategy: .init(lowWatermark: highWatermark / 2, highWatermark: highWatermark),
-            finishOnDeinit: true,
+        let new = DeliveryQueue<Element>.makeSequence(
+            highWatermark: configuration.subscriptionBufferSize,
             delegate: SubscriptionDelegate(subscriptionID: id, eventLoop: eventLoop, handler: handler)
         )
         let confirmation = eventLoop.makePromise(of: Void.self)
         let subscribe = Frame.Subscribe(subscriptionID: id, pattern: pattern, queueGroup: queueGroup, isResponder: isResponder, readAs: readAs)
-        let deliveries = sink(new.source)
+        let deliveries = sink(new.queue)
         eventLoop.execute {
             guard let connection = handler.value else { return confirmation.fail(TernClientError.closed) }
             connection.subscribe(subscribe, monitor: monitor, sink: deliveries, confirmation: confirmation)

@@ -9,7 +9,8 @@ import TernProtocol
 /// responder that is not running unregisters it; requests it still held fail at once with
 /// ``TernClientError/responderGone(topic:)`` for their requesters.
 public struct TernResponder: Sendable {
-    typealias Producer = DeliverySequence<Frame.IncomingRequest>
+    typealias Producer = Deliveries<Frame.IncomingRequest>
+    typealias Queue = DeliveryQueue<Frame.IncomingRequest>
 
     /// The number of handlers ``run(maxConcurrentHandlers:_:)`` runs at once unless told otherwise.
     public static let defaultMaxConcurrentHandlers = 64
@@ -46,7 +47,7 @@ public struct TernResponder: Sendable {
         let client = self.client
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                let requests = producer.makeAsyncIterator()
+                var requests = producer.makeAsyncIterator()
                 var running = 0
                 while true {
                     if running == limit {

@@ -12,7 +12,8 @@ import NIOCore
 /// down for this connection until the consumer catches up.
 public struct TernSubscription: AsyncSequence, Sendable {
     public typealias Element = TernMessage
-    typealias Producer = DeliverySequence<TernMessage>
+    typealias Producer = Deliveries<TernMessage>
+    typealias Queue = DeliveryQueue<TernMessage>
 
     /// The pattern subscribed to.
     public let pattern: String
@@ -55,14 +56,9 @@ public struct TernSubscription: AsyncSequence, Sendable {
     }
 }
 
-/// The sequence through which the connection handler hands a subscription's deliveries over.
-typealias DeliverySequence<Element: Sendable> = NIOThrowingAsyncSequenceProducer<
-    Element, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, SubscriptionDelegate
->
-
 /// Connects a subscription's sequence to the connection handler: asks it to read again when
 /// the consumer caught up, and to unsubscribe when the consumer is gone.
-struct SubscriptionDelegate: NIOAsyncSequenceProducerDelegate {
+struct SubscriptionDelegate: DeliveryQueueDelegate {
     let subscriptionID: UInt32
     let eventLoop: any EventLoop
     let handler: NIOLoopBoundBox<ConnectionHandler?>

@@ -110,24 +110,21 @@ struct TerndCommand: AsyncParsableCommand {
         let logger = Logger(label: "ternd")
         settings.configuration.tls = try TLSSetup.context(for: settings, logger: logger)
         settings.configuration.dataDirectory = settings.dataDirectory
-        let server: BrokerServer
-        do {
-            server = try await BrokerServer.start(configuration: settings.configuration, logger: logger)
-        } catch let error as BrokerStartError {
-            throw DaemonError(error.description)
-        } catch {
-            throw DaemonError("cannot listen on \(settings.configuration.host):\(settings.configuration.port): \(SystemErrorText.describe(error))")
-        }
-        logger.info("listening", metadata: [
-            "address": "\(settings.configuration.host):\(server.port)",
-            "tls": "\(settings.useTLS)",
-            "overflow-policy": "\(settings.configuration.mailbox.policy)",
-        ])
-        let service = BrokerService(server: server)
+        // The broker starts inside the service group, whose SIGTERM and SIGINT handlers are in
+        // place by then: a signal that comes as soon as the port listens is a graceful shutdown.
+        let service = BrokerService(configuration: settings.configuration, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as BrokerStartError {
+            throw DaemonError(error.description)
+        } catch let error as BrokerService.ListenError {
+            throw DaemonError(
+                "cannot listen on \(settings.configuration.host):\(settings.configuration.port): \(SystemErrorText.describe(error.underlying))"
+            )
+        }
         logger.info("stopped")
     }
 }

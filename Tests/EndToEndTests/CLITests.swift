@@ -139,7 +139,11 @@ import Testing
         let port = try await Loopback.freePort()
         let broker = try await startBroker(["--listen", "127.0.0.1:\(port)"], in: directory, port: port)
         let subscriber = try ChildProcess("tern", ["sub", "forever", "--server", "127.0.0.1:\(port)"], in: directory)
-        try await Task.sleep(for: .milliseconds(500))
+        // The subscriber is connected once a message published to its topic reaches it.
+        try await eventually(within: 30, "the subscriber to be connected") {
+            _ = try await run("tern", ["pub", "forever", "ready", "--server", "127.0.0.1:\(port)"], in: directory)
+            return subscriber.standardOutput.contains("ready")
+        }
         broker.signal(SIGTERM)
         #expect(try await broker.wait() == 0, "\(broker.standardError)")
         #expect(broker.standardError.contains("stopped"))

@@ -23,12 +23,11 @@ struct ConnectionStateMachineTests {
     }
 
     private func makeSource(id: UInt32) -> (ConnectionStateMachine.Source, TernSubscription.Producer) {
-        let new = TernSubscription.Producer.makeSequence(
-            backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2),
-            finishOnDeinit: true,
+        let new = TernSubscription.Queue.makeSequence(
+            highWatermark: 2,
             delegate: SubscriptionDelegate(subscriptionID: id, eventLoop: loop, handler: .makeEmptyBox(eventLoop: loop))
         )
-        return (new.source, new.sequence)
+        return (new.queue, new.sequence)
     }
 
     /// Ends the connection and completes whatever it still owed.

@@ -27,13 +27,12 @@ struct RequestStateMachineTests {
 
     /// A responder subscription `id` on `machine`; keep the sequence alive while it is used.
     private func addResponder(id: UInt32, to machine: inout ConnectionStateMachine) -> TernResponder.Producer {
-        let new = TernResponder.Producer.makeSequence(
-            backPressureStrategy: .init(lowWatermark: 1, highWatermark: 8),
-            finishOnDeinit: true,
+        let new = TernResponder.Queue.makeSequence(
+            highWatermark: 8,
             delegate: SubscriptionDelegate(subscriptionID: id, eventLoop: loop, handler: .makeEmptyBox(eventLoop: loop))
         )
         let confirmation = loop.makePromise(of: Void.self)
-        _ = machine.subscribe(id: id, monitor: SubscriptionMonitor(pattern: "svc", onDropNotice: nil), sink: .requests(new.source), confirmation: confirmation)
+        _ = machine.subscribe(id: id, monitor: SubscriptionMonitor(pattern: "svc", onDropNotice: nil), sink: .requests(new.queue), confirmation: confirmation)
         confirmation.succeed()
         return new.sequence
     }

@@ -1,0 +1,222 @@
+import DequeModule
+import NIOConcurrencyHelpers
+
+/// The buffer through which a connection's event loop hands one subscription's deliveries to
+/// the task that iterates them.
+///
+/// The event loop appends a read's deliveries under a lock; the iterating task takes everything
+/// buffered at once and then returns it element by element without locking or suspending, so a
+/// fast stream costs one lock per batch on each side rather than one per message.
+///
+/// Once `highWatermark` deliveries wait, ``yield(contentsOf:)`` says to stop producing; when the
+/// consumer takes them, the delegate's `produceMore()` is called. Its `didTerminate()` is called
+/// once when the consumer is gone: its iterator was dropped, its task was cancelled while
+/// waiting, or the sequence was dropped without being iterated.
+final class DeliveryQueue<Element: Sendable>: Sendable {
+    private enum End {
+        case finished
+        case failed(any Error)
+    }
+
+    private struct State {
+        var buffer: Deque<Element> = []
+        var waiter: CheckedContinuation<Void, Never>?
+        /// How the producer ended the stream, once it did.
+        var end: End?
+        /// The consumer is gone: deliveries are discarded.
+        var isTerminated = false
+        var isCancelled = false
+        /// `false` after a yield reached the high watermark, until the consumer takes the buffer.
+        var isProducing = true
+        var hasIterator = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let highWatermark: Int
+    private let delegate: any DeliveryQueueDelegate
+
+    /// A queue whose producer is asked to pause once `highWatermark` (at least 1) deliveries wait.
+    init(highWatermark: Int, delegate: some DeliveryQueueDelegate) {
+        self.highWatermark = max(highWatermark, 1)
+        self.delegate = delegate
+    }
+
+    /// A new queue and the sequence that iterates it.
+    static func makeSequence(highWatermark: Int, delegate: some DeliveryQueueDelegate) -> (queue: DeliveryQueue, sequence: Deliveries<Element>) {
+        let queue = DeliveryQueue(highWatermark: highWatermark, delegate: delegate)
+        return (queue, Deliveries(queue: queue))
+    }
+
+    // MARK: Producer
+
+    /// Appends `elements`; `false` when the producer should pause until `produceMore()`.
+    @discardableResult
+    func yield(contentsOf elements: some Sequence<Element>) -> Bool {
+        let (waiter, keepProducing) = state.withLockedValue { state -> (CheckedContinuation<Void, Never>?, Bool) in
+            guard !state.isTerminated, state.end == nil else { return (nil, true) }
+            state.buffer.append(contentsOf: elements)
+            if state.buffer.count >= highWatermark { state.isProducing = false }
+            defer { state.waiter = nil }
+            return (state.waiter, state.isProducing)
+        }
+        waiter?.resume()
+        return keepProducing
+    }
+
+    /// Appends one element; `false` when the producer should pause until `produceMore()`.
+    @discardableResult
+    func yield(_ element: Element) -> Bool {
+        yield(contentsOf: CollectionOfOne(element))
+    }
+
+    /// Ends the stream after the buffered elements: normally, or with `error`.
+    func finish(_ error: (any Error)? = nil) {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            guard state.end == nil else { return nil }
+            state.end = error.map { .failed($0) } ?? .finished
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    // MARK: Consumer
+
+    /// Waits until elements are buffered and takes them all, swapping in `spare` (an empty
+    /// deque whose storage is reused); `nil` at the end of the stream.
+    fileprivate func take(spare: Deque<Element>) async throws -> Deque<Element>? {
+        var spare = spare
+        while true {
+            let (taken, resumeProducer) = state.withLockedValue { state -> (Deque<Element>?, Bool) in
+                guard !state.buffer.isEmpty else { return (nil, false) }
+                swap(&state.buffer, &spare)
+                defer { state.isProducing = true }
+                return (spare, !state.isProducing)
+            }
+            if resumeProducer { delegate.produceMore() }
+            if let taken { return taken }
+            if state.withLockedValue({ $0.end != nil || $0.isTerminated }) { return try endOfStream() }
+            if state.withLockedValue({ $0.isCancelled }) {
+                terminate()
+                throw CancellationError()
+            }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let mayWait = state.withLockedValue { state in
+                        let mayWait = state.buffer.isEmpty && state.end == nil && !state.isTerminated && !state.isCancelled
+                        if mayWait { state.waiter = continuation }
+                        return mayWait
+                    }
+                    if !mayWait { continuation.resume() }
+                }
+            } onCancel: {
+                let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+                    state.isCancelled = true
+                    defer { state.waiter = nil }
+                    return state.waiter
+                }
+                waiter?.resume()
+            }
+        }
+    }
+
+    /// The stream's end as the iterator reports it: `nil`, or the producer's error once.
+    private func endOfStream() throws -> Deque<Element>? {
+        let end = state.withLockedValue { state -> End? in
+            defer { state.end = .finished }
+            return state.end
+        }
+        terminate()
+        if case .failed(let error) = end { throw error }
+        return nil
+    }
+
+    /// The consumer is gone: discards what is buffered and tells the delegate, once.
+    fileprivate func terminate() {
+        let first = state.withLockedValue { state -> Bool in
+            defer { state.isTerminated = true }
+            state.buffer.removeAll()
+            return !state.isTerminated
+        }
+        if first { delegate.didTerminate() }
+    }
+
+    /// Records that an iterator was made; `false` if one already was.
+    fileprivate func makeIterator() -> Bool {
+        state.withLockedValue { state in
+            defer { state.hasIterator = true }
+            return !state.hasIterator
+        }
+    }
+
+    /// Every copy of the sequence is gone: without an iterator nobody will consume.
+    fileprivate func sequenceDropped() {
+        if !state.withLockedValue({ $0.hasIterator }) { terminate() }
+    }
+}
+
+/// What a ``DeliveryQueue`` tells its producer.
+protocol DeliveryQueueDelegate: Sendable {
+    /// The consumer took what was waiting: production may resume.
+    func produceMore()
+    /// The consumer is gone.
+    func didTerminate()
+}
+
+/// The deliveries of one subscription as an `AsyncSequence`, iterated once.
+struct Deliveries<Element: Sendable>: AsyncSequence, Sendable {
+    /// Tells the queue when the last copy of the sequence is gone.
+    private final class Lifetime: Sendable {
+        let queue: DeliveryQueue<Element>
+
+        init(queue: DeliveryQueue<Element>) {
+            self.queue = queue
+        }
+
+        deinit {
+            queue.sequenceDropped()
+        }
+    }
+
+    private let lifetime: Lifetime
+
+    fileprivate init(queue: DeliveryQueue<Element>) {
+        lifetime = Lifetime(queue: queue)
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        let queue = lifetime.queue
+        precondition(queue.makeIterator(), "a subscription's deliveries can be iterated only once")
+        return AsyncIterator(queue: queue)
+    }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        /// Terminates the queue when the iterator is dropped.
+        private final class Consumer {
+            let queue: DeliveryQueue<Element>
+
+            init(queue: DeliveryQueue<Element>) {
+                self.queue = queue
+            }
+
+            deinit {
+                queue.terminate()
+            }
+        }
+
+        private let consumer: Consumer
+        /// Elements taken from the queue and not returned yet.
+        private var taken: Deque<Element> = []
+
+        fileprivate init(queue: DeliveryQueue<Element>) {
+            consumer = Consumer(queue: queue)
+        }
+
+        mutating func next() async throws -> Element? {
+            if let element = taken.popFirst() { return element }
+            guard let batch = try await consumer.queue.take(spare: taken) else { return nil }
+            taken = batch
+            return taken.popFirst()
+        }
+    }
+}
