@@ -28,13 +28,15 @@ struct ReqRepBenchmark {
             clients.append(responder)
             let requester = try await TernClient.connect(configuration.named("tern-bench requester"))
             clients.append(requester)
-            return try await run(requester: requester, responder: try await responder.makeResponder(on: topic), topic: topic)
+            return try await run(requester: requester, responder: try await responder.makeResponder(on: topic), on: responder, topic: topic)
         }
     }
 
-    private func run(requester: TernClient, responder: TernResponder, topic: String) async throws -> Outcome {
+    /// Both sides' tasks run on their connection's event loop (``TernClient/taskExecutor``), as a
+    /// latency-minded service would run them.
+    private func run(requester: TernClient, responder: TernResponder, on responderClient: TernClient, topic: String) async throws -> Outcome {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
+            group.addTask(executorPreference: responderClient.taskExecutor) {
                 try await responder.run(maxConcurrentHandlers: concurrency) { request in TernReply(request.payload) }
             }
             defer { group.cancelAll() }
@@ -61,7 +63,7 @@ struct ReqRepBenchmark {
         return try await ProgressBar.showing(label, fraction: fraction) {
             try await withThrowingTaskGroup(of: (Int, LatencyHistogram).self) { group in
                 for _ in 0..<concurrency {
-                    group.addTask {
+                    group.addTask(executorPreference: requester.taskExecutor) {
                         try await requestLoop(requester, topic: topic, issued: issued, count: count, deadline: deadline)
                     }
                 }

@@ -63,7 +63,7 @@ extension ConnectionHandler {
             guard var messages = batches.removeValue(forKey: name) else { continue }
             PayloadCompaction.compact(&messages, allocator: allocator)
             let compacted = messages
-            let topic = core.directory.topic(named: name)
+            let topic = core.directory.topic(named: name, preferring: context?.eventLoop)
             topicsSinceLastPing[ObjectIdentifier(topic)] = topic
             topic.execute { $0.publish(compacted, from: handle) }
         }

@@ -25,13 +25,15 @@ final class TopicDirectory: Sendable {
         self.registry = registry
     }
 
-    /// The live topic of that name, created with its matching subscribers if there is none.
-    func topic(named name: String) -> Topic {
+    /// The live topic of that name, created with its matching subscribers if there is none: on
+    /// `preferredLoop` when given (its first publisher's, which then hands it messages without
+    /// a hop between threads), else on the next loop of the group.
+    func topic(named name: String, preferring preferredLoop: (any EventLoop)? = nil) -> Topic {
         state.withLockedValue { state in
             if let topic = state.topics[name] { return topic }
             let topic = Topic(
                 name: name, settings: settings.settings(forTopic: name), subscribers: state.subscribers.subscribers(matching: name),
-                eventLoop: eventLoops.next(), directory: self
+                eventLoop: preferredLoop ?? eventLoops.next(), directory: self
             )
             state.topics[name] = topic
             statistics.topicCreated()

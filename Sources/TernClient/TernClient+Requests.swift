@@ -51,7 +51,7 @@ extension TernClient {
         let promise = eventLoop.makePromise(of: TernMessage.self)
         let (handler, eventLoop, encodedFrame) = (self.handler, self.eventLoop, frame)
         let localTimeout = TimeAmount.milliseconds(Int64(milliseconds)) + Self.localTimeoutGrace
-        eventLoop.execute {
+        onEventLoop {
             guard let connection = handler.value else { return promise.fail(TernClientError.closed) }
             connection.request(encodedFrame, id: id, topic: topic, localTimeout: localTimeout, promise: promise)
         }

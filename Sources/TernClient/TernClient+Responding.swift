@@ -56,6 +56,6 @@ extension TernClient {
         }
         let encoded = encoding.encode(reply)
         let (handler, id) = (self.handler, incoming.requestID)
-        eventLoop.execute { handler.value?.answer(encoded, requestID: id) }
+        onEventLoop { handler.value?.answer(encoded, requestID: id) }
     }
 }

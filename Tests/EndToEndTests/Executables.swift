@@ -21,6 +21,8 @@ final class ChildProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var output = Data()
     private var errors = Data()
+    /// How many of the two pipes have reached their end.
+    private var closedPipes = 0
 
     init(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil) throws {
         process.executableURL = Executables.url(executable)
@@ -31,12 +33,10 @@ final class ChildProcess: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.withLock { self?.output.append(data) }
+            self?.read(handle) { $0.output.append($1) }
         }
         stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.withLock { self?.errors.append(data) }
+            self?.read(handle) { $0.errors.append($1) }
         }
         if let input {
             let stdin = Pipe()
@@ -47,6 +47,19 @@ final class ChildProcess: @unchecked Sendable {
         } else {
             process.standardInput = FileHandle.nullDevice
             try process.run()
+        }
+    }
+
+    /// Appends what `handle` has with `append`; at its end, counts the pipe as closed.
+    private func read(_ handle: FileHandle, _ append: (ChildProcess, Data) -> Void) {
+        let data = handle.availableData
+        lock.withLock {
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                closedPipes += 1
+            } else {
+                append(self, data)
+            }
         }
     }
 
@@ -64,8 +77,11 @@ final class ChildProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        // Let the pipes' last bytes arrive.
-        try await Task.sleep(for: .milliseconds(50))
+        // Let the pipes' last bytes arrive: both reach their end soon after the exit.
+        let drained = ContinuousClock.now + .seconds(10)
+        while lock.withLock({ closedPipes < 2 }) && ContinuousClock.now < drained {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         return process.terminationStatus
     }
 
