@@ -106,11 +106,7 @@ struct ConnectionStateMachine {
                 // Messages sent before the broker processed an UNSUBSCRIBE.
                 return .none
             }
-            let delivered = TernMessage(
-                topic: message.topic, headers: message.headers, payload: message.payload,
-                schema: message.schema, replyTo: message.replyTo
-            )
-            return .deliver(source, delivered, subscriptionID: message.subscriptionID)
+            return .deliver(source, TernMessage(message), subscriptionID: message.subscriptionID)
         case .incomingRequest(let request):
             return receivedIncomingRequest(request)
         case .reply(let reply):

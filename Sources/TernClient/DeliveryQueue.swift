@@ -1,4 +1,3 @@
-import DequeModule
 import NIOConcurrencyHelpers
 
 /// The buffer through which a connection's event loop hands one subscription's deliveries to
@@ -19,7 +18,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     }
 
     private struct State {
-        var buffer: Deque<Element> = []
+        var buffer = DeliveryBatches<Element>()
         var waiter: CheckedContinuation<Void, Never>?
         /// How the producer ended the stream, once it did.
         var end: End?
@@ -51,10 +50,10 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
 
     /// Appends `elements`; `false` when the producer should pause until `produceMore()`.
     @discardableResult
-    func yield(contentsOf elements: some Sequence<Element>) -> Bool {
+    func yield(contentsOf elements: [Element]) -> Bool {
         let (waiter, keepProducing) = state.withLockedValue { state -> (CheckedContinuation<Void, Never>?, Bool) in
             guard !state.isTerminated, state.end == nil else { return (nil, true) }
-            state.buffer.append(contentsOf: elements)
+            state.buffer.append(elements)
             if state.buffer.count >= highWatermark { state.isProducing = false }
             defer { state.waiter = nil }
             return (state.waiter, state.isProducing)
@@ -66,7 +65,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     /// Appends one element; `false` when the producer should pause until `produceMore()`.
     @discardableResult
     func yield(_ element: Element) -> Bool {
-        yield(contentsOf: CollectionOfOne(element))
+        yield(contentsOf: [element])
     }
 
     /// Ends the stream after the buffered elements: normally, or with `error`.
@@ -82,16 +81,16 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
 
     // MARK: Consumer
 
-    /// Waits until elements are buffered and takes them all, swapping in `spare` (an empty
-    /// deque whose storage is reused); `nil` at the end of the stream.
-    fileprivate func take(spare: Deque<Element>) async throws -> Deque<Element>? {
-        var spare = spare
+    /// Waits until elements are buffered and takes them all; `nil` at the end of the stream.
+    fileprivate func take() async throws -> DeliveryBatches<Element>? {
         while true {
-            let (taken, resumeProducer) = state.withLockedValue { state -> (Deque<Element>?, Bool) in
+            let (taken, resumeProducer) = state.withLockedValue { state -> (DeliveryBatches<Element>?, Bool) in
                 guard !state.buffer.isEmpty else { return (nil, false) }
-                swap(&state.buffer, &spare)
-                defer { state.isProducing = true }
-                return (spare, !state.isProducing)
+                defer {
+                    state.buffer = DeliveryBatches()
+                    state.isProducing = true
+                }
+                return (state.buffer, !state.isProducing)
             }
             if resumeProducer { delegate.produceMore() }
             if let taken { return taken }
@@ -121,7 +120,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     }
 
     /// The stream's end as the iterator reports it: `nil`, or the producer's error once.
-    private func endOfStream() throws -> Deque<Element>? {
+    private func endOfStream() throws -> DeliveryBatches<Element>? {
         let end = state.withLockedValue { state -> End? in
             defer { state.end = .finished }
             return state.end
@@ -206,7 +205,7 @@ struct Deliveries<Element: Sendable>: AsyncSequence, Sendable {
 
         private let consumer: Consumer
         /// Elements taken from the queue and not returned yet.
-        private var taken: Deque<Element> = []
+        private var taken = DeliveryBatches<Element>()
 
         fileprivate init(queue: DeliveryQueue<Element>) {
             consumer = Consumer(queue: queue)
@@ -214,7 +213,7 @@ struct Deliveries<Element: Sendable>: AsyncSequence, Sendable {
 
         mutating func next() async throws -> Element? {
             if let element = taken.popFirst() { return element }
-            guard let batch = try await consumer.queue.take(spare: taken) else { return nil }
+            guard let batch = try await consumer.queue.take() else { return nil }
             taken = batch
             return taken.popFirst()
         }

@@ -21,6 +21,11 @@ public struct TernMessage: Sendable, Hashable {
         self.replyTo = replyTo
     }
 
+    /// The message a MESSAGE frame delivers.
+    init(_ message: Frame.Message) {
+        self.init(topic: message.topic, headers: message.headers, payload: message.payload, schema: message.schema, replyTo: message.replyTo)
+    }
+
     /// The payload decoded as UTF-8, with invalid sequences replaced.
     public var string: String {
         String(buffer: payload)
