@@ -30,7 +30,9 @@ public final class BrokerServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
             .childChannelOption(.maxMessagesPerRead, value: 16)
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 65_536, maximum: 262_144))
+            // NIO keeps each channel's receive buffer for reuse: start small, so that an idle
+            // connection holds 4 KiB rather than 64 KiB; a busy one grows it within a few reads.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 4096, maximum: 262_144))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try ConnectionPipeline.configure(channel, core: core)

@@ -105,6 +105,7 @@ final class SubscriberQueue: Sendable {
             state.droppedOldest = 0
             state.droppedNewest = 0
             var bytes = 0
+            batch.messages.reserveCapacity(min(state.pending.count, Self.batchCapacityHint))
             while let message = state.pending.first, batch.messages.isEmpty || bytes + message.size <= maxBytes {
                 state.pending.removeFirst()
                 state.pendingBytes -= message.size
@@ -122,6 +123,9 @@ final class SubscriberQueue: Sendable {
             return batch
         }
     }
+
+    /// The most messages a batch reserves room for up front, so it does not grow step by step.
+    private static let batchCapacityHint = 4096
 
     /// Whether the queue has been full, with nothing taken, since before `deadline`.
     func isStalled(since deadline: NIODeadline) -> Bool {

@@ -58,7 +58,11 @@ public final class TLSContext: @unchecked Sendable {
         guard tern_SSL_CTX_set_min_proto_version(self.sslContext, TLS1_2_VERSION) == 1 else {
             throw TLSError.fromErrorQueue(fallback: "cannot set the minimum TLS version")
         }
-        _ = tern_SSL_CTX_set_mode(self.sslContext, Int(SSL_MODE_AUTO_RETRY))
+        // RELEASE_BUFFERS: OpenSSL frees a connection's record buffers (about 16 KiB for
+        // reading and 16 KiB for writing) whenever they are empty, instead of holding them for
+        // the connection's life; with memory BIOs they are empty after every call, so an idle
+        // connection holds neither.
+        _ = tern_SSL_CTX_set_mode(self.sslContext, Int(SSL_MODE_AUTO_RETRY | SSL_MODE_RELEASE_BUFFERS))
         _ = SSL_CTX_set_options(self.sslContext, TERN_SSL_OP_NO_RENEGOTIATION | TERN_SSL_OP_CIPHER_SERVER_PREFERENCE)
         // No session resumption: no shared cache to lock, no TLS 1.3 tickets to send.
         _ = tern_SSL_CTX_set_session_cache_mode(self.sslContext, Int(SSL_SESS_CACHE_OFF))

@@ -51,7 +51,8 @@ public final class TLSHandler: ChannelDuplexHandler {
     /// Writes not yet encrypted, oldest first; the first `flushedWriteCount` were flushed.
     private var pendingWrites = CircularBuffer<(data: ByteBuffer, promise: EventLoopPromise<Void>?)>()
     private var flushedWriteCount = 0
-    /// Reused buffer where small writes are packed into one record's worth of plaintext.
+    /// Reused buffer where small writes are packed into one record's worth of plaintext;
+    /// sized by the connection's largest flush, up to one record.
     private var stagingBuffer: ByteBuffer?
 
     /// Whether the next handler asked for data that has not been delivered yet.
@@ -366,11 +367,14 @@ public final class TLSHandler: ChannelDuplexHandler {
     /// result as one write whose outcome completes every write's promise.
     private func encryptFlushedWrites(context: ChannelHandlerContext) {
         guard self.state == .active, self.flushedWriteCount > 0 else { return }
-        var staging = self.stagingBuffer ?? context.channel.allocator.buffer(capacity: Self.recordPayloadSize)
-        self.stagingBuffer = nil  // keep `staging` uniquely referenced, so appends never copy
         // Ciphertext is moved out of OpenSSL's memory BIO after every record batch, into one
         // buffer sized for the plaintext plus each record's overhead, so neither regrows.
         let plaintextCount = self.pendingWrites.prefix(self.flushedWriteCount).reduce(0) { $0 + $1.data.readableBytes }
+        // The staging buffer starts at the size of the first flush and grows (at most to one
+        // record) only on connections that write more, so an idle one does not hold 16 KiB.
+        var staging = self.stagingBuffer
+            ?? context.channel.allocator.buffer(capacity: min(plaintextCount, Self.recordPayloadSize))
+        self.stagingBuffer = nil  // keep `staging` uniquely referenced, so appends never copy
         let recordCount = plaintextCount / Self.recordPayloadSize + 1
         var output = context.channel.allocator.buffer(
             capacity: self.connection.pendingOutputCount + plaintextCount + recordCount * Self.recordOverhead

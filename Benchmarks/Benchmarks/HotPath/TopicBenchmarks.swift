@@ -1,0 +1,48 @@
+import Benchmark
+import NIOCore
+@testable import TernBroker
+import TernProtocol
+
+/// A batch of publishes going through a topic's mailbox into subscriber queues and out of them:
+/// for one subscriber without encoding, and as the fan-out to one and to four subscribers, each
+/// subscriber's messages encoded as its MESSAGE frames.
+func registerTopicBenchmarks(_ configuration: Benchmark.Configuration) throws {
+    let messages = (0..<configuration.scalingFactor.rawValue).map { _ in PublishedMessage(Workload.publish) }
+
+    let mailbox = try TopicFixture(topic: Workload.publish.topic, subscribers: 1)
+    Benchmark("MailboxToQueue", configuration: configuration) { _ in
+        mailbox.publish(messages)
+        drain(messages.count, from: mailbox.subscribers[0]) { _ in }
+    }
+
+    for subscriberCount in [1, 4] {
+        let fanOut = try TopicFixture(topic: Workload.publish.topic, subscribers: subscriberCount)
+        var outputs = fanOut.subscribers.map { _ in Workload.outputBuffer(frames: messages.count) }
+        Benchmark("FanOutTo\(subscriberCount)", configuration: configuration) { _ in
+            fanOut.publish(messages)
+            for (index, subscriber) in fanOut.subscribers.enumerated() {
+                outputs[index].clear()
+                try drain(messages.count, from: subscriber) { batch in
+                    for message in batch.messages {
+                        try outputs[index].writeMessageFrame(
+                            subscriptionID: subscriber.subscriptionID, topic: message.topic, replyTo: message.replyTo,
+                            headers: message.headers, schema: message.schema, payload: message.payload
+                        )
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Takes `count` messages from the queue of `subscriber` in a connection's drain rounds, handing
+/// each round to `deliver`.
+private func drain(_ count: Int, from subscriber: Subscriber, _ deliver: (SubscriberQueue.Batch) throws -> Void) rethrows {
+    var remaining = count
+    while remaining > 0 {
+        let batch = subscriber.queue.take(maxBytes: ConnectionHandler.drainRoundBytes)
+        guard !batch.messages.isEmpty else { fatalError("the topic queued fewer messages than it was given") }
+        try deliver(batch)
+        remaining -= batch.messages.count
+    }
+}

@@ -1,0 +1,47 @@
+import Logging
+import NIOCore
+import NIOPosix
+@testable import TernBroker
+import TernProtocol
+
+/// A topic and its subscribers as a broker sets them up, with the topic on an ``InlineEventLoop``
+/// and stand-ins for the client connections: their handlers are detached, so a topic's request to
+/// drain a queue does nothing, and the benchmark takes from the queues as each subscriber's
+/// connection would.
+struct TopicFixture {
+    let topic: Topic
+    let subscribers: [Subscriber]
+    private let publisher: ConnectionHandle
+
+    init(topic name: String, subscribers subscriberCount: Int) throws {
+        let core = try BrokerCore(configuration: BrokerConfiguration(), group: InlineEventLoop(), logger: Logger(label: "microbenchmarks"))
+        // Connection handles need a channel only for its event loop: an unused UDP socket on loopback.
+        let connections = MultiThreadedEventLoopGroup.singleton.next()
+        let channel = try DatagramBootstrap(group: connections).bind(host: "127.0.0.1", port: 0).wait()
+        let handles = try connections.submit {
+            (0...subscriberCount).map { id in
+                let handle = ConnectionHandle(id: UInt64(id), handler: ConnectionHandler(core: core), channel: channel)
+                handle.detach()
+                return handle
+            }
+        }.wait()
+        let subscribers = handles.dropFirst().map { handle in
+            Subscriber(
+                connection: handle, subscribe: Frame.Subscribe(subscriptionID: UInt32(handle.id), pattern: name),
+                queueCapacity: core.configuration.subscriberQueue
+            )
+        }
+        for subscriber in subscribers {
+            core.directory.add(subscriber)
+        }
+        self.topic = core.directory.topic(named: name)
+        self.subscribers = subscribers
+        self.publisher = handles[0]
+    }
+
+    /// Hands `messages` to the topic as one read of its publisher does; the topic offers them to
+    /// every subscriber's queue before this returns.
+    func publish(_ messages: [PublishedMessage]) {
+        topic.execute { [publisher] in $0.publish(messages, from: publisher) }
+    }
+}
