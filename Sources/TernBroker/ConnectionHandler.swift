@@ -121,6 +121,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         handOffPublishes()
+        // A new envelope for the next read's messages: sharing one with messages other threads
+        // are releasing would make its reference count a point of contention.
+        lastEnvelope = nil
         if closesAfterRead && stateMachine.state == .clientLeft {
             close()
         } else {

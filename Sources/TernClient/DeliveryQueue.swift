@@ -82,7 +82,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     // MARK: Consumer
 
     /// Waits until elements are buffered and takes them all; `nil` at the end of the stream.
-    fileprivate func take() async throws -> DeliveryBatches<Element>? {
+    fileprivate nonisolated(nonsending) func take() async throws -> DeliveryBatches<Element>? {
         while true {
             let (taken, resumeProducer) = state.withLockedValue { state -> (DeliveryBatches<Element>?, Bool) in
                 guard !state.buffer.isEmpty else { return (nil, false) }
@@ -212,6 +212,11 @@ struct Deliveries<Element: Sendable>: AsyncSequence, Sendable {
         }
 
         mutating func next() async throws -> Element? {
+            try await next(isolation: nil)
+        }
+
+        /// The next element, on the caller's executor: a buffered one without suspending.
+        mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
             if let element = taken.popFirst() { return element }
             guard let batch = try await consumer.queue.take() else { return nil }
             taken = batch

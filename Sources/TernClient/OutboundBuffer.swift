@@ -80,7 +80,7 @@ final class OutboundBuffer: Sendable {
     /// Suspends until the pending bytes are below the limit and the channel is writable, or
     /// throws when the connection ended first. Cancellation ends the wait early: the frame
     /// was already queued.
-    func waitForRoom() async throws {
+    nonisolated(nonsending) func waitForRoom() async throws {
         let id = state.withLockedValue { state in
             state.nextWaiterID += 1
             return state.nextWaiterID

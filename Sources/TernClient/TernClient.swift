@@ -146,19 +146,19 @@ public final class TernClient: Sendable {
     /// has it. With `acknowledged`, the call returns when the broker has accepted the message
     /// into its topic and throws ``TernClientError/refused(code:message:)`` when it did not
     /// (for example ``ErrorCode/mailboxFull``).
-    public func publish(_ payload: ByteBuffer, to topic: String, headers: Headers = [:], acknowledged: Bool = false) async throws {
+    public nonisolated(nonsending) func publish(_ payload: ByteBuffer, to topic: String, headers: Headers = [:], acknowledged: Bool = false) async throws {
         try checkPayloadSize(payload.readableBytes)
         try await publish(to: topic, headers: headers, acknowledged: acknowledged) { $0.writeImmutableBuffer(payload) }
     }
 
     /// Publishes the UTF-8 bytes of `payload` to `topic`; see ``publish(_:to:headers:acknowledged:)-(ByteBuffer,_,_,_)``.
-    public func publish(_ payload: String, to topic: String, headers: Headers = [:], acknowledged: Bool = false) async throws {
+    public nonisolated(nonsending) func publish(_ payload: String, to topic: String, headers: Headers = [:], acknowledged: Bool = false) async throws {
         try checkPayloadSize(payload.utf8.count)
         try await publish(to: topic, headers: headers, acknowledged: acknowledged) { $0.writeString(payload) }
     }
 
     /// Publishes the bytes of `payload` to `topic`; see ``publish(_:to:headers:acknowledged:)-(ByteBuffer,_,_,_)``.
-    public func publish(_ payload: some Sequence<UInt8>, to topic: String, headers: Headers = [:], acknowledged: Bool = false) async throws {
+    public nonisolated(nonsending) func publish(_ payload: some Sequence<UInt8>, to topic: String, headers: Headers = [:], acknowledged: Bool = false) async throws {
         try await publish(to: topic, headers: headers, acknowledged: acknowledged) { $0.writeBytes(payload) }
     }
 
@@ -170,7 +170,7 @@ public final class TernClient: Sendable {
     /// ``TernClientError/refused(code:message:)`` (``ErrorCode/schemaMismatch``,
     /// ``ErrorCode/unknownVersion``, ``ErrorCode/invalidPayload`` naming the field): thrown here
     /// when `acknowledged`, else by the next ``flush()``. A refused message reaches no one.
-    public func publish(
+    public nonisolated(nonsending) func publish(
         _ payload: ByteBuffer, to topic: String, schema: SchemaReference, headers: Headers = [:], acknowledged: Bool = false
     ) async throws {
         try checkPayloadSize(payload.readableBytes)
@@ -182,7 +182,7 @@ public final class TernClient: Sendable {
         if size > limit { throw TernClientError.payloadTooLarge(size: size, limit: limit) }
     }
 
-    private func publish(
+    private nonisolated(nonsending) func publish(
         to topic: String, headers: Headers, schema: SchemaReference? = nil, acknowledged: Bool, writePayload: (inout ByteBuffer) -> Void
     ) async throws {
         try Task.checkCancellation()
@@ -205,7 +205,7 @@ public final class TernClient: Sendable {
         }
     }
 
-    private func publishAcknowledged(
+    private nonisolated(nonsending) func publishAcknowledged(
         to topic: String, headers: Headers, schema: SchemaReference?, writePayload: (inout ByteBuffer) -> Void
     ) async throws {
         let ackID = nextAckID.wrappingIncrementThenLoad(ordering: .relaxed)

@@ -51,7 +51,12 @@ public struct TernSubscription: AsyncSequence, Sendable {
         }
 
         public mutating func next() async throws -> TernMessage? {
-            try await base.next()
+            try await base.next(isolation: nil)
+        }
+
+        /// The next message, on the caller's executor: without a hop when one is buffered.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> TernMessage? {
+            try await base.next(isolation: actor)
         }
     }
 }

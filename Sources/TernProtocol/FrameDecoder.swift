@@ -35,6 +35,11 @@ public struct FrameDecoder: ByteToMessageDecoder, NIOSingleStepByteToMessageDeco
         return 4 + Int(length)
     }
 
+    /// Forgets the topic it reuses, so that the next frames share a new one.
+    mutating func forgetRecentTopic() {
+        recentTopic = nil
+    }
+
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> Frame? {
         try decode(buffer: &buffer)
     }

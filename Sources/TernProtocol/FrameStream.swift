@@ -20,6 +20,10 @@ public struct FrameStream {
     /// - Throws: ``FrameDecodingError`` for bytes that are not a frame (nothing after them can be
     ///   framed either), or what `receive` throws.
     public mutating func process(_ bytes: ByteBuffer, _ receive: (Frame) throws -> Void) throws {
+        // Each read's frames share their topic string, but not with earlier reads: the string's
+        // reference count is then not contended between this thread, which makes the frames,
+        // and the one that consumes the previous read's.
+        decoder.forgetRecentTopic()
         var input = bytes
         if var head = partial.take() {
             guard let frame = try complete(&head, from: &input) else {

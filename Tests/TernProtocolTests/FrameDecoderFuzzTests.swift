@@ -20,7 +20,7 @@ struct FrameDecoderFuzzTests {
             case 1: Self.randomFrameShaped(&random)
             default: Self.mutate(seeds.randomElement(using: &random)!, &random)
             }
-            let direct = try Self.decodeDirectly(input, iteration: iteration)
+            let direct = Self.decodeDirectly(input)
             let viaChannel = try Self.decodeThroughChannel(input, &random, iteration: iteration)
             #expect(direct == viaChannel, "iteration \(iteration): the channel saw other frames")
             for frame in direct { try Self.expectRoundTrip(frame, iteration: iteration) }
@@ -30,17 +30,15 @@ struct FrameDecoderFuzzTests {
         #expect(framesSeen > Self.iterations / 5)
     }
 
-    /// Decodes with `decode(buffer:)` until it needs more data or fails.
-    private static func decodeDirectly(_ input: [UInt8], iteration: Int) throws -> [Frame] {
+    /// Decodes with `decode(buffer:)` until it needs more data or fails; it throws only
+    /// ``FrameDecodingError``s, as its type says.
+    private static func decodeDirectly(_ input: [UInt8]) -> [Frame] {
         var decoder = FrameDecoder()
         var buffer = ByteBuffer(bytes: input)
         var frames: [Frame] = []
         do {
             while let frame = try decoder.decode(buffer: &buffer) { frames.append(frame) }
-        } catch is FrameDecodingError {
-        } catch {
-            Issue.record("iteration \(iteration): unexpected error \(error)")
-        }
+        } catch {}
         return frames
     }
 
