@@ -34,6 +34,8 @@ final class TLSConnection {
     private let networkInput: OpaquePointer
     private let networkOutput: OpaquePointer
     private var handshakeDone = false
+    /// Set once no more ciphertext will arrive.
+    private var inputEnded = false
 
     /// A connection for `context`'s role. A client verifies the server's certificate
     /// against `serverName` (host name or IP address) and sends a host name as SNI.
@@ -100,6 +102,7 @@ final class TLSConnection {
     /// Tells OpenSSL that no more ciphertext will arrive: reads past the buffered input now
     /// report a close_notify if one was sent, else an unexpected end of file.
     func markEndOfInput() {
+        self.inputEnded = true
         _ = tern_BIO_set_mem_eof_return(self.networkInput, 0)
     }
 
@@ -162,6 +165,11 @@ final class TLSConnection {
             }
             if result != 1 {
                 return self.stop(afterFailedCall: result)
+            }
+            // Nothing left to decrypt: skip the call that would only say so. At the end of the
+            // input, that call tells a close_notify from an unclean end, so it is made.
+            if !self.inputEnded && !self.hasBufferedInput {
+                return .needsInput
             }
         }
         return .bufferFull
