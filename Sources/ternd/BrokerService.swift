@@ -1,4 +1,5 @@
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import TernBroker
 
@@ -11,24 +12,29 @@ struct BrokerService: Service {
     }
 
     let configuration: BrokerConfiguration
+    /// The number of threads that run connections and topics.
+    let eventLoops: Int
     let logger: Logger
 
     /// - Throws: `BrokerStartError`, or ``ListenError`` when the address cannot be bound.
     func run() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
         let server: BrokerServer
         do {
-            server = try await BrokerServer.start(configuration: configuration, logger: logger)
-        } catch let error as BrokerStartError {
-            throw error
+            server = try await BrokerServer.start(configuration: configuration, logger: logger, group: group)
         } catch {
+            try? await group.shutdownGracefully()
+            if error is BrokerStartError { throw error }
             throw ListenError(underlying: error)
         }
         logger.info("listening", metadata: [
             "address": "\(configuration.host):\(server.port)",
             "tls": "\(configuration.tls != nil)",
             "overflow-policy": "\(configuration.mailbox.policy)",
+            "event-loops": "\(eventLoops)",
         ])
         try? await gracefulShutdown()
         await server.shutdown()
+        try? await group.shutdownGracefully()
     }
 }

@@ -36,6 +36,7 @@ struct ConfigFile: Decodable {
     var subscriberQueueBytes: String?
     var slowConsumerTimeout: String?
     var maxConnections: Int?
+    var eventLoops: Int?
     var maxFrameSize: String?
     var maxPayload: String?
     var maxHeaderBytes: String?
@@ -61,6 +62,7 @@ struct ConfigFile: Decodable {
         case subscriberQueueBytes = "subscriber-queue-bytes"
         case slowConsumerTimeout = "slow-consumer-timeout"
         case maxConnections = "max-connections"
+        case eventLoops = "event-loops"
         case maxFrameSize = "max-frame-size"
         case maxPayload = "max-payload"
         case maxHeaderBytes = "max-header-bytes"

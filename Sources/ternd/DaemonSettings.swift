@@ -14,6 +14,14 @@ struct DaemonSettings {
     var certificateFile: String?
     var keyFile: String?
     var clientCAFile: String?
+    /// The threads that run connections and topics.
+    var eventLoops = Self.defaultEventLoops
+
+    /// Half the cores, at least one. A hand-off between two loops wakes another thread, for
+    /// each batch of messages and each request, and on a machine shared with clients (or with
+    /// the kernel's network work) fewer, busier loops move more and answer sooner; one loop per
+    /// two cores still spreads a many-core server's connections.
+    static let defaultEventLoops = max(1, System.coreCount / 2)
 
     init(flags: TerndCommand, file: ConfigFile?) throws(DaemonError) {
         if let listen = try Self.pick(flags.listen, file?.listen, ServerAddress.init(argument:), "listen") {
@@ -47,6 +55,8 @@ struct DaemonSettings {
             configuration.slowConsumerTimeout = .nanoseconds(timeout.nanoseconds)
         }
         configuration.maxConnections = try Self.positive(flags.maxConnections ?? file?.maxConnections, "max-connections") ?? configuration.maxConnections
+        eventLoops = try Self.positive(flags.eventLoops ?? file?.eventLoops, "event-loops") ?? eventLoops
+        guard eventLoops <= Self.maxEventLoops else { throw DaemonError("event-loops must be at most \(Self.maxEventLoops), not \(eventLoops)") }
         try applyLimits(flags: flags, file: file)
         configuration.topicOverrides = try (file?.topics ?? []).map { topic throws(DaemonError) in try Self.override(topic, base: mailbox) }
     }
@@ -71,6 +81,8 @@ struct DaemonSettings {
         guard let value = parse(text) else { throw DaemonError("invalid value '\(text)' for \(name) in the config file") }
         return value
     }
+
+    static let maxEventLoops = 1024
 
     static func positive(_ value: Int?, _ name: String) throws(DaemonError) -> Int? {
         guard let value else { return nil }

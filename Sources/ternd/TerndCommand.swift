@@ -65,6 +65,9 @@ struct TerndCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most client connections at once (default 65536).", valueName: "n"))
     var maxConnections: Int?
 
+    @Option(help: ArgumentHelp("Threads that run connections and topics (default: half the cores, at least 1).", valueName: "n"))
+    var eventLoops: Int?
+
     @Option(help: ArgumentHelp("Largest frame, announced in WELCOME (default 1MiB).", valueName: "size"))
     var maxFrameSize: ByteCountArgument?
 
@@ -112,7 +115,7 @@ struct TerndCommand: AsyncParsableCommand {
         settings.configuration.dataDirectory = settings.dataDirectory
         // The broker starts inside the service group, whose SIGTERM and SIGINT handlers are in
         // place by then: a signal that comes as soon as the port listens is a graceful shutdown.
-        let service = BrokerService(configuration: settings.configuration, logger: logger)
+        let service = BrokerService(configuration: settings.configuration, eventLoops: settings.eventLoops, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))

@@ -44,12 +44,13 @@ import TernProtocol
     @Test func limitFlagsAreAnnouncedInWelcomeAndInconsistentOnesRefused() async throws {
         let daemon = try await RunningDaemon.start([
             "--no-tls", "--max-frame-size", "64KiB", "--max-header-bytes", "2KiB", "--max-topic-length", "100",
-            "--max-subscriptions", "5", "--ping-interval", "0", "--max-pending-bytes", "8MiB",
+            "--max-subscriptions", "5", "--ping-interval", "0", "--max-pending-bytes", "8MiB", "--event-loops", "3",
         ])
         let raw = try await RawConnection.connect(port: daemon.port)
         let welcome = try await raw.handshake()
         #expect(welcome.limits == Limits(maxFrameLength: 64 << 10, maxPayloadLength: 60 << 10, maxHeaderBytes: 2048, maxTopicLength: 100, maxSubscriptions: 5))
         #expect(welcome.pingIntervalMilliseconds == 0)
+        #expect(daemon.process.standardError.contains("event-loops=3"), "\(daemon.process.standardError)")
         await raw.close()
         try await daemon.stop()
 
@@ -59,6 +60,8 @@ import TernProtocol
             (["--max-pending-bytes", "1MiB"], "max-pending-bytes"),
             (["--max-topic-length", "70000"], "max-topic-length"),
             (["--handshake-timeout", "0s"], "handshake-timeout"),
+            (["--event-loops", "0"], "event-loops"),
+            (["--event-loops", "5000"], "event-loops"),
         ] {
             let result = try await run("ternd", ["--no-tls", "--listen", "127.0.0.1:0"] + flags)
             #expect(result.status == 1, "\(flags)")
