@@ -4,6 +4,9 @@ import TernProtocol
 extension ConnectionHandler {
     /// The most bytes of messages one drain round takes from a subscription's queue.
     static let drainRoundBytes = 256 << 10
+    /// The bytes of a MESSAGE frame besides its payload, topic and headers, with room to spare
+    /// for a reply-to or a schema reference.
+    static let messageFrameOverhead = 32
     /// How many rounds one drain runs before it lets the event loop do other work.
     static let drainRounds = 8
 
@@ -92,7 +95,9 @@ extension ConnectionHandler {
         for topic in batch.waitingTopics {
             topic.execute { $0.fanOut() }
         }
-        var buffer = context.channel.allocator.buffer(capacity: Self.drainRoundBytes + batch.messages.count * 32)
+        // Room for the batch's frames: each message's counted bytes plus its frame's fixed fields.
+        let capacity = batch.messages.reduce(64) { $0 + $1.size + Self.messageFrameOverhead }
+        var buffer = context.channel.allocator.buffer(capacity: capacity)
         let id = subscriber.subscriptionID
         for (reason, count) in [(Frame.DropNotice.Reason.droppedOldest, batch.droppedOldest), (.droppedNewest, batch.droppedNewest)] where count > 0 {
             logger.info("dropped messages for a subscriber", metadata: ["subscription": "\(id)", "reason": "\(reason)", "count": "\(count)"])
