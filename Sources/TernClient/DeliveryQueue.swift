@@ -164,51 +164,48 @@ protocol DeliveryQueueDelegate: Sendable {
 
 /// The deliveries of one subscription as an `AsyncSequence`, iterated once.
 struct Deliveries<Element: Sendable>: AsyncSequence, Sendable {
-    /// Tells the queue when the last copy of the sequence is gone.
-    private final class Lifetime: Sendable {
-        let queue: DeliveryQueue<Element>
+    /// Tells the queue when the last copy of what holds it, the sequence or its iterator, is gone.
+    fileprivate final class QueueReference: Sendable {
+        enum Holder {
+            case sequence
+            case iterator
+        }
 
-        init(queue: DeliveryQueue<Element>) {
+        let queue: DeliveryQueue<Element>
+        let holder: Holder
+
+        init(_ queue: DeliveryQueue<Element>, heldBy holder: Holder) {
             self.queue = queue
+            self.holder = holder
         }
 
         deinit {
-            queue.sequenceDropped()
+            switch holder {
+            case .sequence: queue.sequenceDropped()
+            case .iterator: queue.terminate()
+            }
         }
     }
 
-    private let lifetime: Lifetime
+    private let reference: QueueReference
 
     fileprivate init(queue: DeliveryQueue<Element>) {
-        lifetime = Lifetime(queue: queue)
+        reference = QueueReference(queue, heldBy: .sequence)
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        let queue = lifetime.queue
+        let queue = reference.queue
         precondition(queue.makeIterator(), "a subscription's deliveries can be iterated only once")
-        return AsyncIterator(queue: queue)
+        return AsyncIterator(reference: QueueReference(queue, heldBy: .iterator))
     }
 
     struct AsyncIterator: AsyncIteratorProtocol {
-        /// Terminates the queue when the iterator is dropped.
-        private final class Consumer {
-            let queue: DeliveryQueue<Element>
-
-            init(queue: DeliveryQueue<Element>) {
-                self.queue = queue
-            }
-
-            deinit {
-                queue.terminate()
-            }
-        }
-
-        private let consumer: Consumer
+        private let reference: QueueReference
         /// Elements taken from the queue and not returned yet.
         private var taken = DeliveryBatches<Element>()
 
-        fileprivate init(queue: DeliveryQueue<Element>) {
-            consumer = Consumer(queue: queue)
+        fileprivate init(reference: QueueReference) {
+            self.reference = reference
         }
 
         mutating func next() async throws -> Element? {
@@ -218,7 +215,7 @@ struct Deliveries<Element: Sendable>: AsyncSequence, Sendable {
         /// The next element, on the caller's executor: a buffered one without suspending.
         mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
             if let element = taken.popFirst() { return element }
-            guard let batch = try await consumer.queue.take() else { return nil }
+            guard let batch = try await reference.queue.take() else { return nil }
             taken = batch
             return taken.popFirst()
         }
