@@ -2,13 +2,15 @@ import NIOCore
 
 /// Payloads arrive as slices of the connection's read buffers, and a slice keeps its whole
 /// buffer alive: a queued 100-byte message could hold on to a 64 KiB read. Before a read's
-/// publishes go to their topic, the payloads that are a small part of their buffer are copied
-/// into buffers of their own, so what topics and subscriber queues hold stays close to the
-/// bytes they count, and the connection can reuse its read buffer.
+/// publishes go to their topic, payloads that are a small part of their buffer are copied into
+/// buffers of their own, so what topics and subscriber queues hold stays close to the bytes
+/// they count.
 ///
 /// Consecutive payloads of one read lie close together, separated only by their frames' other
-/// fields, so a run of them is copied with one copy of the bytes from its first payload to its
-/// last, as long as the payloads are at least half of what is copied.
+/// fields, so they are taken as runs: a run whose payloads are at least half of their buffer,
+/// as under a steady stream of publishes to one topic, keeps it (copying would only add work);
+/// a smaller run is copied with one copy of the bytes from its first payload to its last, as
+/// long as the payloads are at least half of what is copied.
 enum PayloadCompaction {
     /// Whether `payload` holds on to more than twice its own size.
     static func pinsExcessStorage(_ payload: ByteBuffer) -> Bool {
@@ -28,7 +30,9 @@ enum PayloadCompaction {
             while end < messages.endIndex, pinsExcessStorage(messages[end].payload), run.extend(with: messages[end].payload) {
                 end += 1
             }
-            run.copy(into: &messages, at: index..<end, allocator: allocator)
+            if !run.fillsHalf(ofCapacity: messages[index].payload.storageCapacity) {
+                run.copy(into: &messages, at: index..<end, allocator: allocator)
+            }
             index = end
         }
     }
@@ -59,6 +63,11 @@ enum PayloadCompaction {
             end = address + length
             payloadBytes += length
             return true
+        }
+
+        /// Whether the run's payloads are at least half of a storage of `capacity` bytes.
+        func fillsHalf(ofCapacity capacity: Int) -> Bool {
+            2 * payloadBytes >= UInt(capacity)
         }
 
         /// Replaces the payloads of `messages[range]`, this run's, with slices of one new buffer.

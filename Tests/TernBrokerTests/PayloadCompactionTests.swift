@@ -34,6 +34,16 @@ import TernProtocol
         #expect(messages[0].payload.storageCapacity <= 16_384, "holds \(messages[0].payload.storageCapacity) bytes")
     }
 
+    @Test func aRunThatFillsHalfOfItsReadKeepsIt() {
+        let read = ByteBuffer(bytes: (0..<65_536).map { UInt8(truncatingIfNeeded: $0 / 7) })
+        // 400 payloads of 128 bytes, 20 bytes apart: 51,200 of the read's 65,536 bytes.
+        var messages = (0..<400).map { message(in: read, offset: 20 + 148 * $0, length: 128) }
+        let originals = messages.map(\.payload)
+        PayloadCompaction.compact(&messages, allocator: ByteBufferAllocator())
+        #expect(messages.map(\.payload) == originals)
+        #expect(messages.allSatisfy { $0.payload.storageCapacity == read.storageCapacity }, "no copy was made")
+    }
+
     @Test func payloadsThatFillMostOfTheirBufferAreShared() {
         let read = ByteBuffer(repeating: 7, count: 4096)
         var messages = [message(in: read, offset: 0, length: 3000)]
