@@ -3,12 +3,12 @@ import TernProtocol
 
 extension ConnectionHandler {
     /// Validates a publish and adds it to the current read's batch for its topic.
-    func accept(_ publish: Frame.Publish) {
+    func accept(_ publish: consuming Frame.Publish) {
         if let (code, reason) = problem(with: publish) {
             refuse(ackID: publish.ackID, code: code, message: reason)
             return
         }
-        let message = PublishedMessage(publish, reusing: lastEnvelope)
+        let message = PublishedMessage(consume publish, reusing: lastEnvelope)
         lastEnvelope = message.envelope
         publishBatches.append(message)
     }

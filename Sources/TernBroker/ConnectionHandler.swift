@@ -104,13 +104,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !inputFailed else { return }
         do {
-            try frames.process(unwrapInboundIn(data)) { frame in
+            try frames.process(unwrapInboundIn(data)) { (frame: consuming Frame) in
                 // Publishes, nearly all the traffic, skip the state machine's action once ready.
-                if case .publish(let publish) = frame, stateMachine.publishReceived() {
-                    accept(publish)
-                } else {
+                guard case .publish = frame, stateMachine.publishReceived() else {
                     perform(stateMachine.frameReceived(frame))
+                    return
                 }
+                if case .publish(let publish) = consume frame { accept(publish) }
             }
         } catch {
             // Whatever follows bytes that are not a frame cannot be framed either.

@@ -36,7 +36,7 @@ struct PublishedMessage: Sendable {
     var payload: ByteBuffer
 
     /// The message of `publish`, with `candidate` as its envelope when it fits.
-    init(_ publish: Frame.Publish, reusing candidate: Envelope? = nil) {
+    init(_ publish: consuming Frame.Publish, reusing candidate: Envelope? = nil) {
         if let candidate, candidate.fits(publish) {
             self.envelope = candidate
         } else {

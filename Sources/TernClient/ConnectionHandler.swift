@@ -71,13 +71,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !inputFailed else { return }
         do {
-            try frames.process(unwrapInboundIn(data)) { frame in
+            try frames.process(unwrapInboundIn(data)) { (frame: consuming Frame) in
                 // A message for the subscription the batch is for, nearly all the traffic, joins
                 // the batch without a trip through the state machine: nothing since the batch
                 // started can have ended that subscription, as anything else delivers the batch.
-                if case .message(let message) = frame, batchTarget?.id == message.subscriptionID {
+                switch consume frame {
+                case .message(let message) where batchTarget?.id == message.subscriptionID:
                     batch.append(TernMessage(message))
-                } else {
+                case let frame:
                     run(stateMachine.received(frame))
                 }
             }

@@ -22,7 +22,7 @@ public struct TernMessage: Sendable, Hashable {
     }
 
     /// The message a MESSAGE frame delivers.
-    init(_ message: Frame.Message) {
+    init(_ message: consuming Frame.Message) {
         self.init(topic: message.topic, headers: message.headers, payload: message.payload, schema: message.schema, replyTo: message.replyTo)
     }
 

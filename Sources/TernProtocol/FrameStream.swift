@@ -19,7 +19,7 @@ public struct FrameStream {
     ///
     /// - Throws: ``FrameDecodingError`` for bytes that are not a frame (nothing after them can be
     ///   framed either), or what `receive` throws.
-    public mutating func process(_ bytes: ByteBuffer, _ receive: (Frame) throws -> Void) throws {
+    public mutating func process(_ bytes: ByteBuffer, _ receive: (consuming Frame) throws -> Void) throws {
         // Each read's frames share their topic string, but not with earlier reads: the string's
         // reference count is then not contended between this thread, which makes the frames,
         // and the one that consumes the previous read's.
@@ -33,7 +33,7 @@ public struct FrameStream {
             try receive(frame)
         }
         while let frame = try decoder.decode(buffer: &input) {
-            try receive(frame)
+            try receive(consume frame)
         }
         if input.readableBytes > 0 {
             var rest = ByteBuffer()
