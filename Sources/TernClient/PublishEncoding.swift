@@ -1,6 +1,14 @@
 import NIOCore
 import TernProtocol
 
+/// What a publish carries.
+enum PublishPayload {
+    /// Bytes in a buffer: written with the frame's head in one pass.
+    case buffer(ByteBuffer)
+    case string(String)
+    case bytes([UInt8])
+}
+
 /// Checks what the client sends (publishes, requests, replies) against the broker's limits and
 /// encodes its frames.
 struct PublishEncoding {
@@ -31,9 +39,9 @@ struct PublishEncoding {
         return nil
     }
 
-    /// Appends one PUBLISH frame whose payload `writePayload` writes, tagged with `schema` when
-    /// given, after validating the topic (unless it equals `validatedTopic`) and the headers. On
-    /// a throw nothing is appended.
+    /// Appends one PUBLISH frame of `payload`, tagged with `schema` when given, after validating
+    /// the topic (unless it equals `validatedTopic`) and the headers. On a throw nothing is
+    /// appended.
     func append(
         to buffer: inout ByteBuffer,
         topic: String,
@@ -41,16 +49,31 @@ struct PublishEncoding {
         schema: SchemaReference? = nil,
         ackID: UInt64?,
         validatedTopic: inout String?,
-        writePayload: (inout ByteBuffer) -> Void
+        payload: PublishPayload
     ) throws(TernClientError) {
         if topic != validatedTopic {
             if let problem = validate(topic: topic) { throw problem }
             validatedTopic = topic
         }
         if let problem = validate(headers: headers) { throw problem }
-        try append(to: &buffer, writePayload: writePayload) { buffer throws(FrameEncodingError) in
+        let writeHead = { (buffer: inout ByteBuffer) throws(FrameEncodingError) in
             // The real length is set once the payload is written.
             try buffer.writePublishFrameHead(topic: topic, ackID: ackID, headers: headers, schema: schema, payloadLength: 0)
+        }
+        switch payload {
+        case .buffer(let bytes):
+            // Head and payload in one pass, as the broker writes a MESSAGE.
+            let start = buffer.writerIndex
+            do {
+                try buffer.writePublishFrame(topic: topic, ackID: ackID, headers: headers, schema: schema, payload: bytes)
+            } catch {
+                throw .invalidHeaders(reason: error.description)
+            }
+            try checkLimits(of: &buffer, frameStart: start, payloadStart: buffer.writerIndex - bytes.readableBytes)
+        case .string(let text):
+            try append(to: &buffer, writePayload: { $0.writeString(text) }, head: writeHead)
+        case .bytes(let bytes):
+            try append(to: &buffer, writePayload: { $0.writeBytes(bytes) }, head: writeHead)
         }
     }
 
@@ -108,6 +131,13 @@ struct PublishEncoding {
         // The payload is the frame's last field: write it in place and fix the length prefix.
         let payloadStart = buffer.writerIndex
         writePayload(&buffer)
+        try checkLimits(of: &buffer, frameStart: start, payloadStart: payloadStart)
+        buffer.setInteger(UInt32(buffer.writerIndex - start - 4), at: start)
+    }
+
+    /// Checks the frame written from `frameStart`, whose payload starts at `payloadStart`,
+    /// against the broker's limits; removes it and throws when it exceeds them.
+    private func checkLimits(of buffer: inout ByteBuffer, frameStart start: Int, payloadStart: Int) throws(TernClientError) {
         let payloadLength = buffer.writerIndex - payloadStart
         let frameLength = buffer.writerIndex - start - 4
         guard payloadLength <= limits.maxPayloadLength, frameLength <= limits.maxFrameLength else {
@@ -116,7 +146,6 @@ struct PublishEncoding {
             let limit = min(Int(limits.maxPayloadLength), Int(limits.maxFrameLength) - overhead)
             throw .payloadTooLarge(size: payloadLength, limit: limit)
         }
-        buffer.setInteger(UInt32(frameLength), at: start)
     }
 
     private static let emptyPayload = ByteBuffer()

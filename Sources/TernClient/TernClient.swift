@@ -148,18 +148,20 @@ public final class TernClient: Sendable {
     /// (for example ``ErrorCode/mailboxFull``).
     public nonisolated(nonsending) func publish(_ payload: ByteBuffer, to topic: String, headers: Headers = [:], acknowledged: Bool = false) async throws {
         try checkPayloadSize(payload.readableBytes)
-        try await publish(to: topic, headers: headers, acknowledged: acknowledged) { $0.writeImmutableBuffer(payload) }
+        try await publish(.buffer(payload), to: topic, headers: headers, acknowledged: acknowledged)
     }
 
     /// Publishes the UTF-8 bytes of `payload` to `topic`; see ``publish(_:to:headers:acknowledged:)-(ByteBuffer,_,_,_)``.
     public nonisolated(nonsending) func publish(_ payload: String, to topic: String, headers: Headers = [:], acknowledged: Bool = false) async throws {
         try checkPayloadSize(payload.utf8.count)
-        try await publish(to: topic, headers: headers, acknowledged: acknowledged) { $0.writeString(payload) }
+        try await publish(.string(payload), to: topic, headers: headers, acknowledged: acknowledged)
     }
 
     /// Publishes the bytes of `payload` to `topic`; see ``publish(_:to:headers:acknowledged:)-(ByteBuffer,_,_,_)``.
     public nonisolated(nonsending) func publish(_ payload: some Sequence<UInt8>, to topic: String, headers: Headers = [:], acknowledged: Bool = false) async throws {
-        try await publish(to: topic, headers: headers, acknowledged: acknowledged) { $0.writeBytes(payload) }
+        let bytes = Array(payload)
+        try checkPayloadSize(bytes.count)
+        try await publish(.bytes(bytes), to: topic, headers: headers, acknowledged: acknowledged)
     }
 
     /// Publishes `payload`, encoded with the registered schema version `schema`, to `topic`; see
@@ -174,7 +176,7 @@ public final class TernClient: Sendable {
         _ payload: ByteBuffer, to topic: String, schema: SchemaReference, headers: Headers = [:], acknowledged: Bool = false
     ) async throws {
         try checkPayloadSize(payload.readableBytes)
-        try await publish(to: topic, headers: headers, schema: schema, acknowledged: acknowledged) { $0.writeImmutableBuffer(payload) }
+        try await publish(.buffer(payload), to: topic, headers: headers, schema: schema, acknowledged: acknowledged)
     }
 
     func checkPayloadSize(_ size: Int) throws {
@@ -183,17 +185,17 @@ public final class TernClient: Sendable {
     }
 
     private nonisolated(nonsending) func publish(
-        to topic: String, headers: Headers, schema: SchemaReference? = nil, acknowledged: Bool, writePayload: (inout ByteBuffer) -> Void
+        _ payload: PublishPayload, to topic: String, headers: Headers, schema: SchemaReference? = nil, acknowledged: Bool
     ) async throws {
         try Task.checkCancellation()
         guard !acknowledged else {
-            return try await publishAcknowledged(to: topic, headers: headers, schema: schema, writePayload: writePayload)
+            return try await publishAcknowledged(payload, to: topic, headers: headers, schema: schema)
         }
         let encoding = self.encoding
         let outcome = try outbound.append { buffer, validatedTopic in
             try encoding.append(
                 to: &buffer, topic: topic, headers: headers, schema: schema, ackID: nil, validatedTopic: &validatedTopic,
-                writePayload: writePayload
+                payload: payload
             )
         }
         if outcome.scheduleDrain {
@@ -206,14 +208,14 @@ public final class TernClient: Sendable {
     }
 
     private nonisolated(nonsending) func publishAcknowledged(
-        to topic: String, headers: Headers, schema: SchemaReference?, writePayload: (inout ByteBuffer) -> Void
+        _ payload: PublishPayload, to topic: String, headers: Headers, schema: SchemaReference?
     ) async throws {
         let ackID = nextAckID.wrappingIncrementThenLoad(ordering: .relaxed)
         var frame = ByteBuffer()
         var validatedTopic: String?
         try encoding.append(
             to: &frame, topic: topic, headers: headers, schema: schema, ackID: ackID, validatedTopic: &validatedTopic,
-            writePayload: writePayload
+            payload: payload
         )
         let promise = eventLoop.makePromise(of: Void.self)
         let (handler, encodedFrame) = (self.handler, frame)

@@ -78,6 +78,22 @@ extension ByteBuffer {
         }
     }
 
+    /// Appends a PUBLISH frame of `payload`: without headers, its head and payload in one pass.
+    /// Returns the bytes written; on a throw nothing is written.
+    @discardableResult
+    public mutating func writePublishFrame(
+        topic: String, ackID: UInt64?, replyTo: String? = nil, headers: Headers = [:], schema: SchemaReference? = nil, payload: ByteBuffer
+    ) throws(FrameEncodingError) -> Int {
+        guard headers.isEmpty else {
+            return try writeFrame(.publish(Frame.Publish(topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema, payload: payload)))
+        }
+        let flags = optionalFieldFlags(replyTo: replyTo, headers: headers, schema: schema) | (ackID == nil ? 0 : FrameFlags.ack)
+        let head = TopicFrameHead(
+            type: .publish, flags: flags, id: ackID ?? 0, idWidth: ackID == nil ? 0 : 8, topic: topic, replyTo: replyTo, schema: schema
+        )
+        return try writeTopicFrame(head, payload: payload)
+    }
+
     /// Appends the length prefix and head of a PUBLISH frame whose payload, `payloadLength` bytes,
     /// the caller writes right after. On a throw nothing is written.
     public mutating func writePublishFrameHead(

@@ -21,16 +21,20 @@ struct PublishEncodingTests {
     func roundTrip() throws {
         var buffer = ByteBuffer()
         var validated: String?
-        try encoding.append(to: &buffer, topic: "orders.new", headers: ["k": "v"], ackID: nil, validatedTopic: &validated) {
-            $0.writeString("hello")
-        }
-        try encoding.append(to: &buffer, topic: "orders.new", headers: [:], ackID: 7, validatedTopic: &validated) {
-            $0.writeBytes([0, 1, 2])
-        }
+        try encoding.append(to: &buffer, topic: "orders.new", headers: ["k": "v"], ackID: nil, validatedTopic: &validated, payload: .string("hello"))
+        try encoding.append(to: &buffer, topic: "orders.new", headers: [:], ackID: 7, validatedTopic: &validated, payload: .bytes([0, 1, 2]))
+        try encoding.append(
+            to: &buffer, topic: "orders.new", headers: [:], ackID: nil, validatedTopic: &validated, payload: .buffer(ByteBuffer(string: "one pass"))
+        )
+        try encoding.append(
+            to: &buffer, topic: "orders.new", headers: ["k": "v"], ackID: 8, validatedTopic: &validated, payload: .buffer(ByteBuffer(string: "w"))
+        )
         #expect(validated == "orders.new")
         #expect(try decodeAll(buffer) == [
             .publish(Frame.Publish(topic: "orders.new", headers: ["k": "v"], payload: ByteBuffer(string: "hello"))),
             .publish(Frame.Publish(topic: "orders.new", ackID: 7, payload: ByteBuffer(bytes: [0, 1, 2]))),
+            .publish(Frame.Publish(topic: "orders.new", payload: ByteBuffer(string: "one pass"))),
+            .publish(Frame.Publish(topic: "orders.new", ackID: 8, headers: ["k": "v"], payload: ByteBuffer(string: "w"))),
         ])
     }
 
@@ -38,12 +42,12 @@ struct PublishEncodingTests {
     func payloadTooLarge() throws {
         var buffer = ByteBuffer(string: "earlier")
         var validated: String?
-        #expect(throws: TernClientError.payloadTooLarge(size: 513, limit: 512)) {
-            try encoding.append(to: &buffer, topic: "t", headers: [:], ackID: nil, validatedTopic: &validated) {
-                $0.writeRepeatingByte(1, count: 513)
+        for payload in [PublishPayload.bytes(Array(repeating: 1, count: 513)), .buffer(ByteBuffer(repeating: 1, count: 513))] {
+            #expect(throws: TernClientError.payloadTooLarge(size: 513, limit: 512)) {
+                try encoding.append(to: &buffer, topic: "t", headers: [:], ackID: nil, validatedTopic: &validated, payload: payload)
             }
+            #expect(buffer == ByteBuffer(string: "earlier"))
         }
-        #expect(buffer == ByteBuffer(string: "earlier"))
     }
 
     @Test("invalid topics are refused before anything is written", arguments: ["", "a.*", "a..b", String(repeating: "x", count: 33)])
@@ -51,7 +55,7 @@ struct PublishEncodingTests {
         var buffer = ByteBuffer()
         var validated: String?
         #expect(throws: TernClientError.self) {
-            try encoding.append(to: &buffer, topic: topic, headers: [:], ackID: nil, validatedTopic: &validated) { _ in }
+            try encoding.append(to: &buffer, topic: topic, headers: [:], ackID: nil, validatedTopic: &validated, payload: .bytes([]))
         }
         #expect(buffer.readableBytes == 0)
         #expect(validated == nil)
