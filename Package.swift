@@ -168,6 +168,7 @@ let package = Package(
             name: "TernProtocolTests",
             dependencies: [
                 "TernProtocol",
+                "TernTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -188,7 +189,9 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         .target(name: "TernSchema"),
-        .testTarget(name: "TernSchemaTests", dependencies: ["TernSchema"]),
+        .testTarget(name: "TernSchemaTests", dependencies: ["TernSchema", "TernTestSupport"]),
+        // What more than one test target uses.
+        .target(name: "TernTestSupport", path: "Tests/TernTestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

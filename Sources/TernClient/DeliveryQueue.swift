@@ -28,6 +28,28 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
         /// `false` after a yield reached the high watermark, until the consumer takes the buffer.
         var isProducing = true
         var hasIterator = false
+
+        /// What a consumer finds.
+        enum Taken {
+            /// Everything buffered, and whether the producer was paused and may resume.
+            case elements(DeliveryBatches<Element>, resumeProducer: Bool)
+            case ended
+            case cancelled
+            case empty
+        }
+
+        /// Takes everything buffered, or says why there is nothing to take.
+        mutating func takeOrTellWhy() -> Taken {
+            if !buffer.isEmpty {
+                defer {
+                    buffer = DeliveryBatches()
+                    isProducing = true
+                }
+                return .elements(buffer, resumeProducer: !isProducing)
+            }
+            if end != nil || isTerminated { return .ended }
+            return isCancelled ? .cancelled : .empty
+        }
     }
 
     private let state = NIOLockedValueBox(State())
@@ -84,20 +106,17 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     /// Waits until elements are buffered and takes them all; `nil` at the end of the stream.
     fileprivate nonisolated(nonsending) func take() async throws -> DeliveryBatches<Element>? {
         while true {
-            let (taken, resumeProducer) = state.withLockedValue { state -> (DeliveryBatches<Element>?, Bool) in
-                guard !state.buffer.isEmpty else { return (nil, false) }
-                defer {
-                    state.buffer = DeliveryBatches()
-                    state.isProducing = true
-                }
-                return (state.buffer, !state.isProducing)
-            }
-            if resumeProducer { delegate.produceMore() }
-            if let taken { return taken }
-            if state.withLockedValue({ $0.end != nil || $0.isTerminated }) { return try endOfStream() }
-            if state.withLockedValue({ $0.isCancelled }) {
+            switch state.withLockedValue({ $0.takeOrTellWhy() }) {
+            case .elements(let taken, let resumeProducer):
+                if resumeProducer { delegate.produceMore() }
+                return taken
+            case .ended:
+                return try endOfStream()
+            case .cancelled:
                 terminate()
                 throw CancellationError()
+            case .empty:
+                break
             }
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

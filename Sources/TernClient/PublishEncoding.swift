@@ -56,10 +56,6 @@ struct PublishEncoding {
             validatedTopic = topic
         }
         if let problem = validate(headers: headers) { throw problem }
-        let writeHead = { (buffer: inout ByteBuffer) throws(FrameEncodingError) in
-            // The real length is set once the payload is written.
-            try buffer.writePublishFrameHead(topic: topic, ackID: ackID, headers: headers, schema: schema, payloadLength: 0)
-        }
         switch payload {
         case .buffer(let bytes):
             // Head and payload in one pass, as the broker writes a MESSAGE.
@@ -71,9 +67,20 @@ struct PublishEncoding {
             }
             try checkLimits(of: &buffer, frameStart: start, payloadStart: buffer.writerIndex - bytes.readableBytes)
         case .string(let text):
-            try append(to: &buffer, writePayload: { $0.writeString(text) }, head: writeHead)
+            try appendPublish(to: &buffer, topic: topic, headers: headers, schema: schema, ackID: ackID) { $0.writeString(text) }
         case .bytes(let bytes):
-            try append(to: &buffer, writePayload: { $0.writeBytes(bytes) }, head: writeHead)
+            try appendPublish(to: &buffer, topic: topic, headers: headers, schema: schema, ackID: ackID) { $0.writeBytes(bytes) }
+        }
+    }
+
+    /// Appends one PUBLISH frame whose payload `writePayload` writes after the head.
+    private func appendPublish(
+        to buffer: inout ByteBuffer, topic: String, headers: Headers, schema: SchemaReference?, ackID: UInt64?,
+        writePayload: (inout ByteBuffer) -> Void
+    ) throws(TernClientError) {
+        try append(to: &buffer, writePayload: writePayload) { buffer throws(FrameEncodingError) in
+            // The real length is set once the payload is written.
+            try buffer.writePublishFrameHead(topic: topic, ackID: ackID, headers: headers, schema: schema, payloadLength: 0)
         }
     }
 

@@ -9,17 +9,8 @@ struct ConnectionStateMachineTests {
     let loop = NIOAsyncTestingEventLoop()
     let welcome = Frame.Welcome(version: 1, serverID: "test", limits: .defaults, features: [], pingIntervalMilliseconds: 0)
 
-    /// A state machine past its handshake.
     private func readyMachine() -> ConnectionStateMachine {
-        let handshake = loop.makePromise(of: Frame.Welcome.self)
-        var machine = ConnectionStateMachine(handshake: handshake)
-        guard case .completeHandshake(let promise, let received) = machine.received(.welcome(welcome)) else {
-            Issue.record("WELCOME did not complete the handshake")
-            handshake.fail(TernClientError.closed)
-            return machine
-        }
-        promise.succeed(received)
-        return machine
+        .ready(on: loop)
     }
 
     private func makeSource(id: UInt32) -> (ConnectionStateMachine.Source, TernSubscription.Producer) {

@@ -9,16 +9,7 @@ struct RequestStateMachineTests {
     let loop = NIOAsyncTestingEventLoop()
 
     private func readyMachine() -> ConnectionStateMachine {
-        let handshake = loop.makePromise(of: Frame.Welcome.self)
-        var machine = ConnectionStateMachine(handshake: handshake)
-        let welcome = Frame.Welcome(version: 1, serverID: "test", limits: .defaults, features: [], pingIntervalMilliseconds: 0)
-        if case .completeHandshake(let promise, let received) = machine.received(.welcome(welcome)) {
-            promise.succeed(received)
-        } else {
-            Issue.record("WELCOME did not complete the handshake")
-            handshake.fail(TernClientError.closed)
-        }
-        return machine
+        .ready(on: loop)
     }
 
     private func pending(_ topic: String) -> PendingRequest {

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOEmbedded
+import TernTestSupport
 import Testing
 import TernProtocol
 

@@ -1,4 +1,5 @@
 import NIOCore
+import TernTestSupport
 import Testing
 import TernProtocol
 

@@ -5,33 +5,41 @@ import Testing
 
 @Suite("Interoperability with the openssl command line")
 struct OpenSSLInteropTests {
-    @Test("openssl s_client verifies the server, negotiates TLS 1.3 and tern/1, and gets its line echoed")
-    func serverWithSClient() async throws {
-        let fixture = try CertificateFixture()
+    /// Starts an echoing server, runs `openssl s_client` against it with the common arguments
+    /// and `arguments`, sends `line`, and checks that s_client exits 0 with the line echoed.
+    /// Returns the server's handshake, its probe and s_client's standard error.
+    private func exchange(
+        _ line: String, fixture: CertificateFixture, clientAuthentication: TLSConfiguration.ClientAuthentication = .none,
+        arguments: [String]
+    ) async throws -> (handshake: TLSHandshakeCompleted, probe: Probe, errors: String) {
         let probe = Loopback.probe()
         let server = try await Loopback.startServer(
-            context: TLSContext(configuration: fixture.serverConfiguration()),
+            context: TLSContext(configuration: fixture.serverConfiguration(clientAuthentication: clientAuthentication)),
             probe: probe,
             behaviour: .echoLineThenClose
         )
         defer { server.close(promise: nil) }
-
         let client = try OpenSSLCommand(
-            [
-                "s_client", "-connect", "127.0.0.1:\(try server.port)",
-                "-CAfile", fixture.files.caCertificateFile, "-verify_return_error",
-                "-servername", "localhost", "-verify_hostname", "localhost",
-                "-tls1_3", "-alpn", "tern/1", "-brief",
-            ],
+            ["s_client", "-connect", "127.0.0.1:\(try server.port)", "-CAfile", fixture.files.caCertificateFile, "-verify_return_error", "-brief"]
+                + arguments,
             directory: fixture.directory
         )
-        try client.send("hello tern\n")
+        try client.send(line + "\n")
         let status = try await client.waitForExit()
         #expect(status == 0, "\(client.errorOutput)")
-        #expect(client.output.contains("hello tern"))
-        #expect(client.errorOutput.contains("Verification: OK"))
-
+        #expect(client.output.contains(line))
         let handshake = try await waitFor(probe.handshake.futureResult, "server handshake")
+        return (handshake, probe, client.errorOutput)
+    }
+
+    @Test("openssl s_client verifies the server, negotiates TLS 1.3 and tern/1, and gets its line echoed")
+    func serverWithSClient() async throws {
+        let fixture = try CertificateFixture()
+        let (handshake, probe, errors) = try await exchange(
+            "hello tern", fixture: fixture,
+            arguments: ["-servername", "localhost", "-verify_hostname", "localhost", "-tls1_3", "-alpn", "tern/1"]
+        )
+        #expect(errors.contains("Verification: OK"))
         #expect(handshake.protocolVersion == "TLSv1.3")
         #expect(handshake.alpnProtocol == "tern/1")
         try await waitFor(probe.inactive.futureResult, "server close")
@@ -41,27 +49,9 @@ struct OpenSSLInteropTests {
     @Test("TLS 1.2 is still accepted from openssl s_client")
     func serverWithTLS12Client() async throws {
         let fixture = try CertificateFixture()
-        let probe = Loopback.probe()
-        let server = try await Loopback.startServer(
-            context: TLSContext(configuration: fixture.serverConfiguration()),
-            probe: probe,
-            behaviour: .echoLineThenClose
+        let (handshake, _, _) = try await exchange(
+            "twelve", fixture: fixture, arguments: ["-verify_ip", "127.0.0.1", "-tls1_2", "-alpn", "tern/1"]
         )
-        defer { server.close(promise: nil) }
-
-        let client = try OpenSSLCommand(
-            [
-                "s_client", "-connect", "127.0.0.1:\(try server.port)",
-                "-CAfile", fixture.files.caCertificateFile, "-verify_return_error",
-                "-verify_ip", "127.0.0.1", "-tls1_2", "-alpn", "tern/1", "-brief",
-            ],
-            directory: fixture.directory
-        )
-        try client.send("twelve\n")
-        let status = try await client.waitForExit()
-        #expect(status == 0, "\(client.errorOutput)")
-        #expect(client.output.contains("twelve"))
-        let handshake = try await waitFor(probe.handshake.futureResult, "server handshake")
         #expect(handshake.protocolVersion == "TLSv1.2")
         #expect(handshake.alpnProtocol == "tern/1")
     }
@@ -70,27 +60,10 @@ struct OpenSSLInteropTests {
     func mutualTLSWithSClient() async throws {
         let fixture = try CertificateFixture()
         let identity = try fixture.write(fixture.authority.issueClientCertificate(commonName: "openssl-client"), as: "client")
-        let probe = Loopback.probe()
-        let server = try await Loopback.startServer(
-            context: TLSContext(configuration: fixture.serverConfiguration(clientAuthentication: .required)),
-            probe: probe,
-            behaviour: .echoLineThenClose
+        let (handshake, _, _) = try await exchange(
+            "mutual", fixture: fixture, clientAuthentication: .required,
+            arguments: ["-cert", identity.certificate, "-key", identity.key, "-tls1_3"]
         )
-        defer { server.close(promise: nil) }
-
-        let client = try OpenSSLCommand(
-            [
-                "s_client", "-connect", "127.0.0.1:\(try server.port)",
-                "-CAfile", fixture.files.caCertificateFile, "-verify_return_error",
-                "-cert", identity.certificate, "-key", identity.key, "-tls1_3", "-brief",
-            ],
-            directory: fixture.directory
-        )
-        try client.send("mutual\n")
-        let status = try await client.waitForExit()
-        #expect(status == 0, "\(client.errorOutput)")
-        #expect(client.output.contains("mutual"))
-        let handshake = try await waitFor(probe.handshake.futureResult, "server handshake")
         #expect(handshake.peerSubject == "CN=openssl-client,O=Tern")
     }
 
