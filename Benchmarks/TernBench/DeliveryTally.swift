@@ -3,7 +3,7 @@ import TernClient
 
 /// What one subscriber received, kept by its own task without locks and read once it ends.
 struct DeliveryTally: Sendable {
-    /// Publish-to-delivery latencies of the measured messages.
+    /// Publish-to-delivery latencies of the timed measured messages.
     var latency = LatencyHistogram()
     /// Measured messages received, per publisher.
     var received: [UInt64]
@@ -14,7 +14,8 @@ struct DeliveryTally: Sendable {
     var warmupReceived: UInt64 = 0
     /// Payloads without a valid stamp.
     var unrecognized: UInt64 = 0
-    /// When the last measured message arrived (``MonotonicClock``); 0 before the first.
+    /// When the last timed measured message arrived (``MonotonicClock``); 0 before the first.
+    /// Each publisher times its last message, so at the end this is when the last one arrived.
     var lastArrival: UInt64 = 0
     /// Messages the broker reported as dropped for this subscription.
     var droppedByBroker: UInt64 = 0
@@ -29,9 +30,9 @@ struct DeliveryTally: Sendable {
         nextSequence = Array(repeating: 0, count: publishers)
     }
 
-    /// Counts one message that arrived at `now`.
+    /// Counts one message; a timed one reads the clock for its latency and arrival time.
     @inline(__always)
-    mutating func record(_ message: TernMessage, at now: UInt64) {
+    mutating func record(_ message: TernMessage) {
         guard let stamp = PayloadStamp(reading: message.payload), stamp.publisher < received.count else {
             unrecognized += 1
             return
@@ -41,14 +42,17 @@ struct DeliveryTally: Sendable {
             return
         }
         let publisher = stamp.publisher
-        latency.record(nanoseconds: now >= stamp.sentAt ? now - stamp.sentAt : 0)
+        if stamp.sentAt != 0 {
+            let now = MonotonicClock.nanoseconds()
+            latency.record(nanoseconds: now >= stamp.sentAt ? now - stamp.sentAt : 0)
+            lastArrival = now
+        }
         received[publisher] += 1
         if stamp.sequence >= nextSequence[publisher] {
             nextSequence[publisher] = stamp.sequence + 1
         } else {
             outOfOrder[publisher] += 1
         }
-        lastArrival = now
     }
 
     /// Iterates `subscription` until the task is cancelled or the subscription ends, storing
@@ -58,7 +62,7 @@ struct DeliveryTally: Sendable {
         var count: UInt64 = 0
         do {
             for try await message in subscription {
-                tally.record(message, at: MonotonicClock.nanoseconds())
+                tally.record(message)
                 count += 1
                 progress.store(count, ordering: .relaxed)
             }

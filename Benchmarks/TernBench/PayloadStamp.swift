@@ -1,10 +1,11 @@
 import NIOCore
 
 /// The first 16 bytes of every pubsub payload: who sent it, its place in the sender's
-/// sequence, and when it was sent.
+/// sequence, and, when it is timed, when it was sent.
 ///
 /// Bytes 0–7 (big endian): bit 63 marks a warm-up message, bits 48–62 the publisher's index,
-/// bits 0–47 the sequence number. Bytes 8–15: the send time from ``MonotonicClock``.
+/// bits 0–47 the sequence number. Bytes 8–15: the send time from ``MonotonicClock``, or 0 for
+/// a message that is not timed.
 struct PayloadStamp: Equatable {
     static let byteCount = 16
     static let maxPublishers = 1 << 15
@@ -12,6 +13,7 @@ struct PayloadStamp: Equatable {
     var publisher: Int
     var sequence: UInt64
     var isWarmup: Bool
+    /// 0 when the message is not timed.
     var sentAt: UInt64
 
     /// Overwrites the first 16 bytes of `payload` in place (no allocation when `payload` is

@@ -16,6 +16,8 @@ struct PubSubBenchmark {
         var topics: Int
         /// Messages per second over all publishers; `nil` for as fast as possible.
         var rate: Double?
+        /// Every how many messages a publisher times one for the latency figures.
+        var latencyEvery: Int
     }
 
     /// What the measured phase produced, for ``PubSubResult``.
@@ -92,7 +94,7 @@ struct PubSubBenchmark {
         for index in 0..<plan.publishers {
             let client = try await TernClient.connect(configuration.named("tern-bench pub \(index)"))
             clients.append(client)
-            publishers.append(Publisher(client: client, index: index, topic: "\(prefix).\(index % plan.topics)", size: plan.size, interval: interval))
+            publishers.append(Publisher(client: client, index: index, topic: "\(prefix).\(index % plan.topics)", size: plan.size, interval: interval, latencyEvery: UInt64(plan.latencyEvery)))
         }
         return publishers
     }

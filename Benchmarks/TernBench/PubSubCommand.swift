@@ -9,9 +9,9 @@ struct PubSubCommand: AsyncParsableCommand {
         abstract: "Publish from N connections to M subscribing connections; measure throughput and publish-to-delivery latency.",
         discussion: """
             Publisher i publishes to topic i mod T; every subscriber subscribes to all T topics, so each \
-            receives every publisher's messages. Each payload carries the publisher, a sequence number \
-            and the send time in its first 16 bytes; the run fails when any subscriber missed a \
-            message or got one out of order.
+            receives every publisher's messages. Each payload carries the publisher and a sequence number \
+            in its first 16 bytes, and every Nth (--latency-every) its send time; the run fails when any \
+            subscriber missed a message or got one out of order.
             """
     )
 
@@ -33,6 +33,9 @@ struct PubSubCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Publish at most this many messages per second over all publishers.", valueName: "msgs-per-sec"))
     var rate: Double?
 
+    @Option(help: ArgumentHelp("Time every Nth message of each publisher (and its last) for the latency figures; 1 times every message.", valueName: "n"))
+    var latencyEvery = 16
+
     @OptionGroup var options: BenchOptions
 
     func validate() throws {
@@ -47,6 +50,7 @@ struct PubSubCommand: AsyncParsableCommand {
         if let messages, messages < 1 { throw ValidationError("--messages must be at least 1") }
         if messages != nil && options.duration != nil { throw ValidationError("give --messages or --duration, not both") }
         if let rate, !(rate > 0) { throw ValidationError("--rate must be above zero") }
+        guard latencyEvery >= 1 else { throw ValidationError("--latency-every must be at least 1") }
     }
 
     func run() async throws {
@@ -55,7 +59,7 @@ struct PubSubCommand: AsyncParsableCommand {
                 publishers: publishers, subscribers: subscribers,
                 messages: options.duration == nil ? messages ?? 100_000 : nil,
                 duration: options.duration?.duration, warmup: options.warmup?.duration,
-                size: size.bytes, topics: topics, rate: rate
+                size: size.bytes, topics: topics, rate: rate, latencyEvery: latencyEvery
             )
             let benchmark = PubSubBenchmark(plan: plan, configuration: options.configuration(clientName: "tern-bench"))
             let result = PubSubResult(plan: plan, outcome: try await benchmark.run())

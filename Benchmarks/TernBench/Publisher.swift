@@ -16,30 +16,40 @@ struct Publisher: Sendable {
     let size: Int
     /// Nanoseconds between two messages when the rate is limited.
     let interval: UInt64?
+    /// Every how many messages one carries its send time (sequence numbers 0, n, 2n, …).
+    let latencyEvery: UInt64
 
     /// Publishes stamped messages until `limit`, then waits until the broker has them all;
     /// returns how many it sent.
     ///
+    /// Every message carries its publisher and sequence number; every `latencyEvery`th, and the
+    /// last, also its send time, so that the clock is read once per sample and not once per
+    /// message. The last message is timed so that subscribers know when the last one arrived.
     /// One payload buffer is patched in place for every message; `publish` copies it into
     /// the connection's outgoing batch and suspends only while that batch is full.
     func run(warmup: Bool, until limit: Limit) async throws -> UInt64 {
         var payload = ByteBuffer(repeating: 0, count: size)
         var stamp = PayloadStamp(publisher: index, sequence: 0, isWarmup: warmup, sentAt: 0)
         let start = MonotonicClock.nanoseconds()
-        publishing: while true {
-            var now = MonotonicClock.nanoseconds()
-            switch limit {
-            case .count(let count): if stamp.sequence >= count { break publishing }
-            case .deadline(let deadline): if now >= deadline { break publishing }
+        var isLast = false
+        while !isLast {
+            if case .count(let count) = limit {
+                guard stamp.sequence < count else { break }
+                isLast = stamp.sequence == count - 1
             }
+            var sentAt: UInt64 = 0
             if let interval {
+                sentAt = MonotonicClock.nanoseconds()
                 let due = start + stamp.sequence * interval
-                if due > now + 1_000_000 {
-                    try await Task.sleep(nanoseconds: due - now)
-                    now = MonotonicClock.nanoseconds()
+                if due > sentAt + 1_000_000 {
+                    try await Task.sleep(nanoseconds: due - sentAt)
+                    sentAt = MonotonicClock.nanoseconds()
                 }
+            } else if isLast || stamp.sequence % latencyEvery == 0 {
+                sentAt = MonotonicClock.nanoseconds()
             }
-            stamp.sentAt = now
+            if case .deadline(let deadline) = limit, sentAt >= deadline { isLast = true }
+            stamp.sentAt = isLast || stamp.sequence % latencyEvery == 0 ? sentAt : 0
             stamp.write(into: &payload)
             try await client.publish(payload, to: topic)
             stamp.sequence += 1

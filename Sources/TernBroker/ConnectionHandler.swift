@@ -104,13 +104,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !inputFailed else { return }
         do {
-            try frames.process(unwrapInboundIn(data)) { (frame: consuming Frame) in
-                // Publishes, nearly all the traffic, skip the state machine's action once ready.
-                guard case .publish = frame, stateMachine.publishReceived() else {
-                    perform(stateMachine.frameReceived(frame))
-                    return
+            // Publishes, nearly all the traffic, skip the state machine's action once ready.
+            try frames.process(unwrapInboundIn(data)) { (publish: consuming Frame.Publish) in
+                if stateMachine.publishReceived() {
+                    accept(publish)
+                } else {
+                    perform(stateMachine.frameReceived(.publish(publish)))
                 }
-                if case .publish(let publish) = consume frame { accept(publish) }
+            } others: { frame in
+                perform(stateMachine.frameReceived(frame))
             }
         } catch {
             // Whatever follows bytes that are not a frame cannot be framed either.
@@ -124,6 +126,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         // A new envelope for the next read's messages: sharing one with messages other threads
         // are releasing would make its reference count a point of contention.
         lastEnvelope = nil
+        // The next read's publishes share a new topic string: comparing them with that string
+        // takes a glance at its identity, comparing them with this read's reads every byte.
+        lastValidTopic = nil
         if closesAfterRead && stateMachine.state == .clientLeft {
             close()
         } else {

@@ -32,7 +32,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var inputFailed = false
     /// Messages of one read for one subscription, yielded together: one hand-over (and one lock
     /// of the sequence) per batch instead of per message.
-    private var batch: [TernMessage] = []
+    private var batch: DeliveryBatches<TernMessage>.Batch = []
     private var batchTarget: (id: UInt32, source: TernSubscription.Queue)?
 
     init(outbound: OutboundBuffer, clientName: String, handshakeTimeout: TimeAmount, handshake: EventLoopPromise<Frame.Welcome>) {
@@ -71,16 +71,17 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !inputFailed else { return }
         do {
-            try frames.process(unwrapInboundIn(data)) { (frame: consuming Frame) in
-                // A message for the subscription the batch is for, nearly all the traffic, joins
-                // the batch without a trip through the state machine: nothing since the batch
-                // started can have ended that subscription, as anything else delivers the batch.
-                switch consume frame {
-                case .message(let message) where batchTarget?.id == message.subscriptionID:
+            // A message for the subscription the batch is for, nearly all the traffic, joins the
+            // batch without a trip through the state machine: nothing since the batch started can
+            // have ended that subscription, as anything else delivers the batch.
+            try frames.process(unwrapInboundIn(data)) { (message: consuming Frame.Message) in
+                if batchTarget?.id == message.subscriptionID {
                     batch.append(TernMessage(message))
-                case let frame:
-                    run(stateMachine.received(frame))
+                } else {
+                    run(stateMachine.received(.message(message)))
                 }
+            } others: { frame in
+                run(stateMachine.received(frame))
             }
         } catch {
             inputFailed = true

@@ -72,7 +72,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
 
     /// Appends `elements`; `false` when the producer should pause until `produceMore()`.
     @discardableResult
-    func yield(contentsOf elements: [Element]) -> Bool {
+    func yield(contentsOf elements: DeliveryBatches<Element>.Batch) -> Bool {
         let (waiter, keepProducing) = state.withLockedValue { state -> (CheckedContinuation<Void, Never>?, Bool) in
             guard !state.isTerminated, state.end == nil else { return (nil, true) }
             state.buffer.append(elements)

@@ -3,27 +3,60 @@ import TernProtocol
 
 /// A message delivered to a subscription.
 public struct TernMessage: Sendable, Hashable {
+    /// The fields as they were decoded: a delivered message is made by moving the decoded frame
+    /// in whole, which copies nothing.
+    private var fields: Frame.Message
+
     /// The topic it was published to.
-    public var topic: String
-    public var headers: Headers
+    public var topic: String {
+        get { fields.topic }
+        set { fields.topic = newValue }
+    }
+
+    public var headers: Headers {
+        get { fields.headers }
+        set { fields.headers = newValue }
+    }
+
     /// The payload: a slice of the bytes received, not a copy.
-    public var payload: ByteBuffer
+    public var payload: ByteBuffer {
+        get { fields.payload }
+        set { fields.payload = newValue }
+    }
+
     /// The schema version the payload is encoded with, when the publisher named one.
-    public var schema: SchemaReference?
+    public var schema: SchemaReference? {
+        get { fields.schema }
+        set { fields.schema = newValue }
+    }
+
     /// The topic on which the publisher expects an answer, if any.
-    public var replyTo: String?
+    public var replyTo: String? {
+        get { fields.replyTo }
+        set { fields.replyTo = newValue }
+    }
 
     public init(topic: String, headers: Headers = [:], payload: ByteBuffer, schema: SchemaReference? = nil, replyTo: String? = nil) {
-        self.topic = topic
-        self.headers = headers
-        self.payload = payload
-        self.schema = schema
-        self.replyTo = replyTo
+        fields = Frame.Message(subscriptionID: 0, topic: topic, replyTo: replyTo, headers: headers, schema: schema, payload: payload)
     }
 
     /// The message a MESSAGE frame delivers.
     init(_ message: consuming Frame.Message) {
-        self.init(topic: message.topic, headers: message.headers, payload: message.payload, schema: message.schema, replyTo: message.replyTo)
+        fields = message
+    }
+
+    /// Messages are equal when what they deliver is: which subscription they came through does not count.
+    public static func == (lhs: TernMessage, rhs: TernMessage) -> Bool {
+        lhs.topic == rhs.topic && lhs.headers == rhs.headers && lhs.payload == rhs.payload
+            && lhs.schema == rhs.schema && lhs.replyTo == rhs.replyTo
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(topic)
+        hasher.combine(headers)
+        hasher.combine(payload)
+        hasher.combine(schema)
+        hasher.combine(replyTo)
     }
 
     /// The payload decoded as UTF-8, with invalid sequences replaced.

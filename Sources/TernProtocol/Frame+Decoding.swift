@@ -17,15 +17,27 @@ extension Frame {
             self = .unknown(Unknown(type: rawType, flags: flags, body: body))
             return
         }
+        self = try Self.decode(type, flags: flags, body: body, recentTopic: &recentTopic) { reader throws(FrameDecodingError) in
+            try Frame.decodeBody(of: type, from: &reader)
+        }
+    }
+
+    /// Reads the body of a frame of a known `type` with `read`: its flags checked, its topic
+    /// reused as `recentTopic` allows, and nothing left after its last field.
+    static func decode<Body>(
+        _ type: FrameType, flags: UInt8, body: ByteBuffer, recentTopic: inout String?,
+        with read: (inout FrameBodyReader) throws(FrameDecodingError) -> Body
+    ) throws(FrameDecodingError) -> Body {
         guard flags & ~FrameFlags.defined(for: type) == 0 else {
             throw .malformed(type: type, reason: "reserved flag bits set")
         }
         var reader = FrameBodyReader(type: type, flags: flags, body: body, recentTopic: recentTopic)
-        self = try Self.decodeBody(of: type, from: &reader)
+        let decoded = try read(&reader)
         recentTopic = reader.recentTopic
-        if !Self.endsWithPayload(type) {
+        if !endsWithPayload(type) {
             try reader.finish()
         }
+        return decoded
     }
 
     private static func endsWithPayload(_ type: FrameType) -> Bool {
@@ -55,12 +67,7 @@ extension Frame {
             let features = Features(rawValue: try reader.integer())
             return .welcome(Welcome(version: version, serverID: serverID, limits: limits, features: features, pingIntervalMilliseconds: try reader.integer()))
         case .publish:
-            let ackID: UInt64? = reader.has(FrameFlags.ack) ? try reader.integer() : nil
-            let topic = try reader.topic()
-            let replyTo = reader.has(FrameFlags.replyTo) ? try reader.string() : nil
-            let headers = try reader.headers()
-            let schema = try reader.optionalSchema()
-            return .publish(Publish(topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema, payload: reader.payload()))
+            return .publish(try Publish(reading: &reader))
         case .subscribe:
             let id: UInt32 = try reader.integer()
             let pattern = try reader.string()
@@ -70,12 +77,7 @@ extension Frame {
         case .unsubscribe:
             return .unsubscribe(Unsubscribe(subscriptionID: try reader.integer()))
         case .message:
-            let id: UInt32 = try reader.integer()
-            let topic = try reader.topic()
-            let replyTo = reader.has(FrameFlags.replyTo) ? try reader.string() : nil
-            let headers = try reader.headers()
-            let schema = try reader.optionalSchema()
-            return .message(Message(subscriptionID: id, topic: topic, replyTo: replyTo, headers: headers, schema: schema, payload: reader.payload()))
+            return .message(try Message(reading: &reader))
         case .request:
             let id: UInt64 = try reader.integer()
             let timeout: UInt32 = try reader.integer()
@@ -156,5 +158,31 @@ extension Frame {
             entries.append(SchemaList.Entry(subject: subject, subjectID: subjectID, mode: mode, versions: versions))
         }
         return SchemaList(operationID: operationID, entries: entries)
+    }
+}
+
+extension Frame.Publish: DirectlyDecodableFrame {
+    static var frameType: FrameType { .publish }
+
+    init(reading reader: inout FrameBodyReader) throws(FrameDecodingError) {
+        let ackID: UInt64? = reader.has(FrameFlags.ack) ? try reader.integer() : nil
+        let topic = try reader.topic()
+        let replyTo = reader.has(FrameFlags.replyTo) ? try reader.string() : nil
+        let headers = try reader.headers()
+        let schema = try reader.optionalSchema()
+        self.init(topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema, payload: reader.payload())
+    }
+}
+
+extension Frame.Message: DirectlyDecodableFrame {
+    static var frameType: FrameType { .message }
+
+    init(reading reader: inout FrameBodyReader) throws(FrameDecodingError) {
+        let id: UInt32 = try reader.integer()
+        let topic = try reader.topic()
+        let replyTo = reader.has(FrameFlags.replyTo) ? try reader.string() : nil
+        let headers = try reader.headers()
+        let schema = try reader.optionalSchema()
+        self.init(subscriptionID: id, topic: topic, replyTo: replyTo, headers: headers, schema: schema, payload: reader.payload())
     }
 }

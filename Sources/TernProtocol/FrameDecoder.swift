@@ -18,12 +18,35 @@ public struct FrameDecoder: ByteToMessageDecoder, NIOSingleStepByteToMessageDeco
     }
 
     public mutating func decode(buffer: inout ByteBuffer) throws(FrameDecodingError) -> Frame? {
+        guard let (type, flags, body) = try nextFrame(from: &buffer) else { return nil }
+        return try Frame(type: type, flags: flags, body: body, recentTopic: &recentTopic)
+    }
+
+    /// Decodes the frame at the start of `buffer`'s readable bytes, if it is all there: one of
+    /// type `Direct` goes to `direct` as it is, any other to `other`. `false` when the frame is
+    /// not complete yet.
+    mutating func decodeNext<Direct: DirectlyDecodableFrame>(
+        from buffer: inout ByteBuffer, direct: (consuming Direct) throws -> Void, other: (consuming Frame) throws -> Void
+    ) throws -> Bool {
+        guard let (type, flags, body) = try nextFrame(from: &buffer) else { return false }
+        if type == Direct.frameType.rawValue {
+            try direct(Frame.decode(Direct.frameType, flags: flags, body: body, recentTopic: &recentTopic) { reader throws(FrameDecodingError) in
+                try Direct(reading: &reader)
+            })
+        } else {
+            try other(Frame(type: type, flags: flags, body: body, recentTopic: &recentTopic))
+        }
+        return true
+    }
+
+    /// Takes the next complete frame off `buffer`: its type, flags and body.
+    private func nextFrame(from buffer: inout ByteBuffer) throws(FrameDecodingError) -> (type: UInt8, flags: UInt8, body: ByteBuffer)? {
         guard let frameLength = try frameLength(at: buffer), buffer.readableBytes >= frameLength else { return nil }
         buffer.moveReaderIndex(forwardBy: 4)
-        var frame = buffer.readSlice(length: frameLength - 4)!
-        let type = frame.readInteger(as: UInt8.self)!
-        let flags = frame.readInteger(as: UInt8.self)!
-        return try Frame(type: type, flags: flags, body: frame, recentTopic: &recentTopic)
+        var body = buffer.readSlice(length: frameLength - 4)!
+        let type = body.readInteger(as: UInt8.self)!
+        let flags = body.readInteger(as: UInt8.self)!
+        return (type, flags, body)
     }
 
     /// The length, prefix included, of the frame that starts `buffer`'s readable bytes, once its

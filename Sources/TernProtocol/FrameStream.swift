@@ -20,21 +20,40 @@ public struct FrameStream {
     /// - Throws: ``FrameDecodingError`` for bytes that are not a frame (nothing after them can be
     ///   framed either), or what `receive` throws.
     public mutating func process(_ bytes: ByteBuffer, _ receive: (consuming Frame) throws -> Void) throws {
+        try process(bytes, messages: { message in try receive(.message(message)) }, others: receive)
+    }
+
+    /// Calls `publishes` with each PUBLISH that `bytes` completes and `others` with each other
+    /// frame, in order. A publish arrives as it is, not as a ``Frame`` it would be copied out of.
+    public mutating func process(
+        _ bytes: ByteBuffer, publishes: (consuming Frame.Publish) throws -> Void, others: (consuming Frame) throws -> Void
+    ) throws {
+        try split(bytes, direct: publishes, other: others)
+    }
+
+    /// Calls `messages` with each MESSAGE that `bytes` completes and `others` with each other
+    /// frame, in order. A message arrives as it is, not as a ``Frame`` it would be copied out of.
+    public mutating func process(
+        _ bytes: ByteBuffer, messages: (consuming Frame.Message) throws -> Void, others: (consuming Frame) throws -> Void
+    ) throws {
+        try split(bytes, direct: messages, other: others)
+    }
+
+    private mutating func split<Direct: DirectlyDecodableFrame>(
+        _ bytes: ByteBuffer, direct: (consuming Direct) throws -> Void, other: (consuming Frame) throws -> Void
+    ) throws {
         // Each read's frames share their topic string, but not with earlier reads: the string's
         // reference count is then not contended between this thread, which makes the frames,
         // and the one that consumes the previous read's.
         decoder.forgetRecentTopic()
         var input = bytes
         if var head = partial.take() {
-            guard let frame = try complete(&head, from: &input) else {
+            guard try complete(&head, from: &input, direct: direct, other: other) else {
                 partial = head
                 return
             }
-            try receive(frame)
         }
-        while let frame = try decoder.decode(buffer: &input) {
-            try receive(consume frame)
-        }
+        while try decoder.decodeNext(from: &input, direct: direct, other: other) {}
         if input.readableBytes > 0 {
             var rest = ByteBuffer()
             rest.writeImmutableBuffer(input)
@@ -42,15 +61,17 @@ public struct FrameStream {
         }
     }
 
-    /// Moves into `head`, the start of a frame, as much of `input` as that frame needs; the frame
-    /// once it is complete.
-    private mutating func complete(_ head: inout ByteBuffer, from input: inout ByteBuffer) throws(FrameDecodingError) -> Frame? {
+    /// Moves into `head`, the start of a frame, as much of `input` as that frame needs, and hands
+    /// the frame on once it is complete; `false` while it is not.
+    private mutating func complete<Direct: DirectlyDecodableFrame>(
+        _ head: inout ByteBuffer, from input: inout ByteBuffer, direct: (consuming Direct) throws -> Void, other: (consuming Frame) throws -> Void
+    ) throws -> Bool {
         if head.readableBytes < 4 {
             head.writeImmutableBuffer(input.readSlice(length: min(4 - head.readableBytes, input.readableBytes))!)
         }
-        guard let frameLength = try decoder.frameLength(at: head) else { return nil }
+        guard let frameLength = try decoder.frameLength(at: head) else { return false }
         let missing = min(frameLength - head.readableBytes, input.readableBytes)
         head.writeImmutableBuffer(input.readSlice(length: missing)!)
-        return try decoder.decode(buffer: &head)
+        return try decoder.decodeNext(from: &head, direct: direct, other: other)
     }
 }

@@ -21,7 +21,8 @@ public struct Headers: Sendable, Hashable, ExpressibleByDictionaryLiteral, Rando
     }
 
     public init(dictionaryLiteral elements: (String, String)...) {
-        self.fields = elements.map { Field(name: $0.0, value: $0.1) }
+        // `[:]`, the default of every publish, allocates nothing.
+        self.fields = elements.isEmpty ? [] : elements.map { Field(name: $0.0, value: $0.1) }
     }
 
     public var startIndex: Int { fields.startIndex }

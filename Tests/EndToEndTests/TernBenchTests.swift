@@ -47,16 +47,19 @@ import TernBroker
             #expect(json["delivered"] as? Int == 1800)
             #expect(json["missing"] as? Int == 0)
 
-            // A second run appends a row under the same header.
-            #expect(try await bench(arguments, against: broker).status == 0)
+            // By default each publisher times messages 0, 16, …, 288 and its last, 299: 20 of
+            // them, received by 3 subscribers.
+            let sampled = try String(contentsOfFile: hgrm, encoding: .utf8)
+            #expect(sampled.contains("Value     Percentile TotalCount 1/(1-Percentile)"))
+            #expect(sampled.contains("#[Mean    ="))
+            #expect(sampled.contains("Total count    =          120]"))
+
+            // A second run, timing every message, appends a row under the same header.
+            #expect(try await bench(arguments + ["--latency-every", "1"], against: broker).status == 0)
             let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
             #expect(rows.count == 3)
             #expect(rows.first?.hasPrefix("scenario,broker,server,tls,publishers,") == true)
-
-            let distribution = try String(contentsOfFile: hgrm, encoding: .utf8)
-            #expect(distribution.contains("Value     Percentile TotalCount 1/(1-Percentile)"))
-            #expect(distribution.contains("#[Mean    ="))
-            #expect(distribution.contains("Total count    =         1800]"))
+            #expect(try String(contentsOfFile: hgrm, encoding: .utf8).contains("Total count    =         1800]"))
         }
     }
 
@@ -101,6 +104,12 @@ import TernBroker
         let lines = result.errors.split(separator: "\n")
         #expect(lines.count == 1, "\(result.errors)")
         #expect(lines.first?.hasPrefix("tern-bench: cannot connect to the broker") == true, "\(result.errors)")
+    }
+
+    @Test func aLatencySampleOfZeroIsRefused() async throws {
+        let result = try await run("tern-bench", ["pubsub", "--latency-every", "0"])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("--latency-every must be at least 1"), "\(result.errors)")
     }
 
     @Test func lostMessagesAreReportedAndFailTheRun() async throws {

@@ -40,6 +40,34 @@ struct FrameStreamTests {
         }
     }
 
+    @Test("publishes and messages handed out as they are keep their place among the other frames")
+    func directFramesKeepTheirOrder() throws {
+        let bytes = try Self.encoded(Self.frames)
+        var random = SeededGenerator(seed: 11)
+        for _ in 0..<20 {
+            let sizes = (0..<bytes.readableBytes).map { _ in Int.random(in: 1...64, using: &random) }
+            var (publishStream, messageStream) = (FrameStream(decoder: FrameDecoder()), FrameStream(decoder: FrameDecoder()))
+            var (viaPublishes, viaMessages) = ([Frame](), [Frame]())
+            var (directPublishes, directMessages) = (0, 0)
+            var rest = bytes
+            for size in sizes where rest.readableBytes > 0 {
+                let read = rest.readSlice(length: min(size, rest.readableBytes))!
+                try publishStream.process(read) { publish in
+                    directPublishes += 1
+                    viaPublishes.append(.publish(publish))
+                } others: { viaPublishes.append($0) }
+                try messageStream.process(read) { message in
+                    directMessages += 1
+                    viaMessages.append(.message(message))
+                } others: { viaMessages.append($0) }
+            }
+            #expect(viaPublishes == Self.frames)
+            #expect(viaMessages == Self.frames)
+            #expect(directPublishes == Self.frames.filter { if case .publish = $0 { true } else { false } }.count)
+            #expect(directMessages == Self.frames.filter { if case .message = $0 { true } else { false } }.count)
+        }
+    }
+
     @Test("a frame completed by a later read holds none of that read beyond its own bytes")
     func straddlingFrameCopiesOnlyItsBytes() throws {
         let first = Frame.publish(.init(topic: "a.b", payload: ByteBuffer(repeating: 1, count: 300)))
