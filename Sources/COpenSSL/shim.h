@@ -56,6 +56,14 @@ static inline long tern_BIO_get_mem_data(BIO *bio, char **data) {
     return BIO_get_mem_data(bio, data);
 }
 
+static inline void tern_BIO_set_retry_read(BIO *bio) {
+    BIO_set_retry_read(bio);
+}
+
+static inline void tern_BIO_clear_retry_flags(BIO *bio) {
+    BIO_clear_retry_flags(bio);
+}
+
 // MARK: Errors
 
 static inline int tern_ERR_GET_LIB(unsigned long error) {

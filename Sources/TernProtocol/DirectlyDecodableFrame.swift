@@ -5,5 +5,5 @@
 protocol DirectlyDecodableFrame {
     static var frameType: FrameType { get }
     /// Reads the fields of a frame of ``frameType``.
-    init(reading reader: inout FrameBodyReader) throws(FrameDecodingError)
+    static func read(from reader: inout FrameBodyReader) throws(FrameDecodingError) -> Self
 }

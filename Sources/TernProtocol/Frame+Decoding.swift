@@ -67,7 +67,7 @@ extension Frame {
             let features = Features(rawValue: try reader.integer())
             return .welcome(Welcome(version: version, serverID: serverID, limits: limits, features: features, pingIntervalMilliseconds: try reader.integer()))
         case .publish:
-            return .publish(try Publish(reading: &reader))
+            return .publish(try Publish.read(from: &reader))
         case .subscribe:
             let id: UInt32 = try reader.integer()
             let pattern = try reader.string()
@@ -77,7 +77,7 @@ extension Frame {
         case .unsubscribe:
             return .unsubscribe(Unsubscribe(subscriptionID: try reader.integer()))
         case .message:
-            return .message(try Message(reading: &reader))
+            return .message(try Message.read(from: &reader))
         case .request:
             let id: UInt64 = try reader.integer()
             let timeout: UInt32 = try reader.integer()
@@ -164,25 +164,26 @@ extension Frame {
 extension Frame.Publish: DirectlyDecodableFrame {
     static var frameType: FrameType { .publish }
 
-    init(reading reader: inout FrameBodyReader) throws(FrameDecodingError) {
+    static func read(from reader: inout FrameBodyReader) throws(FrameDecodingError) -> Self {
         let ackID: UInt64? = reader.has(FrameFlags.ack) ? try reader.integer() : nil
         let topic = try reader.topic()
         let replyTo = reader.has(FrameFlags.replyTo) ? try reader.string() : nil
         let headers = try reader.headers()
         let schema = try reader.optionalSchema()
-        self.init(topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema, payload: reader.payload())
+        let payload = reader.payload()
+        return Self(topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema, payload: payload)
     }
 }
 
 extension Frame.Message: DirectlyDecodableFrame {
     static var frameType: FrameType { .message }
 
-    init(reading reader: inout FrameBodyReader) throws(FrameDecodingError) {
+    static func read(from reader: inout FrameBodyReader) throws(FrameDecodingError) -> Self {
         let id: UInt32 = try reader.integer()
         let topic = try reader.topic()
         let replyTo = reader.has(FrameFlags.replyTo) ? try reader.string() : nil
         let headers = try reader.headers()
         let schema = try reader.optionalSchema()
-        self.init(subscriptionID: id, topic: topic, replyTo: replyTo, headers: headers, schema: schema, payload: reader.payload())
+        return Self(subscriptionID: id, topic: topic, replyTo: replyTo, headers: headers, schema: schema, payload: reader.payload())
     }
 }

@@ -31,7 +31,7 @@ public struct FrameDecoder: ByteToMessageDecoder, NIOSingleStepByteToMessageDeco
         guard let (type, flags, body) = try nextFrame(from: &buffer) else { return false }
         if type == Direct.frameType.rawValue {
             try direct(Frame.decode(Direct.frameType, flags: flags, body: body, recentTopic: &recentTopic) { reader throws(FrameDecodingError) in
-                try Direct(reading: &reader)
+                try Direct.read(from: &reader)
             })
         } else {
             try other(Frame(type: type, flags: flags, body: body, recentTopic: &recentTopic))

@@ -1,11 +1,11 @@
 import COpenSSL
 import NIOCore
 
-/// One TLS session (`SSL`) over two memory BIOs, with no knowledge of channels.
+/// One TLS session (`SSL`) over a ``ByteBufferBIO``, with no knowledge of channels.
 ///
-/// Ciphertext from the network is appended to the input BIO, where OpenSSL reads it;
-/// everything OpenSSL sends (handshake messages, records, alerts) collects in the output
-/// BIO until the owner takes it. Every `SSL_*` call is preceded by clearing the error queue,
+/// Ciphertext from the network is queued in the BIO, where OpenSSL reads it; everything
+/// OpenSSL sends (handshake messages, records, alerts) collects there until the owner takes
+/// it, except that records of ``write(_:into:)`` go straight into the caller's buffer. Every `SSL_*` call is preceded by clearing the error queue,
 /// so a failure is explained only by what that call queued.
 final class TLSConnection {
     /// How a call that needs the peer stopped.
@@ -31,8 +31,7 @@ final class TLSConnection {
     }
 
     private let ssl: OpaquePointer
-    private let networkInput: OpaquePointer
-    private let networkOutput: OpaquePointer
+    private let network: ByteBufferBIO
     private var handshakeDone = false
     /// Set once no more ciphertext will arrive.
     private var inputEnded = false
@@ -44,17 +43,17 @@ final class TLSConnection {
         guard let ssl = SSL_new(context.sslContext) else {
             throw TLSError.fromErrorQueue(fallback: "SSL_new failed")
         }
-        guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
+        let network: ByteBufferBIO
+        do {
+            network = try ByteBufferBIO()
+        } catch {
             SSL_free(ssl)
-            throw TLSError.fromErrorQueue(fallback: "cannot allocate memory BIOs")
+            throw error
         }
-        // An empty input BIO means "wait for more", not end of file.
-        _ = tern_BIO_set_mem_eof_return(input, -1)
-        // The SSL now owns both BIOs; `SSL_free` frees them.
-        SSL_set_bio(ssl, input, output)
+        // The SSL now owns the BIO, for reading and writing; `SSL_free` frees it.
+        SSL_set_bio(ssl, network.bio, network.bio)
         self.ssl = ssl
-        self.networkInput = input
-        self.networkOutput = output
+        self.network = network
 
         switch context.configuration.role {
         case .server:
@@ -92,42 +91,36 @@ final class TLSConnection {
 
     // MARK: Ciphertext in and out
 
-    /// Appends ciphertext received from the network.
-    func receive(_ ciphertext: ByteBuffer) -> Bool {
-        ciphertext.withUnsafeReadableBytes { bytes in
-            bytes.isEmpty || BIO_write(self.networkInput, bytes.baseAddress, Int32(bytes.count)) == Int32(bytes.count)
-        }
+    /// Queues ciphertext received from the network; it is read in place, not copied.
+    func receive(_ ciphertext: ByteBuffer) {
+        self.network.receive(ciphertext)
     }
 
     /// Tells OpenSSL that no more ciphertext will arrive: reads past the buffered input now
     /// report a close_notify if one was sent, else an unexpected end of file.
     func markEndOfInput() {
         self.inputEnded = true
-        _ = tern_BIO_set_mem_eof_return(self.networkInput, 0)
+        self.network.inputEnded = true
     }
 
     /// Whether ciphertext or decrypted plaintext is waiting to be read.
     var hasBufferedInput: Bool {
-        BIO_ctrl_pending(self.networkInput) > 0 || SSL_has_pending(self.ssl) == 1
+        self.network.hasInput || SSL_has_pending(self.ssl) == 1
     }
 
     /// How many plaintext bytes the buffered input may hold (an estimate for buffer sizes).
     var bufferedInputEstimate: Int {
-        Int(BIO_ctrl_pending(self.networkInput)) + Int(SSL_pending(self.ssl))
+        self.network.inputCount + Int(SSL_pending(self.ssl))
     }
 
     /// How many bytes are waiting to be sent to the peer.
     var pendingOutputCount: Int {
-        Int(BIO_ctrl_pending(self.networkOutput))
+        self.network.output.readableBytes
     }
 
     /// Moves every byte waiting to be sent to the peer into `buffer`.
     func takeOutput(into buffer: inout ByteBuffer) {
-        let count = self.pendingOutputCount
-        guard count > 0 else { return }
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { destination in
-            Int(max(0, BIO_read(self.networkOutput, destination.baseAddress, Int32(count))))
-        }
+        self.network.takeOutput(into: &buffer)
     }
 
     // MARK: TLS operations
@@ -175,9 +168,14 @@ final class TLSConnection {
         return .bufferFull
     }
 
-    /// Encrypts all of `plaintext` into records in the output.
-    func write(_ plaintext: UnsafeRawBufferPointer) -> TLSError? {
+    /// Encrypts all of `plaintext` into records appended to `output`, after anything else
+    /// waiting to be sent.
+    func write(_ plaintext: UnsafeRawBufferPointer, into output: inout ByteBuffer) -> TLSError? {
+        self.takeOutput(into: &output)
         guard !plaintext.isEmpty else { return nil }
+        // The BIO appends the records to `output` itself while OpenSSL writes them.
+        swap(&self.network.output, &output)
+        defer { swap(&self.network.output, &output) }
         var written = 0
         OpenSSLErrorQueue.clear()
         let result = SSL_write_ex(self.ssl, plaintext.baseAddress, plaintext.count, &written)

@@ -60,7 +60,8 @@ public final class TLSContext: @unchecked Sendable {
         }
         // RELEASE_BUFFERS: OpenSSL frees a connection's record buffers (about 16 KiB for
         // reading and 16 KiB for writing) whenever they are empty, instead of holding them for
-        // the connection's life; with memory BIOs they are empty after every call, so an idle
+        // the connection's life; the BIO takes every record as it is written and hands over
+        // every received byte it is asked for, so they are empty after every call and an idle
         // connection holds neither.
         _ = tern_SSL_CTX_set_mode(self.sslContext, Int(SSL_MODE_AUTO_RETRY | SSL_MODE_RELEASE_BUFFERS))
         _ = SSL_CTX_set_options(self.sslContext, TERN_SSL_OP_NO_RENEGOTIATION | TERN_SSL_OP_CIPHER_SERVER_PREFERENCE)

@@ -160,10 +160,7 @@ public final class TLSHandler: ChannelDuplexHandler {
         case .idle, .closed:
             return
         }
-        guard self.connection.receive(self.unwrapInboundIn(data)) else {
-            self.fail(context: context, TLSError.openSSL(reasons: ["cannot buffer received data"]))
-            return
-        }
+        self.connection.receive(self.unwrapInboundIn(data))
         switch self.state {
         case .handshaking:
             self.advanceHandshake(context: context)
@@ -367,8 +364,8 @@ public final class TLSHandler: ChannelDuplexHandler {
     /// result as one write whose outcome completes every write's promise.
     private func encryptFlushedWrites(context: ChannelHandlerContext) {
         guard self.state == .active, self.flushedWriteCount > 0 else { return }
-        // Ciphertext is moved out of OpenSSL's memory BIO after every record batch, into one
-        // buffer sized for the plaintext plus each record's overhead, so neither regrows.
+        // OpenSSL writes the records straight into one buffer sized for the plaintext plus each
+        // record's overhead, so it does not regrow.
         let plaintextCount = self.pendingWrites.prefix(self.flushedWriteCount).reduce(0) { $0 + $1.data.readableBytes }
         // The staging buffer starts at the size of the first flush and grows (at most to one
         // record) only on connections that write more, so an idle one does not hold 16 KiB.
@@ -423,11 +420,7 @@ public final class TLSHandler: ChannelDuplexHandler {
 
     /// Encrypts `plaintext`, appending the records (and anything queued before) to `output`.
     private func encrypt(_ plaintext: ByteBuffer, into output: inout ByteBuffer) -> TLSError? {
-        if let failure = plaintext.withUnsafeReadableBytes({ self.connection.write($0) }) {
-            return failure
-        }
-        self.connection.takeOutput(into: &output)
-        return nil
+        plaintext.withUnsafeReadableBytes { self.connection.write($0, into: &output) }
     }
 
     /// Writes and flushes everything OpenSSL has produced as one buffer. With nothing to
