@@ -103,6 +103,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !inputFailed else { return }
+        // The frame stream gives each read's publishes a topic string of their own: comparing
+        // them with that string takes a glance at its identity, with an earlier read's every
+        // byte. And a new envelope: sharing one with messages other threads are releasing would
+        // make its reference count a point of contention.
+        lastValidTopic = nil
+        lastEnvelope = nil
         do {
             // Publishes, nearly all the traffic, skip the state machine's action once ready.
             try frames.process(unwrapInboundIn(data)) { (publish: consuming Frame.Publish) in
@@ -123,12 +129,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         handOffPublishes()
-        // A new envelope for the next read's messages: sharing one with messages other threads
-        // are releasing would make its reference count a point of contention.
-        lastEnvelope = nil
-        // The next read's publishes share a new topic string: comparing them with that string
-        // takes a glance at its identity, comparing them with this read's reads every byte.
-        lastValidTopic = nil
         if closesAfterRead && stateMachine.state == .clientLeft {
             close()
         } else {

@@ -5,6 +5,9 @@ struct PublishBatches {
     private var currentTopic: String?
     private var current: [PublishedMessage] = []
     private var earlier: [String: [PublishedMessage]] = [:]
+    /// The length of the last run set aside: the next run starts with room for as many, so a
+    /// steady stream does not regrow its batch, copying it, at every read.
+    private var lastRunLength = 0
 
     var isEmpty: Bool { currentTopic == nil }
 
@@ -12,6 +15,7 @@ struct PublishBatches {
         if message.topic != currentTopic {
             setAsideCurrentRun()
             currentTopic = message.topic
+            current.reserveCapacity(lastRunLength)
         }
         current.append(message)
     }
@@ -25,6 +29,7 @@ struct PublishBatches {
 
     private mutating func setAsideCurrentRun() {
         guard let topic = currentTopic else { return }
+        lastRunLength = current.count
         if earlier[topic] == nil {
             earlier[topic] = current
         } else {
