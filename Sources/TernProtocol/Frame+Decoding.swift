@@ -170,8 +170,7 @@ extension Frame.Publish: DirectlyDecodableFrame {
         let replyTo = reader.has(FrameFlags.replyTo) ? try reader.string() : nil
         let headers = try reader.headers()
         let schema = try reader.optionalSchema()
-        let payload = reader.payload()
-        return Self(topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema, payload: payload)
+        return Self(payload: reader.payload(), topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema)
     }
 }
 
@@ -184,6 +183,6 @@ extension Frame.Message: DirectlyDecodableFrame {
         let replyTo = reader.has(FrameFlags.replyTo) ? try reader.string() : nil
         let headers = try reader.headers()
         let schema = try reader.optionalSchema()
-        return Self(subscriptionID: id, topic: topic, replyTo: replyTo, headers: headers, schema: schema, payload: reader.payload())
+        return Self(payload: reader.payload(), subscriptionID: id, topic: topic, replyTo: replyTo, headers: headers, schema: schema)
     }
 }

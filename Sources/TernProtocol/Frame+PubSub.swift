@@ -3,6 +3,10 @@ import NIOCore
 extension Frame {
     /// PUBLISH (client → server): one message for a topic.
     public struct Publish: Sendable, Hashable {
+        // The payload comes first so that the compiler's memberwise initializer, whose labels
+        // then differ from the public one's, exists too: decoding uses it because it builds the
+        // value in place, where an initializer with a body builds it aside and copies it.
+        public var payload: ByteBuffer
         public var topic: String
         /// The id the broker's ACK will carry; `nil` when the client wants no acknowledgement.
         public var ackID: UInt64?
@@ -10,16 +14,6 @@ extension Frame {
         public var replyTo: String?
         public var headers: Headers
         public var schema: SchemaReference?
-        public var payload: ByteBuffer
-
-        public init(topic: String, ackID: UInt64? = nil, replyTo: String? = nil, headers: Headers = [:], schema: SchemaReference? = nil, payload: ByteBuffer) {
-            self.topic = topic
-            self.ackID = ackID
-            self.replyTo = replyTo
-            self.headers = headers
-            self.schema = schema
-            self.payload = payload
-        }
     }
 
     /// SUBSCRIBE (client → server): receive the messages, or the requests, of matching topics.
@@ -55,21 +49,13 @@ extension Frame {
 
     /// MESSAGE (server → client): a published message delivered to one subscription.
     public struct Message: Sendable, Hashable {
+        // The payload comes first for the reason ``Publish``'s does.
+        public var payload: ByteBuffer
         public var subscriptionID: UInt32
         public var topic: String
         public var replyTo: String?
         public var headers: Headers
         public var schema: SchemaReference?
-        public var payload: ByteBuffer
-
-        public init(subscriptionID: UInt32, topic: String, replyTo: String? = nil, headers: Headers = [:], schema: SchemaReference? = nil, payload: ByteBuffer) {
-            self.subscriptionID = subscriptionID
-            self.topic = topic
-            self.replyTo = replyTo
-            self.headers = headers
-            self.schema = schema
-            self.payload = payload
-        }
     }
 
     /// ACK (server → client): whether a publish that asked for one entered its topic.
@@ -107,5 +93,19 @@ extension Frame {
             self.reason = reason
             self.count = count
         }
+    }
+}
+
+extension Frame.Publish {
+    /// A PUBLISH of `payload` to `topic`.
+    public init(topic: String, ackID: UInt64? = nil, replyTo: String? = nil, headers: Headers = [:], schema: SchemaReference? = nil, payload: ByteBuffer) {
+        self.init(payload: payload, topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema)
+    }
+}
+
+extension Frame.Message {
+    /// A MESSAGE delivering `payload`, published to `topic`, to subscription `subscriptionID`.
+    public init(subscriptionID: UInt32, topic: String, replyTo: String? = nil, headers: Headers = [:], schema: SchemaReference? = nil, payload: ByteBuffer) {
+        self.init(payload: payload, subscriptionID: subscriptionID, topic: topic, replyTo: replyTo, headers: headers, schema: schema)
     }
 }
