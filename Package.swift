@@ -9,6 +9,20 @@ let hotPathSettings: [SwiftSetting] = [
     .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
+/// ternd and tern-bench link the Swift runtime and Foundation statically in Linux release
+/// builds: calls into the runtime (reference counting, task allocation) then go straight to
+/// their code, not through the dynamic linker's tables, and the runtime's thread-local state is
+/// read without a call. That took about a seventh off the time per message of both.
+let staticRuntimeSettings: [LinkerSetting] = [
+    .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release)),
+]
+
+/// What a module of those executables that imports Foundation also needs: compiled against the
+/// static Foundation, it names the libraries that one depends on for the linker.
+let staticFoundationSettings: [SwiftSetting] = [
+    .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release)),
+]
+
 let package = Package(
     name: "tern",
     platforms: [.macOS(.v14)],
@@ -128,7 +142,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: staticFoundationSettings,
+            linkerSettings: staticRuntimeSettings
         ),
         .testTarget(
             name: "TernBrokerTests",
@@ -186,7 +202,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/TernBench",
-            swiftSettings: hotPathSettings
+            swiftSettings: hotPathSettings + staticFoundationSettings,
+            linkerSettings: staticRuntimeSettings
         ),
         .target(name: "TernSchema"),
         .testTarget(name: "TernSchemaTests", dependencies: ["TernSchema", "TernTestSupport"]),

@@ -1,4 +1,15 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import TernProtocol
 
 /// Keeps the schema registry in one JSON file, replaced atomically: written to a temporary
@@ -60,20 +71,35 @@ struct RegistryStore: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(contents)
         let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
-            throw Failure(description: "cannot create \(temporary)")
-        }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-        try handle.write(contentsOf: data)
-        try handle.synchronize()
-        try handle.close()
+        try Self.writeDurably(data, to: temporary)
         guard rename(temporary, path) == 0 else {
-            throw Failure(description: "cannot rename \(temporary): \(String(cString: strerror(errno)))")
+            throw Failure(description: "cannot rename \(temporary): \(Self.lastErrorText())")
         }
-        let directoryDescriptor = open(directory, O_RDONLY)
+        let directoryDescriptor = open(directory, O_RDONLY | O_CLOEXEC)
         if directoryDescriptor >= 0 {
             fsync(directoryDescriptor)
             close(directoryDescriptor)
         }
+    }
+
+    /// Writes `data` to a new or emptied file at `path` and waits until it is on disk.
+    private static func writeDurably(_ data: Data, to path: String) throws(Failure) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw Failure(description: "cannot create \(path): \(lastErrorText())") }
+        defer { close(descriptor) }
+        var rest = data[...]
+        while !rest.isEmpty {
+            let written = rest.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Failure(description: "cannot write \(path): \(lastErrorText())")
+            }
+            rest = rest.dropFirst(written)
+        }
+        guard fsync(descriptor) == 0 else { throw Failure(description: "cannot sync \(path): \(lastErrorText())") }
+    }
+
+    private static func lastErrorText() -> String {
+        String(cString: strerror(errno))
     }
 }
