@@ -48,10 +48,6 @@ static inline int tern_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
 
 // MARK: BIO
 
-static inline long tern_BIO_set_mem_eof_return(BIO *bio, int value) {
-    return BIO_set_mem_eof_return(bio, value);
-}
-
 static inline long tern_BIO_get_mem_data(BIO *bio, char **data) {
     return BIO_get_mem_data(bio, data);
 }
