@@ -1,3 +1,4 @@
+import NIOCore
 import TernProtocol
 import TernSchema
 
@@ -8,6 +9,7 @@ extension ConnectionHandler {
         switch frame {
         case .registerSchema(let register):
             answer(register.operationID) { () throws(SchemaRegistry.Failure) in
+                try checkInfoFits(register)
                 let (subject, version) = try registry.register(subject: register.subject, definition: register.definition)
                 return .schemaInfo(Self.info(register.operationID, subject, version))
             }
@@ -46,13 +48,47 @@ extension ConnectionHandler {
         }
     }
 
-    /// Sends what `operation` returns, or its failure as a REGISTRY_RESULT.
+    /// Sends what `operation` returns, or its failure as a REGISTRY_RESULT; an answer longer
+    /// than the frame limit as a REGISTRY_RESULT `internal_error`, as the broker never sends a
+    /// frame longer than it announced.
     private func answer(_ operationID: UInt64, _ operation: () throws(SchemaRegistry.Failure) -> Frame) {
-        do {
-            send(try operation())
+        do throws(SchemaRegistry.Failure) {
+            let frame = try operation()
+            let length = Self.bodyLength(of: frame)
+            guard length <= limits.maxFrameLength else {
+                throw SchemaRegistry.Failure(
+                    code: .internalError,
+                    message: "the answer would be a frame of \(length) bytes, over the limit of \(limits.maxFrameLength)"
+                )
+            }
+            send(frame)
         } catch {
             send(.registryResult(Frame.RegistryResult(operationID: operationID, code: error.code, message: error.message)))
         }
+    }
+
+    /// Refuses a schema whose SCHEMA_INFO, which answers its registration and every GET_SCHEMA
+    /// of it, would be longer than the frame limit.
+    private func checkInfoFits(_ register: Frame.RegisterSchema) throws(SchemaRegistry.Failure) {
+        let info = Frame.SchemaInfo(
+            operationID: register.operationID, subject: register.subject, reference: SchemaReference(subjectID: 0, version: 0),
+            fingerprint: 0, mode: SchemaRegistry.defaultMode, definition: register.definition
+        )
+        let length = Self.bodyLength(of: .schemaInfo(info))
+        guard length <= limits.maxFrameLength else {
+            throw SchemaRegistry.Failure(
+                code: .invalidSchema,
+                message: "its SCHEMA_INFO would be a frame of \(length) bytes, over the limit of \(limits.maxFrameLength)"
+            )
+        }
+    }
+
+    /// The length `frame` would have on the wire after its length prefix, as the frame limit counts.
+    private static func bodyLength(of frame: Frame) -> UInt32 {
+        var buffer = ByteBuffer()
+        // A field too long for its length prefix counts as too long for any frame.
+        guard (try? buffer.writeFrame(frame)) != nil else { return .max }
+        return UInt32(clamping: buffer.readableBytes - 4)
     }
 
     private static func info(_ operationID: UInt64, _ subject: SchemaRegistry.Subject, _ version: SchemaRegistry.Version) -> Frame.SchemaInfo {

@@ -236,6 +236,36 @@ import TernSchema
         }
     }
 
+    @Test func noRegistryAnswerIsLongerThanTheFrameLimit() async throws {
+        let limit: UInt32 = 4096
+        try await withBroker({ $0.limits = Limits(maxFrameLength: limit, maxPayloadLength: 2048, maxHeaderBytes: 1024, maxTopicLength: 255, maxSubscriptions: 10) }) { broker in
+            let client = try await broker.connect()
+            // A REGISTER_SCHEMA 5 bytes under the limit: its SCHEMA_INFO, 17 bytes longer, is not.
+            let (subject, tail) = ("big", "\nrecord Big { id: string }")
+            let registerLength = 2 + 8 + (2 + subject.utf8.count) + 4 + 4 + tail.utf8.count
+            let definition = "/// " + String(repeating: "x", count: Int(limit) - 5 - registerLength) + tail
+            let tooLong = await #expect(throws: TernClientError.self) { try await client.registerSchema(definition, subject: subject) }
+            guard case .registry(.invalidSchema, let message)? = tooLong else {
+                Issue.record("\(String(describing: tooLong))")
+                return
+            }
+            #expect(message.contains("over the limit of 4096"), "\(message)")
+            #expect(try await client.schemaSubjects().isEmpty, "nothing was registered")
+
+            // Forty subjects with long names: their list does not fit one frame, each still answers.
+            let names = (0..<40).map { "subject-\($0)-" + String(repeating: "n", count: 100) }
+            for name in names { _ = try await client.registerSchema(Self.v1, subject: name) }
+            let list = await #expect(throws: TernClientError.self) { try await client.schemaSubjects() }
+            guard case .registry(.internalError, let listMessage)? = list else {
+                Issue.record("\(String(describing: list))")
+                return
+            }
+            #expect(listMessage.contains("over the limit of 4096"), "\(listMessage)")
+            #expect(try await client.schema(subject: names[39]).version == 1)
+            await client.close()
+        }
+    }
+
     /// The code and message of the broker's refusal that `operation` throws, if it throws one.
     private static func refusal(_ operation: () async throws -> Void) async -> (code: ErrorCode, message: String)? {
         do {
