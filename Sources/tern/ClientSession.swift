@@ -1,6 +1,7 @@
 import ArgumentParser
 import TernClient
 import TernClientOptions
+import TernCommandSupport
 
 /// Runs `body` with a connected client and closes it afterwards; any failure becomes one line
 /// on standard error and exit code 1.

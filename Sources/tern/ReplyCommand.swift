@@ -2,6 +2,7 @@ import ArgumentParser
 import NIOPosix
 import TernClient
 import TernClientOptions
+import TernCommandSupport
 
 #if canImport(Glibc)
 import Glibc

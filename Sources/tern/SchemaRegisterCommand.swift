@@ -1,5 +1,6 @@
 import ArgumentParser
 import TernClientOptions
+import TernCommandSupport
 
 /// `tern schema register SUBJECT FILE`.
 struct SchemaRegisterCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import TernClient
 import TernClientOptions
+import TernCommandSupport
 
 /// `tern sub PATTERN`.
 struct SubscribeCommand: AsyncParsableCommand {

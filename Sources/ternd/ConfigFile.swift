@@ -1,4 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TernCommandSupport
 
 /// The `--config` file: JSON with the same settings as the flags (flags win), plus mailbox
@@ -73,13 +84,21 @@ struct ConfigFile: Decodable {
         case pingInterval = "ping-interval"
     }
 
+    /// Why `path` could not be read, in the system's words when it has them.
+    private static func reason(reading path: String, failedWith error: any Error) -> String {
+        var status = stat()
+        guard stat(path, &status) == 0, access(path, R_OK) == 0 else { return String(cString: strerror(errno)).lowercased() }
+        if status.st_mode & S_IFMT == S_IFDIR { return "it is a directory" }
+        return "\(error)"
+    }
+
     /// Reads and parses a config file, failing with a one-line reason.
     static func load(from path: String) throws(DaemonError) -> ConfigFile {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw DaemonError("cannot read config file \(path): \((error as NSError).localizedDescription)")
+            throw DaemonError("cannot read config file \(path): \(Self.reason(reading: path, failedWith: error))")
         }
         do {
             return try JSONDecoder().decode(ConfigFile.self, from: data)

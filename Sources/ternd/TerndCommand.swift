@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import NIOCore
 import NIOPosix
@@ -96,7 +100,7 @@ struct TerndCommand: AsyncParsableCommand {
         do {
             try await serve()
         } catch let error as DaemonError {
-            FileHandle.standardError.write(Data("ternd: \(error)\n".utf8))
+            StandardError.writeLine("ternd: \(error)")
             throw ExitCode.failure
         }
     }

@@ -118,6 +118,12 @@ import Testing
         let badConfig = try await run("ternd", ["--config", configPath], in: directory)
         #expect(badConfig.status != 0)
         #expect(badConfig.errors.contains("broken.json"), "\(badConfig.errors)")
+
+        let missingConfig = try await run("ternd", ["--config", "absent.json"], in: directory)
+        #expect(missingConfig.status != 0)
+        #expect(missingConfig.errors == "ternd: cannot read config file absent.json: no such file or directory\n", "\(missingConfig.errors)")
+        let directoryConfig = try await run("ternd", ["--config", directory.path], in: directory)
+        #expect(directoryConfig.errors.hasSuffix(": it is a directory\n"), "\(directoryConfig.errors)")
     }
 
     @Test func aConfigFileSetsTheSameSettingsAndFlagsWin() async throws {

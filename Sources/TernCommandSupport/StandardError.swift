@@ -7,9 +7,9 @@ import Darwin
 #endif
 
 /// Writes to standard error from any thread, without Foundation.
-enum StandardError {
+public enum StandardError {
     /// Writes `line` and a newline.
-    static func writeLine(_ line: String) {
+    public static func writeLine(_ line: String) {
         var text = line + "\n"
         text.withUTF8 { bytes in
             var remaining = UnsafeRawBufferPointer(bytes)
