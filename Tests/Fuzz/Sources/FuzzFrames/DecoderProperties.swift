@@ -8,6 +8,13 @@ enum DecoderProperties {
         let pieces = DecodedStream(bytes, chunkSizes: bytes.lazy.map { Int($0 % 7) + 1 })
         FuzzFrames.check(pieces.frames == decoded.frames, "frames differ when fed in pieces")
         FuzzFrames.check(pieces.error == decoded.error, "errors differ when fed in pieces: \(String(describing: pieces.error)) vs \(String(describing: decoded.error))")
+        // The broker's and the client's frame streams, which hand out publishes and messages
+        // without the enum around them, read the same frames and fail the same way.
+        for direct in [FrameType.publish, .message] {
+            let streamed = StreamedFrames(bytes, chunkSizes: bytes.lazy.map { Int($0 % 5) + 1 }, handingOut: direct)
+            FuzzFrames.check(streamed.frames == decoded.frames, "a frame stream handing out \(direct) frames reads other frames")
+            FuzzFrames.check(streamed.error == decoded.error, "a frame stream handing out \(direct) frames fails otherwise: \(String(describing: streamed.error))")
+        }
         if let error = decoded.error, case .frameTooLarge(let length, _) = error {
             FuzzFrames.check(length > DecodedStream.maxFrameLength, "frame_too_large for a length within the limit")
         }
