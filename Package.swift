@@ -1,6 +1,10 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
+/// The manifest's tools version is 6.2: from it on, SwiftPM lets other packages depend on a
+/// tagged version of products whose targets use `unsafeFlags`, so `TernClient` works as an
+/// ordinary versioned dependency despite the settings below (6.1 refused it).
+///
 /// The modules on the per-message path (framing, TLS, broker, client) skip the run-time
 /// exclusivity checks in release builds: the compiler still proves exclusivity statically, debug
 /// builds (and so the tests) keep the dynamic checks, and the checks cost about a tenth of the
