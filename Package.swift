@@ -105,9 +105,12 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        // glibc's malloc_trim, which Swift's Glibc module does not export.
+        .target(name: "CFreedMemory"),
         .target(
             name: "TernBroker",
             dependencies: [
+                "CFreedMemory",
                 "TernProtocol",
                 "TernSchema",
                 "TernTLS",

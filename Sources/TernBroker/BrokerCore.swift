@@ -1,6 +1,8 @@
+import CFreedMemory
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import TernProtocol
 
 /// What every connection of one broker shares: configuration, topics, statistics, and the
@@ -17,7 +19,12 @@ final class BrokerCore: Sendable {
     private struct Registry {
         var open: [UInt64: ConnectionHandle] = [:]
         var lastID: UInt64 = 0
+        var freedMemory = FreedMemoryPolicy()
     }
+
+    /// How long after the connections fell the freed memory is released: a storm's connections
+    /// close over a moment, and one release after most of them is enough.
+    static let freedMemoryReleaseDelay = TimeAmount.seconds(1)
 
     init(configuration: BrokerConfiguration, group: any EventLoopGroup, logger: Logger) throws(RegistryStore.Failure) {
         self.configuration = configuration
@@ -44,12 +51,29 @@ final class BrokerCore: Sendable {
             registry.lastID += 1
             let handle = ConnectionHandle(id: registry.lastID, handler: handler, channel: channel)
             registry.open[handle.id] = handle
+            registry.freedMemory.opened(count: registry.open.count)
             return handle
         }
     }
 
-    func unregister(_ handle: ConnectionHandle) {
-        _ = connections.withLockedValue { $0.open.removeValue(forKey: handle.id) }
+    /// Forgets a closed connection; once many have closed, hands the memory they held back to
+    /// the system, off the event loops.
+    func unregister(_ handle: ConnectionHandle, on eventLoop: any EventLoop) {
+        let releaseDue = connections.withLockedValue { registry in
+            registry.open.removeValue(forKey: handle.id)
+            return registry.freedMemory.closed(count: registry.open.count)
+        }
+        guard releaseDue else { return }
+        eventLoop.scheduleTask(in: Self.freedMemoryReleaseDelay) { [self] in
+            NIOThreadPool.singleton.submit { _ in
+                let released = tern_release_freed_memory() == 1
+                let open = self.connections.withLockedValue { registry in
+                    registry.freedMemory.released(count: registry.open.count)
+                    return registry.open.count
+                }
+                self.logger.debug("released freed memory", metadata: ["released": "\(released)", "connections": "\(open)"])
+            }
+        }
     }
 
     var openConnections: [ConnectionHandle] {

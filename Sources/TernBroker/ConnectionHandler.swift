@@ -89,7 +89,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         subscriptions.removeAll()
         failInFlightRequests()
         if let handle {
-            core.unregister(handle)
+            core.unregister(handle, on: context.eventLoop)
             core.statistics.connectionClosed()
             handle.detach()
             logger.debug("connection closed")

@@ -41,6 +41,26 @@ import TernProtocol
         try await daemon.stop()
     }
 
+    @Test func theMemoryOfThousandsOfConnectionsGoesBackToTheSystemOnceTheyClose() async throws {
+        let daemon = try await RunningDaemon.start([])
+        let idle = daemon.residentBytes
+        let pid = daemon.process.process.processIdentifier
+        // tern-bench opens them all, notes ternd's memory while it holds them, and closes them.
+        let bench = try await run("tern-bench", [
+            "connections", "--connections", "2000", "--concurrency", "50", "--broker-pid", "\(pid)",
+            "--server", "127.0.0.1:\(daemon.port)", "--ca", daemon.caFile, "--json",
+        ], in: daemon.directory, seconds: 120)
+        #expect(bench.status == 0, "\(bench.errors)")
+        let report = try JSONSerialization.jsonObject(with: Data(bench.output.utf8)) as? [String: Any]
+        let holding = try #require(report?["broker_rss_after_bytes"] as? Int)
+        #expect(holding > idle + (20 << 20), "2,000 TLS connections hold tens of MiB: \(holding >> 20) MiB against \(idle >> 20) MiB idle")
+        try await eventually(within: 30, "ternd to give most of the connections' memory back") {
+            daemon.residentBytes < idle + (holding - idle) / 4
+        }
+        print("ternd RSS: idle \(idle >> 20) MiB, holding 2,000 connections \(holding >> 20) MiB, after they closed \(daemon.residentBytes >> 20) MiB")
+        try await daemon.stop()
+    }
+
     @Test func limitFlagsAreAnnouncedInWelcomeAndInconsistentOnesRefused() async throws {
         let daemon = try await RunningDaemon.start([
             "--no-tls", "--max-frame-size", "64KiB", "--max-header-bytes", "2KiB", "--max-topic-length", "100",

@@ -1,0 +1,16 @@
+#include "CFreedMemory.h"
+
+// Any C library header says which library this is: glibc's define __GLIBC__.
+#include <stdlib.h>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+
+int tern_release_freed_memory(void) {
+    return malloc_trim(0);
+}
+#else
+int tern_release_freed_memory(void) {
+    return 0;
+}
+#endif

@@ -1,0 +1,32 @@
+/// When to hand freed heap memory back to the system.
+///
+/// glibc keeps the memory a connection storm freed, for reuse, so without a release ternd's
+/// resident size would stay at its peak after the connections left. A release is due once the
+/// open connections fell to half their peak or below, by at least ``minimumDrop``; the peak then
+/// starts again from what is left.
+struct FreedMemoryPolicy {
+    /// The fewest connections whose closing is worth a release.
+    static let minimumDrop = 256
+
+    /// The most connections open since the last release.
+    private(set) var peak = 0
+    private var releasePending = false
+
+    mutating func opened(count: Int) {
+        peak = max(peak, count)
+    }
+
+    /// Whether a release is due now that `count` connections are open; if so, none is due
+    /// again until ``released(count:)``.
+    mutating func closed(count: Int) -> Bool {
+        guard !releasePending, peak - count >= Self.minimumDrop, count <= peak / 2 else { return false }
+        releasePending = true
+        return true
+    }
+
+    /// A release ran while `count` connections were open.
+    mutating func released(count: Int) {
+        releasePending = false
+        peak = count
+    }
+}

@@ -1,0 +1,27 @@
+import Testing
+
+@testable import TernBroker
+
+@Suite("FreedMemoryPolicy")
+struct FreedMemoryPolicyTests {
+    @Test("a release is due once the connections fell to half their peak, by enough of them")
+    func dueAtHalfThePeak() {
+        var policy = FreedMemoryPolicy()
+        for count in 1...1000 { policy.opened(count: count) }
+        let (at501, at500, at10) = (policy.closed(count: 501), policy.closed(count: 500), policy.closed(count: 10))
+        #expect(!at501, "above half the peak")
+        #expect(at500)
+        #expect(!at10, "one release at a time")
+        policy.released(count: 10)
+        #expect(policy.peak == 10, "the peak starts again from what is left")
+    }
+
+    @Test("small brokers and small drops never call for one")
+    func notForFewConnections() {
+        var policy = FreedMemoryPolicy()
+        for count in 1...300 { policy.opened(count: count) }
+        let (at150, at44) = (policy.closed(count: 150), policy.closed(count: 44))
+        #expect(!at150, "150 closed connections are fewer than the minimum drop")
+        #expect(at44)
+    }
+}
