@@ -37,6 +37,7 @@ struct Publisher: Sendable {
                 guard stamp.sequence < count else { break }
                 isLast = stamp.sequence == count - 1
             }
+            let isTimed = isLast || stamp.sequence % latencyEvery == 0
             var sentAt: UInt64 = 0
             if let interval {
                 sentAt = MonotonicClock.nanoseconds()
@@ -45,11 +46,13 @@ struct Publisher: Sendable {
                     try await Task.sleep(nanoseconds: due - sentAt)
                     sentAt = MonotonicClock.nanoseconds()
                 }
-            } else if isLast || stamp.sequence % latencyEvery == 0 {
+            } else if isTimed {
                 sentAt = MonotonicClock.nanoseconds()
             }
+            // The deadline is looked at whenever the clock was read; the message that finds it
+            // passed is the last, and timed.
             if case .deadline(let deadline) = limit, sentAt >= deadline { isLast = true }
-            stamp.sentAt = isLast || stamp.sequence % latencyEvery == 0 ? sentAt : 0
+            stamp.sentAt = isTimed || isLast ? sentAt : 0
             stamp.write(into: &payload)
             try await client.publish(payload, to: topic)
             stamp.sequence += 1

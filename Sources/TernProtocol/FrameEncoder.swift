@@ -195,11 +195,7 @@ extension ByteBuffer {
         subscriptionID: UInt32, topic: String, replyTo: String?, headers: Headers, schema: SchemaReference?, payload: ByteBuffer
     ) throws(FrameEncodingError) -> Int {
         if headers.isEmpty {
-            let flags = optionalFieldFlags(replyTo: replyTo, headers: headers, schema: schema)
-            let head = TopicFrameHead(
-                type: .message, flags: flags, id: UInt64(subscriptionID), idWidth: 4, topic: topic, replyTo: replyTo, schema: schema
-            )
-            return try writeTopicFrame(head, payload: payload)
+            return try writeTopicFrame(.message(subscriptionID: subscriptionID, topic: topic, replyTo: replyTo, schema: schema), payload: payload)
         }
         return try writeLengthPrefixed { buffer throws(FrameEncodingError) in
             try buffer.writeMessage(

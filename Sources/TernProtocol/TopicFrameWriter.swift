@@ -15,10 +15,32 @@ struct TopicFrameHead {
     let topic: String
     let replyTo: String?
     let schema: SchemaReference?
-
     /// The bytes of the head after the length prefix.
-    var byteCount: Int {
-        2 + idWidth + 2 + topic.utf8.count + (replyTo.map { 2 + $0.utf8.count } ?? 0) + (schema == nil ? 0 : 8)
+    let byteCount: Int
+
+    /// A head with `flags` besides those of its optional fields; the id is `idWidth` bytes, or
+    /// absent when `nil`.
+    private init(type: FrameType, flags: UInt8, id: UInt64?, idWidth: Int, topic: String, replyTo: String?, schema: SchemaReference?) {
+        self.type = type
+        self.flags = flags | optionalFieldFlags(replyTo: replyTo, headers: Headers(), schema: schema)
+        self.id = id ?? 0
+        self.idWidth = id == nil ? 0 : idWidth
+        self.topic = topic
+        self.replyTo = replyTo
+        self.schema = schema
+        self.byteCount = 2 + self.idWidth + 2 + topic.utf8.count + (replyTo.map { 2 + $0.utf8.count } ?? 0) + (schema == nil ? 0 : 8)
+    }
+
+    /// The head of a PUBLISH without headers.
+    static func publish(topic: String, ackID: UInt64?, replyTo: String?, schema: SchemaReference?) -> TopicFrameHead {
+        TopicFrameHead(
+            type: .publish, flags: ackID == nil ? 0 : FrameFlags.ack, id: ackID, idWidth: 8, topic: topic, replyTo: replyTo, schema: schema
+        )
+    }
+
+    /// The head of a MESSAGE without headers.
+    static func message(subscriptionID: UInt32, topic: String, replyTo: String?, schema: SchemaReference?) -> TopicFrameHead {
+        TopicFrameHead(type: .message, flags: 0, id: UInt64(subscriptionID), idWidth: 4, topic: topic, replyTo: replyTo, schema: schema)
     }
 
     /// Checks the lengths the protocol limits.
@@ -87,11 +109,7 @@ extension ByteBuffer {
         guard headers.isEmpty else {
             return try writeFrame(.publish(Frame.Publish(topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema, payload: payload)))
         }
-        let flags = optionalFieldFlags(replyTo: replyTo, headers: headers, schema: schema) | (ackID == nil ? 0 : FrameFlags.ack)
-        let head = TopicFrameHead(
-            type: .publish, flags: flags, id: ackID ?? 0, idWidth: ackID == nil ? 0 : 8, topic: topic, replyTo: replyTo, schema: schema
-        )
-        return try writeTopicFrame(head, payload: payload)
+        return try writeTopicFrame(.publish(topic: topic, ackID: ackID, replyTo: replyTo, schema: schema), payload: payload)
     }
 
     /// Appends the length prefix and head of a PUBLISH frame whose payload, `payloadLength` bytes,
@@ -99,7 +117,6 @@ extension ByteBuffer {
     public mutating func writePublishFrameHead(
         topic: String, ackID: UInt64?, replyTo: String? = nil, headers: Headers = [:], schema: SchemaReference? = nil, payloadLength: Int
     ) throws(FrameEncodingError) {
-        let flags = optionalFieldFlags(replyTo: replyTo, headers: headers, schema: schema) | (ackID == nil ? 0 : FrameFlags.ack)
         guard headers.isEmpty else {
             let start = writerIndex
             let publish = Frame.Publish(topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema, payload: ByteBuffer())
@@ -107,9 +124,7 @@ extension ByteBuffer {
             setInteger(UInt32(headLength + payloadLength), at: start)
             return
         }
-        let head = TopicFrameHead(
-            type: .publish, flags: flags, id: ackID ?? 0, idWidth: ackID == nil ? 0 : 8, topic: topic, replyTo: replyTo, schema: schema
-        )
+        let head = TopicFrameHead.publish(topic: topic, ackID: ackID, replyTo: replyTo, schema: schema)
         try head.validate(payloadLength: payloadLength)
         let count = 4 + head.byteCount
         writeWithUnsafeMutableBytes(minimumWritableBytes: count) { memory in

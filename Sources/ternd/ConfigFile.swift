@@ -87,7 +87,7 @@ struct ConfigFile: Decodable {
     /// Why `path` could not be read, in the system's words when it has them.
     private static func reason(reading path: String, failedWith error: any Error) -> String {
         var status = stat()
-        guard stat(path, &status) == 0, access(path, R_OK) == 0 else { return String(cString: strerror(errno)).lowercased() }
+        guard stat(path, &status) == 0, access(path, R_OK) == 0 else { return SystemErrorText.describe(errno: errno) }
         if status.st_mode & S_IFMT == S_IFDIR { return "it is a directory" }
         return "\(error)"
     }

@@ -11,8 +11,13 @@ import NIOCore
 enum SystemErrorText {
     static func describe(_ error: any Error) -> String {
         if let error = error as? IOError {
-            return String(cString: strerror(error.errnoCode)).lowercased()
+            return describe(errno: error.errnoCode)
         }
         return "\(error)"
+    }
+
+    /// The system's words for an `errno` value, such as "no such file or directory".
+    static func describe(errno code: Int32) -> String {
+        String(cString: strerror(code)).lowercased()
     }
 }

@@ -19,13 +19,26 @@ struct FrameStreamTests {
 
     /// The frames `bytes` decode to when it arrives in reads of the given sizes.
     private static func decode(_ bytes: ByteBuffer, inReadsOf sizes: some Sequence<Int>) throws -> [Frame] {
+        try decode(bytes, inReadsOf: sizes) { stream, read, receive, _ in try stream.process(read, receive) }.frames
+    }
+
+    /// The frames `bytes` decode to when it arrives in reads of the given sizes and `process`
+    /// hands each read to the stream, and how many of them it handed out as they are (`direct`).
+    private static func decode(
+        _ bytes: ByteBuffer, inReadsOf sizes: some Sequence<Int>,
+        process: (inout FrameStream, ByteBuffer, _ receive: (Frame) -> Void, _ direct: (Frame) -> Void) throws -> Void
+    ) throws -> (frames: [Frame], direct: Int) {
         var stream = FrameStream(decoder: FrameDecoder())
         var rest = bytes
         var frames: [Frame] = []
+        var direct = 0
         for size in sizes where rest.readableBytes > 0 {
-            try stream.process(rest.readSlice(length: min(size, rest.readableBytes))!) { frames.append($0) }
+            try process(&stream, rest.readSlice(length: min(size, rest.readableBytes))!, { frames.append($0) }) { frame in
+                direct += 1
+                frames.append(frame)
+            }
         }
-        return frames
+        return (frames, direct)
     }
 
     @Test("frames split across reads at any point decode as sent")
@@ -46,20 +59,11 @@ struct FrameStreamTests {
         var random = SeededGenerator(seed: 11)
         for _ in 0..<20 {
             let sizes = (0..<bytes.readableBytes).map { _ in Int.random(in: 1...64, using: &random) }
-            var (publishStream, messageStream) = (FrameStream(decoder: FrameDecoder()), FrameStream(decoder: FrameDecoder()))
-            var (viaPublishes, viaMessages) = ([Frame](), [Frame]())
-            var (directPublishes, directMessages) = (0, 0)
-            var rest = bytes
-            for size in sizes where rest.readableBytes > 0 {
-                let read = rest.readSlice(length: min(size, rest.readableBytes))!
-                try publishStream.process(read) { publish in
-                    directPublishes += 1
-                    viaPublishes.append(.publish(publish))
-                } others: { viaPublishes.append($0) }
-                try messageStream.process(read) { message in
-                    directMessages += 1
-                    viaMessages.append(.message(message))
-                } others: { viaMessages.append($0) }
+            let (viaPublishes, directPublishes) = try Self.decode(bytes, inReadsOf: sizes) { stream, read, receive, direct in
+                try stream.process(read, publishes: { direct(.publish($0)) }, others: { receive($0) })
+            }
+            let (viaMessages, directMessages) = try Self.decode(bytes, inReadsOf: sizes) { stream, read, receive, direct in
+                try stream.process(read, messages: { direct(.message($0)) }, others: { receive($0) })
             }
             #expect(viaPublishes == Self.frames)
             #expect(viaMessages == Self.frames)
