@@ -29,7 +29,7 @@ let staticFoundationSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "tern",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "TernProtocol", targets: ["TernProtocol"]),
         .library(name: "TernTLS", targets: ["TernTLS"]),
@@ -46,6 +46,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -53,10 +54,19 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Durable file writes and the data directory's lock, for TernTLS and TernBroker.
+        .target(
+            name: "TernFiles",
+            dependencies: [
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(name: "TernFilesTests", dependencies: ["TernFiles"]),
         .target(
             name: "TernTLS",
             dependencies: [
                 "COpenSSL",
+                "TernFiles",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: hotPathSettings
@@ -111,6 +121,7 @@ let package = Package(
             name: "TernBroker",
             dependencies: [
                 "CFreedMemory",
+                "TernFiles",
                 "TernProtocol",
                 "TernSchema",
                 "TernTLS",
@@ -149,6 +160,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                "TernFiles",
             ],
             swiftSettings: staticFoundationSettings,
             linkerSettings: staticRuntimeSettings

@@ -31,9 +31,15 @@ public struct BrokerConfiguration: Sendable {
     /// over it is closed with `outbound_limit_exceeded`. It should leave room for the write
     /// buffer's high watermark (1 MiB) plus two frames of ``Limits/maxFrameLength``.
     public var maxPendingOutboundBytes = 32 << 20
-    /// How long shutdown waits for clients to take what is queued for them.
-    public var shutdownGracePeriod = TimeAmount.seconds(5)
-    /// Where the broker keeps its state (the schema registry); `nil` keeps it in memory.
+    /// How long a graceful shutdown waits for subscribers to take the messages the broker
+    /// accepted before it; what is left then is discarded, reported to each subscriber in a
+    /// DROP_NOTICE with the count, and logged. The default, 25 seconds, finishes within the
+    /// 30 seconds Kubernetes and the 90 seconds systemd give a service to stop before they kill
+    /// it, and is long enough for a subscriber that is merely slow to take a full queue.
+    public var shutdownTimeout = TimeAmount.seconds(25)
+    /// Where the broker keeps its state (the schema registry); `nil` keeps it in memory. The
+    /// broker locks it (`ternd.lock`) for as long as its process runs, so that no other process
+    /// uses it at the same time.
     public var dataDirectory: String?
     /// This server's id, sent in WELCOME.
     public var serverID = "ternd-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import TernFiles
 import TernProtocol
 import TernTLS
 
@@ -13,21 +14,26 @@ public final class BrokerServer: Sendable {
     /// Binds the listening socket and starts accepting connections.
     ///
     /// - Throws: NIO's `IOError` when the address cannot be bound, for example when the port is
-    ///   busy; ``BrokerStartError`` when the saved schema registry cannot be read.
+    ///   busy; ``BrokerStartError`` when the data directory is locked by another process or
+    ///   cannot be written, or the saved schema registry cannot be read or is invalid.
     public static func start(
         configuration: BrokerConfiguration, logger: Logger = Logger(label: "ternd"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> BrokerServer {
         let core: BrokerCore
         do {
+            if let directory = configuration.dataDirectory {
+                _ = try DataDirectoryLock.acquire(directory)
+                try Directories.prepareForWriting(directory + "/registry")
+            }
             core = try BrokerCore(configuration: configuration, group: group, logger: logger)
-        } catch {
+        } catch let error as CustomStringConvertible {
             throw BrokerStartError(description: error.description)
         }
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
             .childChannelOption(.maxMessagesPerRead, value: 16)
             // NIO keeps each channel's receive buffer for reuse: start small, so that an idle
@@ -66,34 +72,80 @@ public final class BrokerServer: Sendable {
         return result
     }
 
-    /// Stops accepting and reading, lets topics hand what they accepted to subscriber queues,
-    /// then writes those queues out, says GOODBYE and closes every connection. Connections still
-    /// open after the grace period are closed at once.
+    /// Stops the broker gracefully and returns once every connection is closed.
+    ///
+    /// It stops accepting and reading, then lets subscribers take what the broker accepted
+    /// before, at their own pace, for at most the configured shutdown timeout. Then each
+    /// connection gets a DROP_NOTICE `dropped_newest` for every subscription that will not get
+    /// all it was due, with the count, and GOODBYE `server_shutting_down`, and closes. One log
+    /// line gives the totals: nothing accepted disappears without a trace.
     public func shutdown() async {
         try? await serverChannel.close()
         let open = core.openConnections
-        core.logger.info("shutting down", metadata: ["connections": "\(open.count)"])
+        let timeout = core.configuration.shutdownTimeout
+        core.logger.info("shutting down", metadata: ["connections": "\(open.count)", "shutdown-timeout": "\(timeout)"])
         for connection in open {
             connection.execute { $0.quiesce() }
         }
-        // Publishes travel connection → topic → subscriber queue → connection, one event-loop
-        // task per step: three passes over every loop let them all arrive.
-        for _ in 0..<3 {
-            for eventLoop in group.makeIterator() {
-                try? await eventLoop.submit {}.get()
+        let drained = await waitUntilDrained(open, deadline: .now() + timeout)
+        var missed: [ObjectIdentifier: (subscriber: Subscriber, count: UInt64)] = [:]
+        for topic in core.directory.topics {
+            for (subscriber, count) in await topic.abandon() {
+                missed[ObjectIdentifier(subscriber), default: (subscriber, 0)].count += count
             }
         }
-        for connection in open {
-            connection.execute { $0.shutDown() }
+        var missedByConnection: [ConnectionHandle: [UInt32: UInt64]] = [:]
+        for (subscriber, count) in missed.values {
+            missedByConnection[subscriber.connection, default: [:]][subscriber.subscriptionID, default: 0] += count
         }
-        let eventLoop = serverChannel.eventLoop
-        let deadline = eventLoop.scheduleTask(in: core.configuration.shutdownGracePeriod) {
-            for connection in open {
-                connection.execute { $0.closeNow() }
+        let endings = open.map { connection in
+            let missedInTopics = missedByConnection[connection] ?? [:]
+            return connection.submit({ $0.finishShutdown(missedInTopics: missedInTopics) }, otherwise: ConnectionShutdownOutcome())
+        }
+        var outcome = ConnectionShutdownOutcome()
+        for ending in endings {
+            outcome = outcome + ((try? await ending.get()) ?? ConnectionShutdownOutcome())
+        }
+        log(outcome, drained: drained, timeout: timeout)
+    }
+
+    /// Waits until every connection has written everything queued for it and every topic has
+    /// handed out its mailbox, or until `deadline`; returns whether that happened.
+    private func waitUntilDrained(_ connections: [ConnectionHandle], deadline: NIODeadline) async -> Bool {
+        while true {
+            var drained = true
+            for connection in connections where drained {
+                let eventLoop = connection.eventLoop
+                drained = (try? await connection.submit({ eventLoop.makeSucceededFuture($0.isDrained) }, otherwise: true).get()) ?? true
             }
+            if drained {
+                for topic in core.directory.topics where drained {
+                    drained = await topic.isEmpty
+                }
+            }
+            if drained { return true }
+            let now = NIODeadline.now()
+            guard now < deadline else { return false }
+            try? await Task.sleep(for: .nanoseconds(min(Self.drainPollInterval.nanoseconds, (deadline - now).nanoseconds)))
         }
-        try? await EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: eventLoop).get()
-        deadline.cancel()
+    }
+
+    /// How often a shutdown looks whether everything was written.
+    private static let drainPollInterval = TimeAmount.milliseconds(20)
+
+    private func log(_ outcome: ConnectionShutdownOutcome, drained: Bool, timeout: TimeAmount) {
+        guard outcome.notified > 0 || outcome.lostInWriteBuffer > 0 else {
+            core.logger.info("every accepted message was delivered; connections closed")
+            return
+        }
+        core.logger.warning(
+            "shutdown: not every accepted message was delivered",
+            metadata: [
+                "shutdown-timeout": "\(timeout)", "drained": "\(drained)",
+                "undelivered-notified": "\(outcome.notified)", "subscriptions-notified": "\(outcome.notifiedSubscriptions)",
+                "lost-in-write-buffers": "\(outcome.lostInWriteBuffer)",
+            ]
+        )
     }
 }
 

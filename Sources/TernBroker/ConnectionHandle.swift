@@ -30,6 +30,16 @@ final class ConnectionHandle: Sendable, Hashable {
         }
     }
 
+    /// Runs `body` on the connection's event loop and returns the future it gives; `otherwise`
+    /// when the connection has closed by then or `body` gives `nil`.
+    func submit<Value: Sendable>(
+        _ body: @escaping @Sendable (ConnectionHandler) -> EventLoopFuture<Value>?, otherwise: Value
+    ) -> EventLoopFuture<Value> {
+        eventLoop.flatSubmit {
+            self.handler.value.flatMap(body) ?? self.eventLoop.makeSucceededFuture(otherwise)
+        }
+    }
+
     /// Forgets the handler once its channel is gone; called on the event loop.
     func detach() {
         handler.value = nil

@@ -63,6 +63,9 @@ extension ConnectionHandler {
             }
             send(frame)
         } catch {
+            if error.isStorageFailure {
+                logger.error("a registry change was refused: it could not be saved", metadata: ["error": "\(error.message)"])
+            }
             send(.registryResult(Frame.RegistryResult(operationID: operationID, code: error.code, message: error.message)))
         }
     }

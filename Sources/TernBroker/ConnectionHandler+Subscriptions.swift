@@ -63,7 +63,7 @@ extension ConnectionHandler {
         }
         unwritableDrains[ObjectIdentifier(subscriber)] = nil
         core.directory.remove(subscriber)
-        for topic in subscriber.queue.close() {
+        for topic in subscriber.queue.close().waitingTopics {
             topic.execute { $0.fanOut() }
         }
     }
@@ -126,18 +126,40 @@ extension ConnectionHandler {
         core.statistics.delivered(batch.messages.count - Int(unreadable))
         guard buffer.readableBytes > 0 else { return false }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-        enforceOutboundLimit(context: context)
+        let pending = enforceOutboundLimit(context: context)
+        if let marker = writtenMessages.wrote(batch.messages.count - Int(unreadable), bufferedBytes: pending) {
+            placeWriteMarker(after: marker, context: context)
+        }
         return !batch.messages.isEmpty
     }
 
-    /// Cuts this connection loose: one of its subscriptions took nothing for the slow-consumer timeout.
-    func disconnectSlowConsumer(_ subscriber: Subscriber, topic: String) {
+    /// An empty write after the messages written so far: its completion proves they reached the socket.
+    private func placeWriteMarker(after count: UInt64, context: ChannelHandlerContext) {
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        promise.futureResult.whenComplete { result in
+            loopBoundSelf.value.writtenMessages.markerCompleted(after: count, succeeded: (try? result.get()) != nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
+    }
+
+    /// Cuts this connection loose: one of its subscriptions took nothing for the slow-consumer
+    /// timeout. `heldInMailbox` messages of the topic's mailbox were kept for it.
+    func disconnectSlowConsumer(_ subscriber: Subscriber, topic: String, heldInMailbox: UInt64) {
         guard subscriptions[subscriber.subscriptionID] === subscriber else { return }
         let timeout = core.configuration.slowConsumerTimeout
-        logger.warning("disconnecting a slow consumer", metadata: ["subscription": "\(subscriber.subscriptionID)", "topic": "\(topic)"])
+        let closed = subscriber.queue.close()
+        for waiting in closed.waitingTopics {
+            waiting.execute { $0.fanOut() }
+        }
+        let undelivered = UInt64(closed.discarded) + heldInMailbox + writtenMessages.unflushed
+        logger.warning("disconnecting a slow consumer", metadata: [
+            "subscription": "\(subscriber.subscriptionID)", "topic": "\(topic)", "undelivered": "\(undelivered)",
+        ])
         perform(.sendError(Frame.Error(
             code: .slowConsumer, subject: .subscription, id: UInt64(subscriber.subscriptionID),
-            message: "subscription \(subscriber.subscriptionID) took nothing from topic '\(topic)' for \(timeout.nanoseconds / 1_000_000) ms",
+            message: "subscription \(subscriber.subscriptionID) took nothing from topic '\(topic)' for \(timeout.nanoseconds / 1_000_000) ms"
+                + "; \(undelivered) messages to this connection were not delivered",
             closesConnection: true
         )))
     }

@@ -31,7 +31,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     var pausingTopics: Set<ObjectIdentifier> = []
     var readPending = false
     /// Set when the broker shuts down: the connection reads nothing more.
-    private var isQuiescing = false
+    var isQuiescing = false
+    /// The messages written to the channel, and those that reached the socket.
+    var writtenMessages = WrittenMessages()
     /// Subscriptions with queued messages that wait for the socket to become writable.
     var unwritableDrains: [ObjectIdentifier: Subscriber] = [:]
     /// Topics handed publishes since the last PING; its PONG waits until they processed them.
@@ -269,11 +271,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     /// Closes the connection with `outbound_limit_exceeded` when more bytes wait for its socket
     /// than the broker allows: a client that reads nothing must not grow the broker's memory.
-    func enforceOutboundLimit(context: ChannelHandlerContext) {
-        guard stateMachine.state != .closing,
-            let pending = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes),
-            pending > core.configuration.maxPendingOutboundBytes
-        else { return }
+    /// Returns the bytes waiting for the socket.
+    @discardableResult
+    func enforceOutboundLimit(context: ChannelHandlerContext) -> Int {
+        let pending = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        guard stateMachine.state != .closing, pending > core.configuration.maxPendingOutboundBytes else { return pending }
         core.statistics.outboundLimitExceeded()
         logger.warning("closing a connection that does not read what it is sent", metadata: ["pending-bytes": "\(pending)"])
         perform(.sendError(Frame.Error(
@@ -281,6 +283,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             message: "\(pending) bytes wait to be written to this connection, over the limit of \(core.configuration.maxPendingOutboundBytes)",
             closesConnection: true
         )))
+        return pending
     }
 
     /// Flushes what was written, then closes the connection (sending TLS close_notify).
@@ -292,25 +295,4 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    /// Closes at once, whatever is still queued.
-    func closeNow() {
-        context?.close(promise: nil)
-    }
-
-    /// Stops reading and hands what was read to its topics: the first step of shutting down.
-    func quiesce() {
-        isQuiescing = true
-        handOffPublishes()
-    }
-
-    /// Writes what is queued for every subscription, says GOODBYE and closes.
-    func shutDown() {
-        handOffPublishes()
-        stateMachine.closeRequested()
-        for subscriber in subscriptions.values {
-            drainCompletely(subscriber)
-        }
-        send(.goodbye(Frame.Goodbye(code: .serverShuttingDown, message: "the broker is shutting down")))
-        close()
-    }
 }

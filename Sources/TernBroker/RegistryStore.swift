@@ -3,18 +3,11 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import TernFiles
 import TernProtocol
 
-/// Keeps the schema registry in one JSON file, replaced atomically: written to a temporary
-/// file, fsynced, renamed over the old one, and the directory fsynced, so a crash at any
-/// moment leaves either the old registry or the new one.
+/// Keeps the schema registry in one JSON file, replaced atomically (``DurableFile``): a crash
+/// at any moment leaves either the old registry or the new one.
 struct RegistryStore: Sendable {
     /// The file's contents.
     struct Contents: Codable {
@@ -44,6 +37,7 @@ struct RegistryStore: Sendable {
         }
     }
 
+    /// Why the registry could not be read or saved, in one line naming the file.
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
@@ -58,48 +52,50 @@ struct RegistryStore: Sendable {
     /// The saved registry, or `nil` when none was saved yet.
     func load() throws(Failure) -> Contents? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let bytes: [UInt8]
         do {
-            return try JSONDecoder().decode(Contents.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            bytes = try FileContents.read(path)
         } catch {
-            throw Failure(description: "cannot read the schema registry \(path): \(error)")
+            throw Failure(description: "\(error)")
+        }
+        do {
+            return try JSONDecoder().decode(Contents.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw Failure(description: "the schema registry \(path) is damaged: \(Self.describe(error))")
+        } catch {
+            throw Failure(description: "the schema registry \(path) is damaged: \(error)")
         }
     }
 
-    func save(_ contents: Contents) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    func save(_ contents: Contents) throws(Failure) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(contents)
-        let temporary = path + ".tmp"
-        try Self.writeDurably(data, to: temporary)
-        guard rename(temporary, path) == 0 else {
-            throw Failure(description: "cannot rename \(temporary): \(Self.lastErrorText())")
-        }
-        let directoryDescriptor = open(directory, O_RDONLY | O_CLOEXEC)
-        if directoryDescriptor >= 0 {
-            fsync(directoryDescriptor)
-            close(directoryDescriptor)
+        do {
+            try Directories.create(directory)
+            try DurableFile.write(Array(try encoder.encode(contents)), to: path)
+        } catch let error as FileError {
+            throw Failure(description: "\(error)")
+        } catch {
+            throw Failure(description: "cannot encode the schema registry: \(error)")
         }
     }
 
-    /// Writes `data` to a new or emptied file at `path` and waits until it is on disk.
-    private static func writeDurably(_ data: Data, to path: String) throws(Failure) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw Failure(description: "cannot create \(path): \(lastErrorText())") }
-        defer { close(descriptor) }
-        var rest = data[...]
-        while !rest.isEmpty {
-            let written = rest.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw Failure(description: "cannot write \(path): \(lastErrorText())")
-            }
-            rest = rest.dropFirst(written)
+    /// A decoding error in one line: where in the file, and what was wrong.
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context):
+            return context.underlyingError.map { "not valid JSON (\($0))" } ?? "\(location(context)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "\(location(context, appending: key)): missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(location(context)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
         }
-        guard fsync(descriptor) == 0 else { throw Failure(description: "cannot sync \(path): \(lastErrorText())") }
     }
 
-    private static func lastErrorText() -> String {
-        String(cString: strerror(errno))
+    private static func location(_ context: DecodingError.Context, appending key: (any CodingKey)? = nil) -> String {
+        let path = (context.codingPath + (key.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return path.isEmpty ? "the top level" : String(path.drop { $0 == "." })
     }
 }

@@ -34,12 +34,50 @@ final class SchemaRegistry: Sendable {
     struct Failure: Error {
         var code: ErrorCode
         var message: String
+        /// The change was valid but could not be saved: the operator must hear of it.
+        var isStorageFailure = false
     }
 
     private struct State {
         var subjects: [String: Subject] = [:]
         var bindings: [String: String] = [:]
         var lastSubjectID: UInt32 = 0
+
+        init() {}
+
+        /// The state a saved registry describes, checked entry by entry.
+        init(validating contents: RegistryStore.Contents, from path: String) throws(RegistryStore.Failure) {
+            func refuse(_ entry: String, _ problem: String) -> RegistryStore.Failure {
+                RegistryStore.Failure(description: "the schema registry \(path) is invalid: \(entry): \(problem)")
+            }
+            var ids: Set<UInt32> = []
+            for subject in contents.subjects {
+                let entry = "subject '\(subject.name)'"
+                guard !subject.name.isEmpty else { throw refuse("a subject", "its name is empty") }
+                guard subjects[subject.name] == nil else { throw refuse(entry, "listed twice") }
+                guard subject.id > 0, ids.insert(subject.id).inserted else { throw refuse(entry, "id \(subject.id) is 0 or taken") }
+                guard let mode = CompatibilityMode(name: subject.mode) else { throw refuse(entry, "unknown compatibility mode '\(subject.mode)'") }
+                var versions: [Version] = []
+                for (index, version) in subject.versions.enumerated() {
+                    guard version.number == UInt32(index + 1) else {
+                        throw refuse(entry, "version \(version.number) where version \(index + 1) belongs (versions are numbered 1, 2, 3…)")
+                    }
+                    do {
+                        versions.append(Version(number: version.number, definition: version.definition, schema: try Schema(parsing: version.definition)))
+                    } catch {
+                        throw refuse("\(entry) version \(version.number)", "\(error)")
+                    }
+                }
+                guard !versions.isEmpty else { throw refuse(entry, "it has no versions") }
+                subjects[subject.name] = Subject(name: subject.name, id: subject.id, mode: mode, versions: versions)
+                lastSubjectID = max(lastSubjectID, subject.id)
+            }
+            for (topic, subject) in contents.bindings.sorted(by: { $0.key < $1.key }) {
+                if let problem = TopicSyntax.problem(withTopic: topic) { throw refuse("binding of topic '\(topic)'", problem) }
+                guard subjects[subject] != nil else { throw refuse("binding of topic '\(topic)'", "no subject '\(subject)'") }
+            }
+            bindings = contents.bindings
+        }
     }
 
     /// The mode of a subject registered without one, as in Confluent's registry.
@@ -55,25 +93,14 @@ final class SchemaRegistry: Sendable {
     }
 
     /// Loads the registry `store` keeps, or starts an empty one there.
+    ///
+    /// - Throws: ``RegistryStore/Failure`` naming the file and the first entry that is not
+    ///   valid: an unknown mode, a duplicate subject name or id, versions not numbered 1, 2, 3…,
+    ///   a definition that does not parse, a binding of an invalid topic or to no subject.
     init(store: RegistryStore) throws(RegistryStore.Failure) {
-        var state = State()
-        if let saved = try store.load() {
-            for subject in saved.subjects {
-                var versions: [Version] = []
-                for version in subject.versions {
-                    do {
-                        versions.append(Version(number: version.number, definition: version.definition, schema: try Schema(parsing: version.definition)))
-                    } catch {
-                        throw RegistryStore.Failure(description: "\(store.path): subject \(subject.name) version \(version.number): \(error)")
-                    }
-                }
-                let mode = CompatibilityMode(name: subject.mode) ?? Self.defaultMode
-                state.subjects[subject.name] = Subject(name: subject.name, id: subject.id, mode: mode, versions: versions)
-                state.lastSubjectID = max(state.lastSubjectID, subject.id)
-            }
-            state.bindings = saved.bindings
-        }
-        self.state = NIOLockedValueBox(state)
+        self.state = NIOLockedValueBox(try store.load().map { contents throws(RegistryStore.Failure) in
+            try State(validating: contents, from: store.path)
+        } ?? State())
         self.store = store
     }
 
@@ -194,7 +221,7 @@ final class SchemaRegistry: Sendable {
                 do {
                     try store.save(RegistryStore.Contents(next.subjects.values, bindings: next.bindings))
                 } catch {
-                    return .failure(Failure(code: .internalError, message: "the registry could not be saved: \(error)"))
+                    return .failure(Failure(code: .internalError, message: "the registry could not be saved: \(error)", isStorageFailure: true))
                 }
             }
             state = next

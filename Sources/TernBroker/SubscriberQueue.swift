@@ -132,16 +132,23 @@ final class SubscriberQueue: Sendable {
         state.withLockedValue { !$0.waitingTopics.isEmpty && $0.lastProgress <= deadline }
     }
 
-    /// Discards everything queued; later offers are accepted and discarded. Returns the topics
-    /// that were waiting for room, so they can move on.
-    func close() -> [Topic] {
+    /// Discards everything queued; later offers are accepted and discarded. Returns how many
+    /// messages were discarded, and the topics that were waiting for room, so they can move on.
+    @discardableResult
+    func close() -> (discarded: Int, waitingTopics: [Topic]) {
         state.withLockedValue { state in
+            let discarded = state.pending.count
             state.closed = true
             state.pending.removeAll()
             state.pendingBytes = 0
             defer { state.waitingTopics.removeAll() }
-            return Array(state.waitingTopics.values)
+            return (discarded, Array(state.waitingTopics.values))
         }
+    }
+
+    /// Whether no message waits in the queue.
+    var isEmpty: Bool {
+        state.withLockedValue { $0.pending.isEmpty }
     }
 
     /// How many messages this queue has dropped in all.

@@ -37,6 +37,8 @@ actor Topic {
     private var stallCheck: Scheduled<Void>?
     private var idleCheck: Scheduled<Void>?
     private var isRetired = false
+    /// Set at the end of a shutdown: the topic takes and hands out nothing more.
+    private var isAbandoned = false
     private var lastActivity = NIODeadline.now()
     private var counters = TopicCounters()
 
@@ -70,6 +72,7 @@ actor Topic {
     /// Accepts `messages` from `publisher` in order, subject to the overflow policy, and hands
     /// them on to subscribers.
     func publish(_ messages: [PublishedMessage], from publisher: ConnectionHandle) {
+        guard !isAbandoned else { return }
         guard !isRetired else {
             directory.topic(named: name).execute { $0.publish(messages, from: publisher) }
             return
@@ -134,6 +137,7 @@ actor Topic {
     /// Hands every target what it has not been given yet, as far as its queue takes it, then
     /// drops from the mailbox what every target has.
     func fanOut() {
+        guard !isAbandoned else { return }
         for index in targets.indices {
             advance(&targets[index])
         }
@@ -208,7 +212,7 @@ actor Topic {
 
     /// Adds a subscriber; it receives messages published from now on.
     func add(_ subscriber: Subscriber) {
-        guard !isRetired else { return }
+        guard !isRetired, !isAbandoned else { return }
         Self.insert(subscriber, into: &targets, cursor: tailSequence)
         idleCheck?.cancel()
         idleCheck = nil
@@ -274,8 +278,8 @@ actor Topic {
         for subscriber in slow {
             counters.slowConsumers += 1
             directory.statistics.slowConsumerDisconnected()
-            let topic = name
-            subscriber.connection.execute { $0.disconnectSlowConsumer(subscriber, topic: topic) }
+            let (topic, held) = (name, undelivered(to: subscriber))
+            subscriber.connection.execute { $0.disconnectSlowConsumer(subscriber, topic: topic, heldInMailbox: held) }
             remove(subscriber)
         }
         if slow.isEmpty { fanOut() }
@@ -297,6 +301,46 @@ actor Topic {
             return
         }
         if directory.retire(self) { isRetired = true }
+    }
+
+    /// How many messages of the mailbox `subscriber` has not been given: those after its
+    /// cursor, or after its group's.
+    private func undelivered(to subscriber: Subscriber) -> UInt64 {
+        let target = targets.first { target in
+            switch target.kind {
+            case .subscriber(let candidate): candidate === subscriber
+            case .group(_, let members, _): members.contains { $0 === subscriber }
+            }
+        }
+        return target.map { tailSequence - $0.cursor } ?? 0
+    }
+
+    // MARK: Shutting down
+
+    /// Whether the mailbox holds nothing.
+    var isEmpty: Bool { mailbox.isEmpty }
+
+    /// Empties the mailbox for good, at the end of a shutdown: returns, for each target that
+    /// had not been given everything, one subscriber (the group's next member for a queue
+    /// group) and how many messages it missed. The topic takes nothing more.
+    func abandon() -> [(Subscriber, UInt64)] {
+        var missed: [(Subscriber, UInt64)] = []
+        for target in targets where target.cursor < tailSequence {
+            switch target.kind {
+            case .subscriber(let subscriber):
+                missed.append((subscriber, tailSequence - target.cursor))
+            case .group(_, let members, let next):
+                if !members.isEmpty { missed.append((members[next % members.count], tailSequence - target.cursor)) }
+            }
+        }
+        headSequence = tailSequence
+        mailbox.removeAll()
+        mailboxBytes = 0
+        targets.removeAll()
+        stallCheck?.cancel()
+        idleCheck?.cancel()
+        isAbandoned = true
+        return missed
     }
 
     /// The topic's counters and its mailbox's current depth.

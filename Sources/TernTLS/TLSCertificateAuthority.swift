@@ -49,8 +49,8 @@ public struct TLSCertificateAuthority: Sendable, Hashable {
 
     /// A CA loaded from a certificate file and a private key file (PEM).
     public init(certificateFile: String, privateKeyFile: String) throws(TLSError) {
-        let certificate = try PEM.certificates(in: FileIO.readFile(certificateFile), path: certificateFile)[0]
-        let key = try PEM.privateKey(in: FileIO.readFile(privateKeyFile), path: privateKeyFile)
+        let certificate = try PEM.certificates(in: TLSFiles.read(certificateFile), path: certificateFile)[0]
+        let key = try PEM.privateKey(in: TLSFiles.read(privateKeyFile), path: privateKeyFile)
         OpenSSLErrorQueue.clear()
         guard X509_check_private_key(certificate.pointer, key.pointer) == 1 else {
             OpenSSLErrorQueue.clear()
@@ -119,7 +119,8 @@ public struct TLSCertificateAuthority: Sendable, Hashable {
 
     /// Generates a new CA and a server certificate signed by it, and writes them into
     /// `directory` (created if missing): `ca.pem`, `ca.key`, `server.pem` and `server.key`,
-    /// keys with mode 0600.
+    /// keys with mode 0600. Each file is replaced atomically and `server.pem` comes last, so
+    /// when it exists the other three do too.
     ///
     /// - Parameters:
     ///   - directory: Where to write the files.
@@ -135,7 +136,7 @@ public struct TLSCertificateAuthority: Sendable, Hashable {
         ipAddresses: [String] = ["127.0.0.1", "::1"],
         includeCAInChain: Bool = false
     ) throws(TLSError) -> TLSServerFiles {
-        try FileIO.createDirectory(directory)
+        try TLSFiles.createDirectory(directory)
         let files = TLSServerFiles(directory: directory)
         let authority = try TLSCertificateAuthority.generate()
         let server = try authority.issueServerCertificate(dnsNames: dnsNames, ipAddresses: ipAddresses)

@@ -89,7 +89,7 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     private func useCertificateChain(path: String) throws(TLSError) {
-        let certificates = try PEM.certificates(in: FileIO.readFile(path), path: path)
+        let certificates = try PEM.certificates(in: TLSFiles.read(path), path: path)
         OpenSSLErrorQueue.clear()
         guard SSL_CTX_use_certificate(self.sslContext, certificates[0].pointer) == 1 else {
             throw .invalidPEM(path: path, reason: OpenSSLErrorQueue.drainReasons().joined(separator: "; "))
@@ -105,7 +105,7 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     private func usePrivateKey(path: String, certificatePath: String) throws(TLSError) {
-        let key = try PEM.privateKey(in: FileIO.readFile(path), path: path)
+        let key = try PEM.privateKey(in: TLSFiles.read(path), path: path)
         OpenSSLErrorQueue.clear()
         // `use_PrivateKey` already fails when the key does not match the certificate;
         // `check_private_key` makes that explicit.
@@ -151,7 +151,7 @@ public final class TLSContext: @unchecked Sendable {
     /// Adds every certificate in the PEM file at `path` to the trust store; a server also
     /// names them in its certificate request so clients can pick a matching certificate.
     private func trustCertificates(inFile path: String, advertiseToClients: Bool) throws(TLSError) {
-        let certificates = try PEM.certificates(in: FileIO.readFile(path), path: path)
+        let certificates = try PEM.certificates(in: TLSFiles.read(path), path: path)
         let store = SSL_CTX_get_cert_store(self.sslContext)
         OpenSSLErrorQueue.clear()
         for certificate in certificates {

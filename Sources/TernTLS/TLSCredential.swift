@@ -11,11 +11,12 @@ public struct TLSCredential: Sendable, Hashable {
         self.privateKeyPEM = privateKeyPEM
     }
 
-    /// Writes the certificate (mode 0644) and the private key (mode 0600) to the given paths,
-    /// replacing existing files. `certificateFile` gets `chainSuffix` appended, e.g. the
-    /// issuing CA's certificate.
+    /// Writes the private key (mode 0600), then the certificate (mode 0644) to the given paths,
+    /// each replacing its file atomically and durably: a crash or a full disk leaves a file
+    /// whole or as it was, and an existing certificate file means its key was written first.
+    /// `certificateFile` gets `chainSuffix` appended, e.g. the issuing CA's certificate.
     public func write(certificateFile: String, privateKeyFile: String, chainSuffix: String = "") throws(TLSError) {
-        try FileIO.writeFile(self.privateKeyPEM, to: privateKeyFile, mode: 0o600)
-        try FileIO.writeFile(self.certificatePEM + chainSuffix, to: certificateFile, mode: 0o644)
+        try TLSFiles.write(self.privateKeyPEM, to: privateKeyFile, isPrivate: true)
+        try TLSFiles.write(self.certificatePEM + chainSuffix, to: certificateFile, isPrivate: false)
     }
 }

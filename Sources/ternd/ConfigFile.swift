@@ -46,6 +46,7 @@ struct ConfigFile: Decodable {
     var subscriberQueueMessages: Int?
     var subscriberQueueBytes: String?
     var slowConsumerTimeout: String?
+    var shutdownTimeout: String?
     var maxConnections: Int?
     var eventLoops: Int?
     var maxFrameSize: String?
@@ -72,6 +73,7 @@ struct ConfigFile: Decodable {
         case subscriberQueueMessages = "subscriber-queue-messages"
         case subscriberQueueBytes = "subscriber-queue-bytes"
         case slowConsumerTimeout = "slow-consumer-timeout"
+        case shutdownTimeout = "shutdown-timeout"
         case maxConnections = "max-connections"
         case eventLoops = "event-loops"
         case maxFrameSize = "max-frame-size"

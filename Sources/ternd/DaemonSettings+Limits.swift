@@ -16,9 +16,7 @@ extension DaemonSettings {
     mutating func applyLimits(flags: TerndCommand, file: ConfigFile?) throws(DaemonError) {
         var limits = configuration.limits
         if let frame = try Self.pick(flags.maxFrameSize, file?.maxFrameSize, ByteCountArgument.init(argument:), "max-frame-size") {
-            guard (Self.minimumFrameSize...Int(UInt32.max)).contains(frame.bytes) else {
-                throw DaemonError("max-frame-size must be between \(Self.minimumFrameSize) and \(UInt32.max) bytes, not \(frame.bytes)")
-            }
+            try SettingRange.check(frame, "max-frame-size", in: Self.minimumFrameSize...Int(UInt32.max))
             limits.maxFrameLength = UInt32(frame.bytes)
             limits.maxPayloadLength = UInt32(frame.bytes - Self.frameOverhead)
         }
@@ -35,26 +33,29 @@ extension DaemonSettings {
             limits.maxHeaderBytes = UInt32(headers.bytes)
         }
         if let length = flags.maxTopicLength ?? file?.maxTopicLength {
-            guard (1...Int(UInt16.max)).contains(length) else { throw DaemonError("max-topic-length must be between 1 and 65535, not \(length)") }
+            try SettingRange.check(length, "max-topic-length", in: 1...Int(UInt16.max))
             limits.maxTopicLength = UInt16(length)
         }
-        if let subscriptions = try Self.positive(flags.maxSubscriptions ?? file?.maxSubscriptions, "max-subscriptions") {
-            limits.maxSubscriptions = UInt32(clamping: subscriptions)
+        if let subscriptions = flags.maxSubscriptions ?? file?.maxSubscriptions {
+            try SettingRange.check(subscriptions, "max-subscriptions", in: 1...Int(UInt32.max))
+            limits.maxSubscriptions = UInt32(subscriptions)
         }
         configuration.limits = limits
 
+        let leastPending = Self.writeBufferHighWatermark + 2 * Int(limits.maxFrameLength)
         if let pending = try Self.pick(flags.maxPendingBytes, file?.maxPendingBytes, ByteCountArgument.init(argument:), "max-pending-bytes") {
+            try SettingRange.check(pending, "max-pending-bytes", in: leastPending...SettingRange.maxBytes)
             configuration.maxPendingOutboundBytes = pending.bytes
         }
-        let leastPending = Self.writeBufferHighWatermark + 2 * Int(limits.maxFrameLength)
         guard configuration.maxPendingOutboundBytes >= leastPending else {
             throw DaemonError("max-pending-bytes must be at least 1MiB plus twice max-frame-size (\(leastPending) bytes), not \(configuration.maxPendingOutboundBytes)")
         }
         if let timeout = try Self.pick(flags.handshakeTimeout, file?.handshakeTimeout, DurationArgument.init(argument:), "handshake-timeout") {
-            guard timeout.nanoseconds > 0 else { throw DaemonError("handshake-timeout must be positive") }
+            try SettingRange.check(timeout, "handshake-timeout", in: .milliseconds(10)...SettingRange.maxDuration)
             configuration.handshakeTimeout = .nanoseconds(timeout.nanoseconds)
         }
         if let interval = try Self.pick(flags.pingInterval, file?.pingInterval, DurationArgument.init(argument:), "ping-interval") {
+            try SettingRange.check(interval, "ping-interval", in: .milliseconds(10)...SettingRange.maxDuration, allowingZero: true)
             configuration.pingInterval = .nanoseconds(interval.nanoseconds)
         }
     }

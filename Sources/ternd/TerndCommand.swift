@@ -10,11 +10,16 @@ import NIOPosix
 import ServiceLifecycle
 import TernBroker
 import TernCommandSupport
+import TernFiles
 import TernTLS
 
 /// `ternd`: the Tern broker daemon.
 @main
 struct TerndCommand: AsyncParsableCommand {
+    static func main() async {
+        await runAsTool()
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "ternd",
         abstract: "The Tern message broker.",
@@ -66,6 +71,12 @@ struct TerndCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How long a subscriber holding a blocked topic back may take nothing (default 5s).", valueName: "duration"))
     var slowConsumerTimeout: DurationArgument?
 
+    @Option(help: ArgumentHelp(
+        "How long SIGTERM waits for subscribers to take what the broker accepted; the rest is reported to them and logged (default 25s).",
+        valueName: "duration"
+    ))
+    var shutdownTimeout: DurationArgument?
+
     @Option(help: ArgumentHelp("Most client connections at once (default 65536).", valueName: "n"))
     var maxConnections: Int?
 
@@ -115,13 +126,23 @@ struct TerndCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "ternd")
+        // The data directory is locked before anything is written in it, certificates included.
+        do {
+            _ = try DataDirectoryLock.acquire(settings.dataDirectory)
+        } catch {
+            throw DaemonError("\(error)")
+        }
         settings.configuration.tls = try TLSSetup.context(for: settings, logger: logger)
         settings.configuration.dataDirectory = settings.dataDirectory
         // The broker starts inside the service group, whose SIGTERM and SIGINT handlers are in
         // place by then: a signal that comes as soon as the port listens is a graceful shutdown.
         let service = BrokerService(configuration: settings.configuration, eventLoops: settings.eventLoops, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            services: [
+                .init(service: service),
+                .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
         do {
             try await group.run()

@@ -108,7 +108,7 @@ import Testing
         let port = try await Loopback.freePort()
         let broker = try await startBroker(["--listen", "127.0.0.1:\(port)", "--no-tls"], in: directory, port: port)
         defer { broker.signal(SIGKILL) }
-        let busy = try await run("ternd", ["--listen", "127.0.0.1:\(port)", "--no-tls", "--log-level", "error"], in: directory)
+        let busy = try await run("ternd", ["--listen", "127.0.0.1:\(port)", "--no-tls", "--log-level", "error", "--data-dir", "second"], in: directory)
         #expect(busy.status != 0)
         #expect(busy.errors.contains("cannot listen on 127.0.0.1:\(port)"), "\(busy.errors)")
         #expect(busy.errors.split(separator: "\n").count == 1, "\(busy.errors)")

@@ -25,8 +25,15 @@ final class ChildProcess: @unchecked Sendable {
     private var closedPipes = 0
 
     init(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil) throws {
-        process.executableURL = Executables.url(executable)
-        process.arguments = arguments
+        if let user = UnprivilegedUser.current {
+            // Run as a user would: without root's privileges, in a directory that user owns.
+            process.executableURL = UnprivilegedUser.setpriv
+            process.arguments = user.setprivArguments + [Executables.url(executable).path] + arguments
+            if let directory { try user.takeOwnership(of: directory) }
+        } else {
+            process.executableURL = Executables.url(executable)
+            process.arguments = arguments
+        }
         if let directory { process.currentDirectoryURL = directory }
         let stdout = Pipe()
         let stderr = Pipe()

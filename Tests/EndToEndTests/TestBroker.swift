@@ -17,6 +17,8 @@ final class TestBroker: Sendable {
         let files = try TLSCertificateAuthority.generateServerFiles(in: directory)
         var configuration = BrokerConfiguration()
         configuration.port = 0
+        // Tests stop brokers with clients that read nothing: a short deadline keeps them quick.
+        configuration.shutdownTimeout = .seconds(2)
         configuration.tls = try TLSContext(configuration: .server(certificateChainFile: files.certificateChainFile, privateKeyFile: files.privateKeyFile))
         configure(&configuration)
         var logger = Logger(label: "test-broker")

@@ -11,8 +11,8 @@ struct TLSContextTests {
         let error = #expect(throws: TLSError.self) {
             try TLSContext(configuration: .server(certificateChainFile: missing, privateKeyFile: fixture.files.privateKeyFile))
         }
-        #expect(error == .fileUnreadable(path: missing, reason: "No such file or directory"))
-        #expect(error?.description == "cannot read \(missing): No such file or directory")
+        #expect(error == .fileUnreadable(path: missing, reason: "no such file or directory"))
+        #expect(error?.description == "cannot read \(missing): no such file or directory")
     }
 
     @Test("a file that is not PEM is reported as invalid PEM, naming the file")
@@ -71,7 +71,7 @@ struct TLSContextTests {
                 clientCAFile: missing
             ))
         }
-        #expect(error == .fileUnreadable(path: missing, reason: "No such file or directory"))
+        #expect(error == .fileUnreadable(path: missing, reason: "no such file or directory"))
     }
 
     @Test("contradictory configurations are refused")

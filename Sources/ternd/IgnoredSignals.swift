@@ -1,0 +1,29 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The signals that would end the daemon by default but must not: SIGHUP (a closed terminal,
+/// or a `reload` until ternd can reload), SIGUSR1, SIGUSR2 and SIGALRM are logged and ignored;
+/// SIGPIPE (a closed log pipe), SIGXFSZ (writes fail with an error instead), SIGVTALRM, SIGPROF
+/// and SIGIO are ignored silently. SIGTERM and SIGINT stop the broker gracefully (the service
+/// group); SIGQUIT keeps its default, a core dump, for debugging a stuck process.
+struct IgnoredSignals: Service {
+    let logger: Logger
+
+    static let logged: [UnixSignal] = [.sighup, .sigusr1, .sigusr2, .sigalrm]
+    static let silenced: [Int32] = [SIGPIPE, SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO]
+
+    func run() async {
+        for signal in Self.silenced {
+            Glibc.signal(signal, SIG_IGN)
+        }
+        for await signal in await UnixSignalsSequence(trapping: Self.logged).cancelOnGracefulShutdown() {
+            logger.notice("ignored a signal: ternd stops on SIGTERM or SIGINT", metadata: ["signal": "\(signal)"])
+        }
+    }
+}
