@@ -24,9 +24,8 @@ struct BenchOptions: ParsableArguments {
     var hgrm: String?
 
     func validate() throws {
-        if let duration, duration.duration <= .zero {
-            throw ValidationError("--duration must be longer than zero")
-        }
+        try duration?.validate("--duration", within: .milliseconds(1)...ConnectionOptions.longestDuration)
+        try warmup?.validate("--warmup", within: .zero...ConnectionOptions.longestDuration)
     }
 
     /// The client configuration these options describe, named `clientName`.

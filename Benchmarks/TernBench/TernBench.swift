@@ -1,10 +1,15 @@
 import ArgumentParser
+import TernCommandSupport
 import Foundation
 import TernClient
 
 /// `tern-bench`: load-tests a Tern broker and reports throughput and latency percentiles.
 @main
 struct TernBench: AsyncParsableCommand {
+    static func main() async {
+        await runAsTool()
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "tern-bench",
         abstract: "Load-test a Tern broker: throughput, latency percentiles, connection cost.",

@@ -1,5 +1,6 @@
 import NIOCore
 import TernProtocol
+import TernTLS
 
 /// What one connection reports at the end of a shutdown.
 struct ConnectionShutdownOutcome: Sendable {
@@ -61,6 +62,8 @@ extension ConnectionHandler {
         let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         let written = context.eventLoop.makePromise(of: Void.self)
         let forcedClose = context.eventLoop.scheduleTask(in: Self.finalWriteGrace) {
+            // A client that takes nothing will not answer close_notify either.
+            loopBoundSelf.value.context?.triggerUserOutboundEvent(TLSAbort(), promise: nil)
             loopBoundSelf.value.context?.close(promise: nil)
         }
         written.futureResult.whenComplete { result in

@@ -1,5 +1,6 @@
 import NIOCore
 import TernProtocol
+import TernTLS
 
 /// The last handler of a client channel: decodes frames, runs the
 /// ``ConnectionStateMachine``'s actions, writes what the ``OutboundBuffer`` holds, and holds
@@ -24,6 +25,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var frames = FrameStream(decoder: FrameDecoder(maxFrameLength: maxIncomingFrameLength))
     private var context: ChannelHandlerContext?
     private var handshakeTimer: Scheduled<Void>?
+    private let keepAlive: TernClient.Configuration.KeepAlive?
+    private var keepAliveTimer: RepeatedTask?
     /// A read was asked for while a subscription's buffer was full.
     private var readHeldBack = false
     /// Frames were queued while handling a read; written at its end.
@@ -35,10 +38,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var batch: DeliveryBatches<TernMessage>.Batch = []
     private var batchTarget: (id: UInt32, source: TernSubscription.Queue)?
 
-    init(outbound: OutboundBuffer, clientName: String, handshakeTimeout: TimeAmount, handshake: EventLoopPromise<Frame.Welcome>) {
+    init(
+        outbound: OutboundBuffer, clientName: String, handshakeTimeout: TimeAmount, keepAlive: TernClient.Configuration.KeepAlive?,
+        handshake: EventLoopPromise<Frame.Welcome>
+    ) {
         self.outbound = outbound
         self.clientName = clientName
         self.handshakeTimeout = handshakeTimeout
+        self.keepAlive = keepAlive
         self.stateMachine = ConnectionStateMachine(handshake: handshake)
     }
 
@@ -70,6 +77,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !inputFailed else { return }
+        stateMachine.heardFromBroker()
         do {
             // A message for the subscription the batch is for, nearly all the traffic, joins the
             // batch without a trip through the state machine: nothing since the batch started can
@@ -110,6 +118,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         deliverBatch()
         handshakeTimer?.cancel()
+        keepAliveTimer?.cancel()
         let actions = stateMachine.connectionClosed()
         outbound.fail(actions.error)
         actions.handshake?.fail(actions.error)
@@ -158,6 +167,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             needsDrain = true
         case .completeHandshake(let promise, let welcome):
             handshakeTimer?.cancel()
+            startKeepAlive()
             promise.succeed(welcome)
         case .sendPong(let token):
             outbound.appendFromEventLoop(.pong(Frame.Ping(token: token)))
@@ -172,6 +182,29 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .reportDrop(let monitor, let notice):
             monitor.record(notice)
         case .close:
+            context?.close(promise: nil)
+        }
+    }
+
+    /// Pings a quiet broker every keep-alive interval, and aborts the connection when it stops answering.
+    private func startKeepAlive() {
+        guard let context, let keepAlive else { return }
+        let interval = TimeAmount(keepAlive.interval)
+        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        keepAliveTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            loopBoundSelf.value.keepAliveIntervalPassed(keepAlive)
+        }
+    }
+
+    private func keepAliveIntervalPassed(_ keepAlive: TernClient.Configuration.KeepAlive) {
+        switch stateMachine.keepAliveIntervalPassed(maxUnanswered: keepAlive.maxUnansweredPings, interval: keepAlive.interval) {
+        case .none:
+            break
+        case .sendPing(let token):
+            outbound.appendFromEventLoop(.ping(Frame.Ping(token: token)))
+            drain()
+        case .abort:
+            context?.triggerUserOutboundEvent(TLSAbort(), promise: nil)
             context?.close(promise: nil)
         }
     }

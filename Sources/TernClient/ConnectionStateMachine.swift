@@ -31,6 +31,16 @@ struct ConnectionStateMachine {
     enum PingPurpose {
         case flush(EventLoopPromise<Void>)
         case confirmSubscription(UInt32)
+        /// Checks that a quiet broker is still there.
+        case keepAlive
+    }
+
+    /// What the handler does when the keep-alive interval has passed.
+    enum KeepAliveAction: Equatable {
+        case none
+        case sendPing(token: UInt64)
+        /// The broker answered nothing: close at once, without waiting for it.
+        case abort
     }
 
     /// What the handler does after a frame arrived.
@@ -84,6 +94,10 @@ struct ConnectionStateMachine {
     private var unattributedPublishFailure: TernClientError?
     /// The first reason the connection ended, if not the client's own close.
     private var failure: TernClientError?
+    /// Whether anything arrived from the broker since the keep-alive interval last passed.
+    private var heardSinceLastTick = false
+    /// Keep-alive PINGs sent since the broker last said anything.
+    private var unansweredKeepAlives = 0
 
     init(handshake: EventLoopPromise<Frame.Welcome>) {
         self.handshake = handshake
@@ -98,6 +112,32 @@ struct ConnectionStateMachine {
     var mayRead: Bool { pausedCount == 0 }
 
     // MARK: Frames from the broker
+
+    /// Bytes arrived from the broker: it is alive.
+    mutating func heardFromBroker() {
+        heardSinceLastTick = true
+    }
+
+    /// The keep-alive interval passed: on a connection that heard nothing during it, a PING;
+    /// after `maxUnanswered` of them in a row went unanswered, the connection is dead. A
+    /// connection that holds its reads back (a subscription's buffer is full) cannot hear the
+    /// broker and is not judged.
+    mutating func keepAliveIntervalPassed(maxUnanswered: Int, interval: Duration) -> KeepAliveAction {
+        guard state == .ready else { return .none }
+        defer { heardSinceLastTick = false }
+        guard !heardSinceLastTick, mayRead else {
+            unansweredKeepAlives = 0
+            return .none
+        }
+        guard unansweredKeepAlives < maxUnanswered else {
+            failure = failure ?? .disconnected(
+                code: nil, reason: "the broker answered nothing for \(interval * (maxUnanswered + 1)) (\(maxUnanswered) keep-alive pings)"
+            )
+            return .abort
+        }
+        unansweredKeepAlives += 1
+        return .sendPing(token: registerPing(.keepAlive))
+    }
 
     mutating func received(_ frame: Frame) -> ReceiveAction {
         switch frame {
@@ -174,6 +214,8 @@ struct ConnectionStateMachine {
             guard let confirmation = subscriptions[id]?.confirmation else { return .none }
             subscriptions[id]?.confirmation = nil
             return .succeed(confirmation)
+        case .keepAlive:
+            return .none
         }
     }
 

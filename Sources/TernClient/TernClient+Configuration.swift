@@ -41,6 +41,22 @@ extension TernClient {
             case plaintext
         }
 
+        /// How the client finds out that a broker is gone without a word (frozen, or cut off
+        /// by the network): when the connection has been quiet for `interval`, it sends PING;
+        /// after `maxUnansweredPings` of them went unanswered in a row it gives the connection
+        /// up with ``TernClientError/disconnected(code:reason:)``, so a dead broker is noticed
+        /// within `interval × (maxUnansweredPings + 1)`.
+        public struct KeepAlive: Sendable, Hashable {
+            public var interval: Duration
+            public var maxUnansweredPings: Int
+
+            /// A PING after 10 seconds of quiet; dead after 2 unanswered, within 30 seconds.
+            public init(interval: Duration = .seconds(10), maxUnansweredPings: Int = 2) {
+                self.interval = interval
+                self.maxUnansweredPings = maxUnansweredPings
+            }
+        }
+
         /// The CA file a broker started with no configuration creates in its working directory.
         public static let defaultCAFile = ".tern/tls/ca.pem"
 
@@ -57,6 +73,9 @@ extension TernClient {
         /// reading from the socket; it reads again once the consumer has taken them (it takes
         /// what waits all at once, and works through that batch before taking again).
         public var subscriptionBufferSize: Int
+        /// How a dead broker is noticed; `nil` never pings (a dead broker is then noticed only
+        /// when the network reports it, which may be never).
+        public var keepAlive: KeepAlive?
 
         public init(
             server: Server = .local,
@@ -64,8 +83,10 @@ extension TernClient {
             clientName: String = "tern-swift",
             connectTimeout: TimeAmount = .seconds(10),
             maxPendingBytes: Int = 1 << 20,
-            subscriptionBufferSize: Int = 1024
+            subscriptionBufferSize: Int = 1024,
+            keepAlive: KeepAlive? = KeepAlive()
         ) {
+            self.keepAlive = keepAlive
             self.server = server
             self.security = security
             self.clientName = clientName

@@ -69,7 +69,7 @@ public final class TernClient: Sendable {
         let outbound = OutboundBuffer(limit: configuration.maxPendingBytes)
         let handshake = eventLoop.makePromise(of: Frame.Welcome.self)
         let handlerBox = NIOLoopBoundBox<ConnectionHandler?>.makeEmptyBox(eventLoop: eventLoop)
-        let (clientName, timeout) = (configuration.clientName, configuration.connectTimeout)
+        let (clientName, timeout, keepAlive) = (configuration.clientName, configuration.connectTimeout, configuration.keepAlive)
 
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
@@ -80,7 +80,9 @@ public final class TernClient: Sendable {
                     if let tlsContext {
                         try pipeline.addHandler(TLSHandler(context: tlsContext))
                     }
-                    let connection = ConnectionHandler(outbound: outbound, clientName: clientName, handshakeTimeout: timeout, handshake: handshake)
+                    let connection = ConnectionHandler(
+                        outbound: outbound, clientName: clientName, handshakeTimeout: timeout, keepAlive: keepAlive, handshake: handshake
+                    )
                     try pipeline.addHandler(connection)
                     handlerBox.value = connection
                     return channel.eventLoop.makeSucceededVoidFuture()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NIOCore
 import TernClient
 import TernCommandSupport
 
@@ -23,6 +24,12 @@ public struct ConnectionOptions: ParsableArguments {
     @Flag(name: .customLong("no-tls"), help: "Connect without TLS (brokers started with --no-tls).")
     public var noTLS = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Ping the broker after this long without a word from it, and give the connection up after 2 unanswered pings (default 10s; 0 never pings).",
+        valueName: "duration"
+    ))
+    public var keepalive: DurationArgument?
+
     public init() {}
 
     public func validate() throws {
@@ -32,7 +39,14 @@ public struct ConnectionOptions: ParsableArguments {
         if noTLS && (ca != nil || cert != nil) {
             throw ValidationError("--no-tls cannot be combined with --ca, --cert or --key")
         }
+        if let keepalive, keepalive.duration != .zero {
+            try keepalive.validate("--keepalive", within: .milliseconds(10)...Self.longestDuration)
+        }
     }
+
+    /// The longest duration a client option takes: the most milliseconds a request timeout
+    /// carries on the wire, about 49 days.
+    public static let longestDuration = Duration.milliseconds(Int64(UInt32.max))
 
     /// A likely explanation of a connection failure, starting with a space; empty when none.
     public func hint(for error: any Error) -> String {
@@ -48,12 +62,19 @@ public struct ConnectionOptions: ParsableArguments {
         }
     }
 
-    /// The client configuration these options describe.
-    public func configuration(clientName: String) -> TernClient.Configuration {
+    /// The client configuration these options describe; `connectTimeout`, when given, bounds
+    /// connecting and both handshakes.
+    public func configuration(clientName: String, connectTimeout: Duration? = nil) -> TernClient.Configuration {
         var configuration = TernClient.Configuration(
             server: .init(host: server.host, port: server.port),
             clientName: clientName
         )
+        if let connectTimeout {
+            configuration.connectTimeout = min(configuration.connectTimeout, TimeAmount(connectTimeout))
+        }
+        if let keepalive {
+            configuration.keepAlive = keepalive.duration == .zero ? nil : .init(interval: keepalive.duration)
+        }
         if noTLS {
             configuration.security = .plaintext
         } else if ca != nil || cert != nil {

@@ -249,6 +249,27 @@ public final class TLSHandler: ChannelDuplexHandler {
         }
     }
 
+    /// ``TLSAbort`` closes at once; other events are passed on.
+    public func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard event is TLSAbort else {
+            context.triggerUserOutboundEvent(event, promise: promise)
+            return
+        }
+        let wasClosed = self.state == .closed
+        self.state = .closed
+        self.shutdownTimer?.cancel()
+        self.shutdownTimer = nil
+        self.failPendingWrites(ChannelError.ioOnClosedChannel)
+        let closePromise = self.closePromise
+        self.closePromise = nil
+        if wasClosed {
+            promise?.succeed()
+        } else {
+            context.close(promise: promise)
+        }
+        closePromise.map { context.channel.closeFuture.cascade(to: $0) }
+    }
+
     // MARK: Handshake
 
     private func startHandshake(context: ChannelHandlerContext) {

@@ -50,7 +50,7 @@ struct ReplyCommand: AsyncParsableCommand {
     func run() async throws {
         // A command that exits without reading its input must not kill us when we write to it.
         signal(SIGPIPE, SIG_IGN)
-        try await withClient(connection, name: "tern reply") { client in
+        try await withClient(connection, name: "tern reply", untilBrokerStops: true) { client in
             let responder = try await client.makeResponder(on: pattern)
             if echo {
                 try await responder.run(maxConcurrentHandlers: concurrency) { request in

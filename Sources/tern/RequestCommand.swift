@@ -21,7 +21,7 @@ struct RequestCommand: AsyncParsableCommand {
     @Argument(help: "The request's payload.")
     var message: String
 
-    @Option(name: .long, help: ArgumentHelp("How long to wait for the reply (ms, s, m, h).", valueName: "duration"))
+    @Option(name: .long, help: ArgumentHelp("How long to wait for the connection and the reply together (ms, s, m, h).", valueName: "duration"))
     var timeout = DurationArgument(.seconds(2))
 
     @Option(name: .long, help: ArgumentHelp("A header to send with the request (repeatable).", valueName: "name=value"))
@@ -31,13 +31,15 @@ struct RequestCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try Headers(arguments: header)
-        if timeout.duration <= .zero { throw ValidationError("--timeout must be more than 0") }
+        try timeout.validate("--timeout", within: .milliseconds(1)...ConnectionOptions.longestDuration)
     }
 
     func run() async throws {
         let headers = try Headers(arguments: header)
-        try await withClient(connection, name: "tern req") { client in
-            let reply = try await client.request(message, to: topic, headers: headers, timeout: timeout.duration)
+        let deadline = ContinuousClock.now + timeout.duration
+        try await withClient(connection, name: "tern req", connectTimeout: timeout.duration) { client in
+            let remaining = max(deadline - ContinuousClock.now, .milliseconds(1))
+            let reply = try await client.request(message, to: topic, headers: headers, timeout: remaining)
             print(reply.string)
         }
     }

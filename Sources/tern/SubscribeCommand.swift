@@ -43,7 +43,7 @@ struct SubscribeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await withClient(connection, name: "tern sub") { client in
+        try await withClient(connection, name: "tern sub", untilBrokerStops: true) { client in
             let typed = try await schema?.fetch(with: client)
             let subscription = try await client.subscribe(to: pattern, queueGroup: queue, readAs: typed?.registered.reference) { notice in
                 StandardError.writeLine("tern: \(notice)")

@@ -1,8 +1,13 @@
 import ArgumentParser
+import TernCommandSupport
 
 /// The `tern` command-line client.
 @main
 struct Tern: AsyncParsableCommand {
+    static func main() async {
+        await runAsTool()
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "tern",
         abstract: "Publish to, subscribe on, send requests to and answer requests on a Tern broker, and manage its schemas.",

@@ -18,10 +18,14 @@ struct IgnoredSignals: Service {
     static let logged: [UnixSignal] = [.sighup, .sigusr1, .sigusr2, .sigalrm]
     static let silenced: [Int32] = [SIGPIPE, SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO]
 
-    func run() async {
-        for signal in Self.silenced {
+    /// Ignores the silenced signals: called first thing, before anything is written.
+    static func silence() {
+        for signal in silenced {
             Glibc.signal(signal, SIG_IGN)
         }
+    }
+
+    func run() async {
         for await signal in await UnixSignalsSequence(trapping: Self.logged).cancelOnGracefulShutdown() {
             logger.notice("ignored a signal: ternd stops on SIGTERM or SIGINT", metadata: ["signal": "\(signal)"])
         }

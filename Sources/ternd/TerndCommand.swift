@@ -117,6 +117,7 @@ struct TerndCommand: AsyncParsableCommand {
     }
 
     private func serve() async throws {
+        IgnoredSignals.silence()
         let file = try config.map { path throws(DaemonError) in try ConfigFile.load(from: path) }
         var settings = try DaemonSettings(flags: self, file: file)
         let level = settings.logLevel

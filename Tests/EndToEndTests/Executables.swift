@@ -3,9 +3,25 @@ import Foundation
 /// Runs the built executables (`ternd`, `tern`, …) as a user would, from the build directory
 /// that holds the test bundle.
 enum Executables {
+    /// The build directory, or, when the executables run as an unprivileged user, copies of
+    /// them where that user can reach them: the build directory may be under root's home.
     static let directory: URL = {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent()
+        let built = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        guard UnprivilegedUser.current != nil else { return built }
+        let copies = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("tern-e2e-executables" + built.path.replacingOccurrences(of: "/", with: "_"))
+        do {
+            try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            for name in ["ternd", "tern", "tern-bench"] {
+                let staged = copies.appendingPathComponent(name + ".new")
+                try? FileManager.default.removeItem(at: staged)
+                try FileManager.default.copyItem(at: built.appendingPathComponent(name), to: staged)
+                guard rename(staged.path, copies.appendingPathComponent(name).path) == 0 else { return built }
+            }
+            return copies
+        } catch {
+            return built
+        }
     }()
 
     static func url(_ name: String) -> URL {
@@ -24,14 +40,20 @@ final class ChildProcess: @unchecked Sendable {
     /// How many of the two pipes have reached their end.
     private var closedPipes = 0
 
-    init(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil) throws {
+    /// Runs the built executable `executable` (`ternd`, `tern`, …).
+    convenience init(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil) throws {
+        try self.init(path: Executables.url(executable), arguments, in: directory, input: input)
+    }
+
+    /// Runs the program at `path`.
+    init(path: URL, _ arguments: [String], in directory: URL? = nil, input: String? = nil) throws {
         if let user = UnprivilegedUser.current {
             // Run as a user would: without root's privileges, in a directory that user owns.
             process.executableURL = UnprivilegedUser.setpriv
-            process.arguments = user.setprivArguments + [Executables.url(executable).path] + arguments
+            process.arguments = user.setprivArguments + [path.path] + arguments
             if let directory { try user.takeOwnership(of: directory) }
         } else {
-            process.executableURL = Executables.url(executable)
+            process.executableURL = path
             process.arguments = arguments
         }
         if let directory { process.currentDirectoryURL = directory }

@@ -9,8 +9,9 @@ struct RunningDaemon {
     let directory: URL
     let port: Int
 
-    static func start(_ arguments: [String]) async throws -> RunningDaemon {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-daemon-" + UUID().uuidString)
+    /// Starts `ternd` with `arguments`, in `directory` or a new one.
+    static func start(_ arguments: [String], in directory: URL? = nil) async throws -> RunningDaemon {
+        let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("tern-daemon-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let port = try await Loopback.freePort()
         let process = try ChildProcess("ternd", ["--listen", "127.0.0.1:\(port)"] + arguments, in: directory)
@@ -28,9 +29,19 @@ struct RunningDaemon {
 
     /// The resident set size of the process now, from /proc/<pid>/status.
     var residentBytes: Int {
+        (Int(status("VmRSS:") ?? "") ?? 0) * 1024
+    }
+
+    /// The real user id the process runs as.
+    var userID: uid_t? {
+        status("Uid:").flatMap { uid_t($0) }
+    }
+
+    /// The first value of the line of /proc/<pid>/status that starts with `key`.
+    private func status(_ key: String) -> Substring? {
         let status = (try? String(contentsOfFile: "/proc/\(process.process.processIdentifier)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+        let line = status.split(separator: "\n").first { $0.hasPrefix(key) } ?? ""
+        return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first
     }
 
     func connect(name: String, subscriptionBufferSize: Int = 1024) async throws -> TernClient {
@@ -58,9 +69,9 @@ struct RunningDaemon {
         #expect(subscriber.standardOutput == label + "\n", "tern sub after \(label)")
     }
 
-    func stop() async throws {
+    func stop(removingDirectory: Bool = true) async throws {
         process.signal(SIGTERM)
         #expect(try await process.wait() == 0, "ternd exits cleanly: \(process.standardError)")
-        try? FileManager.default.removeItem(at: directory)
+        if removingDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 }

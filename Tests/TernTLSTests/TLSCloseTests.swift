@@ -98,6 +98,24 @@ struct TLSCloseTests {
         #expect(pair.serverProbe.errors.isEmpty)
     }
 
+    @Test("TLSAbort closes at once, without waiting for a peer that answers nothing")
+    func abort() async throws {
+        let fixture = try CertificateFixture()
+        var clientConfiguration = fixture.clientConfiguration()
+        clientConfiguration.shutdownTimeout = .seconds(60)
+        let pair = try await self.connectedPair(fixture: fixture, clientConfiguration: clientConfiguration, serverAutoRead: false)
+        defer { pair.server.close(promise: nil) }
+
+        let client = pair.client
+        let pending = client.writeNow(ByteBuffer(string: "unflushed"), flush: false)
+        let aborted = client.eventLoop.makePromise(of: Void.self)
+        client.pipeline.triggerUserOutboundEvent(TLSAbort(), promise: aborted)
+        try await waitFor(aborted.futureResult, "abort", seconds: 5)
+        try await waitFor(client.closeFuture, "client closed at once", seconds: 5)
+        await #expect(throws: ChannelError.self) { try await waitFor(pending, "a write the abort discarded") }
+        #expect(pair.clientProbe.errors.isEmpty)
+    }
+
     @Test("writes after close fail, writes before it succeed")
     func writesAroundClose() async throws {
         let fixture = try CertificateFixture()
