@@ -22,14 +22,14 @@ import TernTLS
 
     @Test func sigtermDeliversEverythingASlowSubscriberCanTakeAndReportsTheRest() async throws {
         let daemon = try await RunningDaemon.start(["--shutdown-timeout", "2s"])
-        let subscriber = try await SlowSubscriber.connect(port: daemon.port, caFile: daemon.caFile, topic: "backlog")
+        let subscriber = try await Self.subscriber(to: "backlog", on: daemon)
         let publisher = try await daemon.connect(name: "publisher")
         let count = 20_000
         let payload = String(repeating: "x", count: 1000)
         for _ in 0..<count { try await publisher.publish(payload, to: "backlog") }
         try await publisher.flush()  // every message is accepted by now
         daemon.process.signal(SIGTERM)
-        let outcome = try await subscriber.readUntilClosed()
+        let outcome = Delivery(try await subscriber.readUntilClosed(every: .milliseconds(5)))
         #expect(try await daemon.process.wait() == 0, "\(daemon.process.standardError)")
         let log = daemon.process.standardError
         let notified = Self.metadata("undelivered-notified", in: log)
@@ -49,12 +49,12 @@ import TernTLS
 
     @Test func sigtermWithSubscribersThatKeepUpDeliversEverything() async throws {
         let daemon = try await RunningDaemon.start([])
-        let subscriber = try await SlowSubscriber.connect(port: daemon.port, caFile: daemon.caFile, topic: "small", readEvery: .milliseconds(1))
+        let subscriber = try await Self.subscriber(to: "small", on: daemon)
         let publisher = try await daemon.connect(name: "publisher")
         for index in 0..<2000 { try await publisher.publish("message \(index)", to: "small") }
         try await publisher.flush()
         daemon.process.signal(SIGTERM)
-        let outcome = try await subscriber.readUntilClosed()
+        let outcome = Delivery(try await subscriber.readUntilClosed(every: .milliseconds(1)))
         #expect(try await daemon.process.wait() == 0)
         #expect(outcome.received == 2000 && outcome.notified == 0 && outcome.sawGoodbye, "\(outcome)")
         #expect(daemon.process.standardError.contains("every accepted message was delivered"))
@@ -62,7 +62,7 @@ import TernTLS
 
     @Test func sigtermWithAFrozenSubscriberCountsWhatItCouldNotWrite() async throws {
         let daemon = try await RunningDaemon.start(["--shutdown-timeout", "500ms"])
-        let subscriber = try await SlowSubscriber.connect(port: daemon.port, caFile: daemon.caFile, topic: "frozen", readEvery: .seconds(3600))
+        let subscriber = try await Self.subscriber(to: "frozen", on: daemon)
         let publisher = try await daemon.connect(name: "publisher")
         let count = 10_000
         let payload = String(repeating: "y", count: 1000)
@@ -74,7 +74,7 @@ import TernTLS
         let notified = Self.metadata("undelivered-notified", in: log)
         let lost = Self.metadata("lost-in-write-buffers", in: log)
         // What reached the subscriber's socket before the broker gave up is still there to read.
-        let outcome = try await subscriber.read(every: .milliseconds(1))
+        let outcome = Delivery(try await subscriber.readUntilClosed(every: .milliseconds(1)))
         #expect(lost > 0, "a frozen subscriber's write buffer is counted: \(log)")
         #expect(outcome.received + notified + lost >= UInt64(count), "every accepted message delivered or counted: \(outcome), \(log)")
     }
@@ -192,6 +192,34 @@ import TernTLS
         #expect(ContinuousClock.now - started < .seconds(4), "the timeout bounds the connect too")
         daemon.process.signal(SIGCONT)
         try await daemon.stop()
+    }
+
+    /// What a subscriber got before the broker closed its connection.
+    private struct Delivery: CustomStringConvertible {
+        var received: UInt64 = 0
+        var notified: UInt64 = 0
+        var sawGoodbye = false
+
+        init(_ frames: [Frame]) {
+            for frame in frames {
+                switch frame {
+                case .message: received += 1
+                case .dropNotice(let notice): notified += notice.count
+                case .goodbye: sawGoodbye = true
+                default: break
+                }
+            }
+        }
+
+        var description: String { "received \(received), notified \(notified), goodbye \(sawGoodbye)" }
+    }
+
+    /// A subscriber over TLS that reads only when asked to, at most 4 KiB at a time.
+    private static func subscriber(to topic: String, on daemon: RunningDaemon) async throws -> RawConnection {
+        let connection = try await RawConnection.connect(port: daemon.port, tls: RawConnection.tlsContext(trusting: daemon.caFile), reads: false)
+        try await connection.handshake()
+        try await connection.subscribe(to: topic)
+        return connection
     }
 
     private static func metadata(_ key: String, in log: String) -> UInt64 {

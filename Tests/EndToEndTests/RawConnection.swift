@@ -109,6 +109,19 @@ final class RawConnection: Sendable {
 
     var isClosed: Bool { received.withLockedValue { $0.closed } }
 
+    /// Reads once every `interval`, like a slow client (a connection that does not read on its
+    /// own takes at most 4 KiB from its socket at a time), until the broker closes the
+    /// connection; returns every frame that arrived.
+    func readUntilClosed(every interval: Duration, within seconds: Double = 120) async throws -> [Frame] {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !isClosed {
+            guard ContinuousClock.now < deadline else { throw TimedOut(what: "the broker to close the connection") }
+            channel.read()
+            try await Task.sleep(for: interval)
+        }
+        return received.withLockedValue { $0.frames }
+    }
+
     /// PING and its PONG: proof that the broker still serves this connection.
     func ping(token: UInt64 = 7) async throws -> Bool {
         try await send(.ping(Frame.Ping(token: token)))
