@@ -42,6 +42,15 @@ final class BrokerCore: Sendable {
             statistics: statistics,
             registry: registry
         )
+        self.idleSweep = directory.startRetiringIdleTopics()
+    }
+
+    /// Retires idle topics until the broker stops.
+    private let idleSweep: RepeatedTask
+
+    /// Stops the broker's own timers.
+    func stopTimers() {
+        idleSweep.cancel()
     }
 
     /// Admits a connection, or returns `nil` when the broker holds its maximum already.

@@ -107,6 +107,7 @@ public final class BrokerServer: Sendable {
             outcome = outcome + ((try? await ending.get()) ?? ConnectionShutdownOutcome())
         }
         log(outcome, drained: drained, timeout: timeout)
+        core.stopTimers()
     }
 
     /// Waits until every connection has written everything queued for it and every topic has

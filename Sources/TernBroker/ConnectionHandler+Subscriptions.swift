@@ -21,7 +21,7 @@ extension ConnectionHandler {
         if subscribe.isResponder {
             core.responders.add(subscriber)
         } else {
-            core.directory.add(subscriber)
+            core.directory.subscriptions.insert(subscriber)
         }
     }
 
@@ -62,7 +62,7 @@ extension ConnectionHandler {
             return
         }
         unwritableDrains[ObjectIdentifier(subscriber)] = nil
-        core.directory.remove(subscriber)
+        core.directory.subscriptions.remove(subscriber)
         for topic in subscriber.queue.close().waitingTopics {
             topic.execute { $0.fanOut() }
         }

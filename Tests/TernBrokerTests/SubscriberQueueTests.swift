@@ -1,32 +1,25 @@
 import NIOCore
-import NIOPosix
 import Testing
 import TernProtocol
 
 @testable import TernBroker
 
 @Suite struct SubscriberQueueTests {
-    private let topic: Topic = {
-        let directory = TopicDirectory(
-            eventLoops: MultiThreadedEventLoopGroup.singleton,
-            settings: TopicSettingsResolver(defaultSettings: MailboxSettings(capacity: QueueCapacity(messages: 10, bytes: 1 << 20), policy: .block), overrides: []),
-            timing: TopicTiming(slowConsumerTimeout: .seconds(5), idleTopicRetirement: .seconds(60)),
-            statistics: BrokerStatistics(),
-            registry: SchemaRegistry()
-        )
-        return directory.topic(named: "queue.test")
-    }()
+    /// Stands in for the topic that offers messages.
+    private final class Waker: Sendable {}
+
+    private let topic = Waker()
 
     private func messages(_ range: ClosedRange<Int>) -> [PublishedMessage] {
         range.map { PublishedMessage(Frame.Publish(topic: "queue.test", payload: ByteBuffer(string: "\($0)"))) }
     }
 
-    private func payloads(_ batch: SubscriberQueue.Batch) -> [String] {
+    private func payloads(_ batch: SubscriberQueue<Waker>.Batch) -> [String] {
         batch.messages.map { String(buffer: $0.payload) }
     }
 
     @Test func blockAcceptsOnlyWhatFitsAndRemembersTheTopic() {
-        let queue = SubscriberQueue(capacity: QueueCapacity(messages: 3, bytes: 1 << 20))
+        let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 3, bytes: 1 << 20))
         let result = queue.offer(messages(1...5), policy: .block, from: topic)
         #expect(result.accepted == 3)
         #expect(result.dropped == 0)
@@ -39,7 +32,7 @@ import TernProtocol
     }
 
     @Test func dropOldestKeepsTheNewestAndCountsTheRest() {
-        let queue = SubscriberQueue(capacity: QueueCapacity(messages: 3, bytes: 1 << 20))
+        let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 3, bytes: 1 << 20))
         let result = queue.offer(messages(1...5), policy: .dropOldest, from: topic)
         #expect(result.accepted == 5)
         #expect(result.dropped == 2)
@@ -51,7 +44,7 @@ import TernProtocol
     }
 
     @Test func dropNewestKeepsTheOldestAndCountsTheRest() {
-        let queue = SubscriberQueue(capacity: QueueCapacity(messages: 3, bytes: 1 << 20))
+        let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 3, bytes: 1 << 20))
         let result = queue.offer(messages(1...5), policy: .dropNewest, from: topic)
         #expect(result.accepted == 5)
         #expect(result.dropped == 2)
@@ -62,17 +55,17 @@ import TernProtocol
 
     @Test func theByteCapacityCountsToo() {
         // Each message is its 10-byte topic plus a 1-byte payload.
-        let queue = SubscriberQueue(capacity: QueueCapacity(messages: 100, bytes: 22))
+        let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 100, bytes: 22))
         #expect(queue.offer(messages(1...5), policy: .block, from: topic).accepted == 2)
     }
 
     @Test func aMessageLargerThanTheCapacityStillPassesAnEmptyQueue() {
-        let queue = SubscriberQueue(capacity: QueueCapacity(messages: 100, bytes: 4))
+        let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 100, bytes: 4))
         #expect(queue.offer(messages(1...2), policy: .block, from: topic).accepted == 1)
     }
 
     @Test func takeRespectsItsByteBudgetButAlwaysTakesOne() {
-        let queue = SubscriberQueue(capacity: QueueCapacity(messages: 100, bytes: 1 << 20))
+        let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 100, bytes: 1 << 20))
         _ = queue.offer(messages(1...5), policy: .block, from: topic)
         #expect(payloads(queue.take(maxBytes: 1)) == ["1"])
         #expect(payloads(queue.take(maxBytes: 22)) == ["2", "3"])
@@ -80,7 +73,7 @@ import TernProtocol
     }
 
     @Test func aDrainIsRequestedOnceUntilTheQueueIsEmptied() {
-        let queue = SubscriberQueue(capacity: QueueCapacity(messages: 100, bytes: 1 << 20))
+        let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 100, bytes: 1 << 20))
         #expect(queue.offer(messages(1...2), policy: .block, from: topic).needsDrain)
         #expect(!queue.offer(messages(3...4), policy: .block, from: topic).needsDrain)
         _ = queue.take(maxBytes: 1 << 20)
@@ -88,7 +81,7 @@ import TernProtocol
     }
 
     @Test func aClosedQueueDiscardsWhatItIsOffered() {
-        let queue = SubscriberQueue(capacity: QueueCapacity(messages: 2, bytes: 1 << 20))
+        let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 2, bytes: 1 << 20))
         _ = queue.offer(messages(1...4), policy: .block, from: topic)
         #expect(queue.close().waitingTopics.count == 1)
         let result = queue.offer(messages(5...6), policy: .block, from: topic)

@@ -8,24 +8,17 @@ import TernProtocol
 ///
 /// Topics and the connection may run on different event loops, so the queue is guarded by a
 /// lock, taken once per batch rather than once per message.
-final class SubscriberQueue: Sendable {
-    /// What a topic learns from offering messages.
-    struct OfferResult {
-        /// How many of the offered messages the topic may consider handled (queued or dropped).
-        var accepted: Int
-        /// How many messages the drop policies discarded to make room.
-        var dropped: Int = 0
-        /// Whether the connection must be told to drain the queue.
-        var needsDrain: Bool
-    }
-
+///
+/// Generic over the topics that offer messages (`Waker`), which it remembers while they wait for
+/// room, so that a topic's core can be tested with a real queue and no topic actor.
+final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
     /// What a connection takes from the queue in one go.
     struct Batch {
         var messages: Deque<PublishedMessage> = []
         var droppedOldest: UInt64 = 0
         var droppedNewest: UInt64 = 0
         /// Topics that were held back by this queue and may now continue.
-        var waitingTopics: [Topic] = []
+        var waitingTopics: [Waker] = []
     }
 
     private struct State {
@@ -36,7 +29,7 @@ final class SubscriberQueue: Sendable {
         var totalDropped: UInt64 = 0
         var drainScheduled = false
         var closed = false
-        var waitingTopics: [ObjectIdentifier: Topic] = [:]
+        var waitingTopics: [ObjectIdentifier: Waker] = [:]
         /// When the queue last made progress: a take, or the moment it filled up.
         var lastProgress = NIODeadline.now()
     }
@@ -52,9 +45,9 @@ final class SubscriberQueue: Sendable {
     /// Queues `messages` under `policy`. Under `block` and `reject` only what fits is accepted and
     /// `topic` is remembered so it can be resumed; under the drop policies everything is accepted
     /// and the excess is dropped and counted.
-    func offer(_ messages: some Collection<PublishedMessage>, policy: OverflowPolicy, from topic: Topic) -> OfferResult {
+    func offer(_ messages: some Collection<PublishedMessage>, policy: OverflowPolicy, from topic: Waker) -> QueueOffer {
         state.withLockedValue { state in
-            guard !state.closed else { return OfferResult(accepted: messages.count, needsDrain: false) }
+            guard !state.closed else { return QueueOffer(accepted: messages.count, needsDrain: false) }
             var accepted = 0
             var dropped = 0
             for message in messages {
@@ -63,7 +56,7 @@ final class SubscriberQueue: Sendable {
                     case .block, .reject:
                         if state.waitingTopics.isEmpty { state.lastProgress = .now() }
                         state.waitingTopics[ObjectIdentifier(topic)] = topic
-                        return OfferResult(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state))
+                        return QueueOffer(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state))
                     case .dropNewest:
                         state.droppedNewest += 1
                         state.totalDropped += 1
@@ -82,7 +75,7 @@ final class SubscriberQueue: Sendable {
                 state.pendingBytes += message.size
                 accepted += 1
             }
-            return OfferResult(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state))
+            return QueueOffer(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state))
         }
     }
 
@@ -125,7 +118,7 @@ final class SubscriberQueue: Sendable {
     }
 
     /// The most messages a batch reserves room for up front, so it does not grow step by step.
-    private static let batchCapacityHint = 4096
+    private static var batchCapacityHint: Int { 4096 }
 
     /// Whether the queue has been full, with nothing taken, since before `deadline`.
     func isStalled(since deadline: NIODeadline) -> Bool {
@@ -135,7 +128,7 @@ final class SubscriberQueue: Sendable {
     /// Discards everything queued; later offers are accepted and discarded. Returns how many
     /// messages were discarded, and the topics that were waiting for room, so they can move on.
     @discardableResult
-    func close() -> (discarded: Int, waitingTopics: [Topic]) {
+    func close() -> (discarded: Int, waitingTopics: [Waker]) {
         state.withLockedValue { state in
             let discarded = state.pending.count
             state.closed = true
@@ -155,4 +148,14 @@ final class SubscriberQueue: Sendable {
     var droppedCount: UInt64 {
         state.withLockedValue { $0.totalDropped }
     }
+}
+
+/// What a topic learns from offering messages to a ``SubscriberQueue``.
+struct QueueOffer: Equatable {
+    /// How many of the offered messages the topic may consider handled (queued or dropped).
+    var accepted: Int
+    /// How many messages the drop policies discarded to make room.
+    var dropped: Int = 0
+    /// Whether the connection must be told to drain the queue.
+    var needsDrain: Bool
 }

@@ -6,25 +6,19 @@ final class Subscriber: Sendable {
     let subscriptionID: UInt32
     let pattern: String
     let queueGroup: String?
-    let isWildcard: Bool
     /// Receives requests rather than messages.
     let isResponder: Bool
     /// Messages of this subject are resolved to this version before delivery.
     let readAs: SchemaReference?
-    let queue: SubscriberQueue
+    let queue: SubscriberQueue<Topic>
 
     init(connection: ConnectionHandle, subscribe: Frame.Subscribe, queueCapacity: QueueCapacity) {
         self.connection = connection
         self.subscriptionID = subscribe.subscriptionID
         self.pattern = subscribe.pattern
         self.queueGroup = subscribe.queueGroup
-        self.isWildcard = TopicSyntax.hasWildcard(subscribe.pattern)
         self.isResponder = subscribe.isResponder
         self.readAs = subscribe.readAs
         self.queue = SubscriberQueue(capacity: queueCapacity)
-    }
-
-    func matches(topic: String) -> Bool {
-        isWildcard ? TopicSyntax.matches(topic: topic, pattern: pattern) : topic == pattern
     }
 }

@@ -1,0 +1,56 @@
+import DequeModule
+import NIOCore
+import Synchronization
+
+/// The topics that became idle (no subscribers, nothing in the mailbox), in the order they did,
+/// and the sweep that retires those still idle after the idle-retirement time.
+///
+/// A sweep looks only at the front of the queue, the topics that have waited long enough, so
+/// its cost grows with the topics it retires, not with the topics that live; and it takes a
+/// bounded number per pass, so that retiring many topics never holds an event loop for long.
+final class IdleTopics: Sendable {
+    private let queue = Mutex<Deque<(topic: Topic, since: NIODeadline)>>([])
+    private let retirement: TimeAmount
+
+    /// The most topics one pass of the sweep looks at.
+    static let sweepBatch = 512
+
+    init(retirement: TimeAmount) {
+        self.retirement = retirement
+    }
+
+    /// Adds `topic`, which just became idle.
+    func add(_ topic: Topic) {
+        queue.withLock { $0.append((topic, .now())) }
+    }
+
+    /// Asks the topics idle for the retirement time to retire, at most ``sweepBatch`` of them;
+    /// returns whether more wait.
+    func sweep() -> Bool {
+        let deadline = NIODeadline.now() - retirement
+        let due: [Topic] = queue.withLock { queue in
+            var due: [Topic] = []
+            while due.count < Self.sweepBatch, let first = queue.first, first.since <= deadline {
+                due.append(queue.removeFirst().topic)
+            }
+            return due
+        }
+        for topic in due {
+            topic.execute { _ = $0.retireIfIdle(idleSince: deadline) }
+        }
+        return due.count == Self.sweepBatch
+    }
+
+    /// Sweeps every `interval` on `eventLoop`, sooner again while many topics are due.
+    func startSweeping(on eventLoop: any EventLoop, every interval: TimeAmount) -> RepeatedTask {
+        eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
+            sweepUntilDone(on: eventLoop)
+        }
+    }
+
+    private func sweepUntilDone(on eventLoop: any EventLoop) {
+        if sweep() {
+            eventLoop.execute { [self] in sweepUntilDone(on: eventLoop) }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+/// Entries keyed by `.`-separated token sequences, one node per token: the keys are either
+/// subscription patterns (with `*` for one token and a final `>` for one or more) or topics.
+///
+/// Finding the entries whose pattern matches a topic, or the entries whose topic a pattern
+/// matches, walks only the nodes on the way: its cost grows with the key's tokens (and, for a
+/// wildcard, with the branches it covers), not with the number of entries.
+///
+/// Not thread-safe: its owner guards it.
+final class TokenTrie<Entry: AnyObject> {
+    final class Node {
+        var children: [Substring: Node] = [:]
+        /// The child for a `*` token.
+        var star: Node?
+        /// Entries whose key ends at this node.
+        var here = EntryList<Entry>()
+        /// Entries whose key is this node's path followed by `>`.
+        var rest = EntryList<Entry>()
+
+        var isEmpty: Bool { children.isEmpty && star == nil && here.isEmpty && rest.isEmpty }
+    }
+
+    private let root = Node()
+    /// The number of entries.
+    private(set) var count = 0
+
+    /// Adds `entry` under `key`, a topic or a valid pattern.
+    func insert(_ entry: Entry, key: String) {
+        var node = root
+        var tokens = Self.tokens(of: key)[...]
+        while let token = tokens.popFirst() {
+            if token == ">" && tokens.isEmpty {
+                node.rest.append(entry)
+                count += 1
+                return
+            }
+            if token == "*" {
+                node = node.star ?? { let child = Node(); node.star = child; return child }()
+            } else {
+                node = node.children[token] ?? { let child = Node(); node.children[token] = child; return child }()
+            }
+        }
+        node.here.append(entry)
+        count += 1
+    }
+
+    /// Removes `entry` from under `key`, and the nodes left empty; returns whether it was there.
+    @discardableResult
+    func remove(_ entry: Entry, key: String) -> Bool {
+        let removed = Self.remove(entry, tokens: Self.tokens(of: key)[...], from: root)
+        if removed { count -= 1 }
+        return removed
+    }
+
+    private static func remove(_ entry: Entry, tokens: ArraySlice<Substring>, from node: Node) -> Bool {
+        var tokens = tokens
+        guard let token = tokens.popFirst() else { return node.here.remove(entry) }
+        if token == ">" && tokens.isEmpty { return node.rest.remove(entry) }
+        if token == "*" {
+            guard let child = node.star, remove(entry, tokens: tokens, from: child) else { return false }
+            if child.isEmpty { node.star = nil }
+            return true
+        }
+        guard let child = node.children[token], remove(entry, tokens: tokens, from: child) else { return false }
+        if child.isEmpty { node.children[token] = nil }
+        return true
+    }
+
+    /// Calls `body` with every entry whose pattern key matches `topic`.
+    func forEachMatch(ofTopic topic: String, _ body: (Entry) -> Void) {
+        Self.match(Self.tokens(of: topic), from: 0, at: root, body)
+    }
+
+    private static func match(_ tokens: [Substring], from index: Int, at node: Node, _ body: (Entry) -> Void) {
+        guard index < tokens.count else {
+            node.here.entries.forEach(body)
+            return
+        }
+        // At least one token remains: a `>` here takes it and all after it.
+        node.rest.entries.forEach(body)
+        if let child = node.children[tokens[index]] { match(tokens, from: index + 1, at: child, body) }
+        if let star = node.star { match(tokens, from: index + 1, at: star, body) }
+    }
+
+    /// Calls `body` with every entry whose topic key `pattern` matches.
+    func forEachEntry(matching pattern: String, _ body: (Entry) -> Void) {
+        Self.entries(matching: Self.tokens(of: pattern), from: 0, at: root, body)
+    }
+
+    private static func entries(matching tokens: [Substring], from index: Int, at node: Node, _ body: (Entry) -> Void) {
+        guard index < tokens.count else {
+            node.here.entries.forEach(body)
+            return
+        }
+        switch tokens[index] {
+        case ">":
+            for child in node.children.values { everything(below: child, body) }
+        case "*":
+            for child in node.children.values { entries(matching: tokens, from: index + 1, at: child, body) }
+        default:
+            if let child = node.children[tokens[index]] { entries(matching: tokens, from: index + 1, at: child, body) }
+        }
+    }
+
+    private static func everything(below node: Node, _ body: (Entry) -> Void) {
+        node.here.entries.forEach(body)
+        for child in node.children.values { everything(below: child, body) }
+    }
+
+    private static func tokens(of key: String) -> [Substring] {
+        key.split(separator: ".", omittingEmptySubsequences: false)
+    }
+}

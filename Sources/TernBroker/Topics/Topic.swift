@@ -1,0 +1,206 @@
+import DequeModule
+import NIOCore
+import TernProtocol
+import TernSchema
+
+/// One topic: an actor, running on an event loop, with a bounded mailbox.
+///
+/// The fan-out itself (mailbox, cursors, queue groups, overflow policy) is a ``TopicCore``; the
+/// actor gives it isolation, looks its subscribers up in the broker's ``SubscriptionIndex``
+/// when they changed, checks publishes against the topic's schema binding, carries out the
+/// core's effects (acknowledgements, refusals, pausing publishers, waking subscribers'
+/// connections) and owns the slow-consumer timer. It offers messages to subscribers' queues,
+/// which remember it while they are full, so that taking from them wakes it.
+actor Topic {
+    nonisolated let name: String
+    nonisolated let eventLoop: any EventLoop
+    private let directory: TopicDirectory
+    private var core: TopicCore<Subscriber, ConnectionHandle>
+    /// The subscription index's generation the core's subscribers are current at.
+    private var generation: UInt64?
+    private var stallCheck: Scheduled<Void>?
+    private var lastActivity = NIODeadline.now()
+    private var isRetired = false
+    /// Set at the end of a shutdown: the topic takes and hands out nothing more.
+    private var isAbandoned = false
+    /// Whether the directory's idle sweep has this topic in its queue.
+    private var awaitsIdleSweep = false
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        eventLoop.executor.asUnownedSerialExecutor()
+    }
+
+    init(name: String, settings: MailboxSettings, eventLoop: any EventLoop, directory: TopicDirectory) {
+        self.name = name
+        self.eventLoop = eventLoop
+        self.directory = directory
+        self.core = TopicCore(name: name, settings: settings)
+    }
+
+    /// Runs `body` isolated to the topic: at once when called on its event loop, else there.
+    nonisolated func execute(_ body: @escaping @Sendable (isolated Topic) -> Void) {
+        if eventLoop.inEventLoop {
+            assumeIsolated(body)
+        } else {
+            eventLoop.execute { self.assumeIsolated(body) }
+        }
+    }
+
+    /// Brings the core's subscribers up to date when the subscriptions changed since.
+    private func refreshSubscribers() {
+        let index = directory.subscriptions
+        guard generation != index.generation else { return }
+        let (subscribers, current) = index.subscribers(forTopic: name)
+        generation = current
+        run(core.setSubscribers(subscribers, offer: { $0.queue.offer($1, policy: $2, from: self) }), publisher: nil)
+    }
+
+    // MARK: Publishing
+
+    /// Accepts `messages` from `publisher` in order, subject to the overflow policy and the
+    /// topic's schema binding, and hands them on to subscribers.
+    func publish(_ messages: [PublishedMessage], from publisher: ConnectionHandle) {
+        guard !isAbandoned else { return }
+        guard !isRetired else {
+            directory.topic(named: name).execute { $0.publish(messages, from: publisher) }
+            return
+        }
+        lastActivity = .now()
+        refreshSubscribers()
+        let binding = directory.registry.binding(forTopic: name)
+        let effects = core.publish(messages, from: publisher, refusal: { message in
+            binding.flatMap { Self.problem(with: message, boundTo: $0.subject, topic: self.name) }
+        }, offer: { $0.queue.offer($1, policy: $2, from: self) })
+        directory.statistics.published(messages.count - effects.rejection.count)
+        if effects.rejection.count > 0 { directory.statistics.rejected(effects.rejection.count) }
+        run(effects, publisher: publisher)
+    }
+
+    /// Why a message may not enter a topic bound to `subject`, or `nil` when it may.
+    private static func problem(with message: PublishedMessage, boundTo subject: SchemaRegistry.Subject, topic: String) -> (ErrorCode, String)? {
+        guard let reference = message.schema else {
+            return (.schemaRequired, "topic '\(topic)' is bound to subject '\(subject.name)': a publish must name one of its versions")
+        }
+        guard reference.subjectID == subject.id else {
+            return (.schemaMismatch, "topic '\(topic)' takes subject '\(subject.name)' (id \(subject.id)), not subject id \(reference.subjectID)")
+        }
+        guard let version = subject.version(reference.version), reference.version != 0 else {
+            return (.unknownVersion, "subject '\(subject.name)' has no version \(reference.version)")
+        }
+        do {
+            try message.payload.withUnsafeReadableBytes { bytes throws(SchemaValueError) in try version.schema.validate(bytes) }
+            return nil
+        } catch {
+            return (.invalidPayload, "payload does not match \(subject.name) version \(version.number): \(error)")
+        }
+    }
+
+    /// Hands subscribers what their queues have room for now: a queue that filled up was
+    /// taken from, or a subscriber went away.
+    func fanOut() {
+        guard !isAbandoned else { return }
+        refreshSubscribers()
+        run(core.fanOut(offer: { $0.queue.offer($1, policy: $2, from: self) }), publisher: nil)
+    }
+
+    /// Carries out what the core asked for; `publisher` is the one whose batch it was.
+    private func run(_ effects: TopicCore<Subscriber, ConnectionHandle>.Effects, publisher: ConnectionHandle?) {
+        if let publisher {
+            if !effects.acknowledged.isEmpty {
+                let ackIDs = effects.acknowledged
+                publisher.execute { $0.acknowledge(ackIDs) }
+            }
+            if effects.rejection.count > 0 {
+                let rejection = effects.rejection
+                publisher.execute { $0.reportRejection(rejection) }
+            }
+            if effects.pausePublisher {
+                publisher.execute { $0.pauseReading(for: self) }
+            }
+        }
+        for resumed in effects.resumedPublishers {
+            resumed.execute { $0.resumeReading(for: self) }
+        }
+        for subscriber in effects.drains {
+            subscriber.connection.execute { $0.drain(subscriber) }
+        }
+        for (subscriber, undelivered) in effects.slowConsumers {
+            directory.statistics.slowConsumerDisconnected()
+            let topic = name
+            subscriber.connection.execute { $0.disconnectSlowConsumer(subscriber, topic: topic, heldInMailbox: undelivered) }
+        }
+        let dropped = core.counters.dropped
+        if dropped > reportedDrops {
+            directory.statistics.dropped(Int(dropped - reportedDrops))
+            reportedDrops = dropped
+        }
+        if effects.armStallCheck {
+            scheduleStallCheck()
+        } else if core.isIdle && !awaitsIdleSweep {
+            awaitsIdleSweep = true
+            directory.idleTopics.add(self)
+        }
+    }
+
+    /// The drops already added to the broker's statistics.
+    private var reportedDrops: UInt64 = 0
+
+    // MARK: Slow consumers and retirement
+
+    private func scheduleStallCheck() {
+        guard stallCheck == nil else { return }
+        let timeout = directory.timing.slowConsumerTimeout
+        stallCheck = eventLoop.scheduleTask(in: timeout) {
+            self.assumeIsolated { $0.stallCheckPassed(timeout: timeout) }
+        }
+    }
+
+    /// Cuts loose every subscriber that holds the mailbox back and has taken nothing for `timeout`.
+    private func stallCheckPassed(timeout: TimeAmount) {
+        stallCheck = nil
+        guard !isAbandoned else { return }
+        refreshSubscribers()
+        let stalledSince = NIODeadline.now() - timeout
+        run(core.stallCheckPassed(isStalled: { $0.queue.isStalled(since: stalledSince) }, offer: { $0.queue.offer($1, policy: $2, from: self) }), publisher: nil)
+    }
+
+    /// Called by the directory's idle sweep: retires the topic when it has had no subscribers,
+    /// no messages and no publishes for the idle-retirement time; returns whether it did.
+    func retireIfIdle(idleSince deadline: NIODeadline) -> Bool {
+        awaitsIdleSweep = false
+        guard !isRetired, !isAbandoned else { return false }
+        refreshSubscribers()
+        guard core.isIdle else { return false }
+        guard lastActivity <= deadline else {
+            awaitsIdleSweep = true
+            directory.idleTopics.add(self)
+            return false
+        }
+        isRetired = directory.retire(self)
+        return isRetired
+    }
+
+    // MARK: Shutting down
+
+    /// Whether the mailbox holds nothing.
+    var isEmpty: Bool { core.mailbox.isEmpty }
+
+    /// Empties the mailbox for good, at the end of a shutdown: returns, for each target that
+    /// had not been given everything, one subscriber and how many messages it missed. The
+    /// topic takes nothing more.
+    func abandon() -> [(subscriber: Subscriber, missed: UInt64)] {
+        isAbandoned = true
+        stallCheck?.cancel()
+        stallCheck = nil
+        return core.abandon()
+    }
+
+    /// The topic's counters and its mailbox's current depth.
+    func statistics() -> TopicStatistics {
+        refreshSubscribers()
+        return TopicStatistics(
+            name: name, policy: core.settings.policy, counters: core.counters, mailboxMessages: core.mailbox.count,
+            mailboxBytes: core.mailboxBytes, subscribers: core.subscriberCount
+        )
+    }
+}

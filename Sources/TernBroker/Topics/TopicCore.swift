@@ -1,0 +1,256 @@
+import DequeModule
+import TernProtocol
+
+/// The fan-out of one topic as a value: its mailbox, the cursor of each subscriber (or queue
+/// group) in it, the overflow policy and the publishers it holds back. Events go in, and
+/// ``TopicEffects`` come out; the one side effect it causes itself is offering messages to a
+/// subscriber's queue, through the `offer` function its caller passes, whose answer decides how
+/// far that subscriber's cursor moves. This is the one place where backpressure is decided.
+///
+/// The mailbox is a log: a message enters at the tail and leaves once every target has been
+/// given it. Under the drop policies subscriber queues always take messages (dropping and
+/// counting the excess), so the mailbox drains at once; under `block` and `reject` a full queue
+/// holds its target's cursor back, and the messages with it.
+///
+/// Generic over its subscriber and publisher tokens, so that its tests need no event loop.
+struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
+    typealias Effects = TopicEffects<Subscriber, Publisher>
+    /// Offers messages to a subscriber's queue under a policy, as `SubscriberQueue.offer` does.
+    typealias Offer = (Subscriber, Slice<Deque<PublishedMessage>>, OverflowPolicy) -> QueueOffer
+
+    /// Where a message goes: one subscriber, or one member of a queue group.
+    struct Target {
+        enum Kind {
+            case subscriber(Subscriber)
+            case group(name: String, members: [Subscriber], next: Int)
+        }
+
+        var kind: Kind
+        /// The sequence number of the next message this target has not been given.
+        var cursor: UInt64
+    }
+
+    let name: String
+    let settings: MailboxSettings
+    private(set) var mailbox: Deque<PublishedMessage> = []
+    private(set) var mailboxBytes = 0
+    /// The most messages the mailbox held since it was last emptied of a burst.
+    private var mailboxHighWater = 0
+    /// The sequence number of the mailbox's first message.
+    private var headSequence: UInt64 = 0
+    private var targets: [Target] = []
+    private var pausedPublishers: Set<Publisher> = []
+    private(set) var counters = TopicCounters()
+
+    /// How many consecutive messages one queue-group member is offered at a time.
+    static var groupChunk: Int { 16 }
+
+    init(name: String, settings: MailboxSettings) {
+        self.name = name
+        self.settings = settings
+    }
+
+    private var tailSequence: UInt64 { headSequence + UInt64(mailbox.count) }
+
+    /// No subscribers and nothing in the mailbox.
+    var isIdle: Bool { targets.isEmpty && mailbox.isEmpty }
+
+    /// The number of subscribers, counting each queue group's members.
+    var subscriberCount: Int {
+        targets.reduce(0) { count, target in
+            if case .group(_, let members, _) = target.kind { return count + members.count }
+            return count + 1
+        }
+    }
+
+    // MARK: Subscribers
+
+    /// Makes `subscribers` the topic's targets. Those it already had keep their place in the
+    /// mailbox (a queue group keeps its turn); new ones get what is published from now on;
+    /// those no longer among them are forgotten, and the mailbox no longer keeps messages for them.
+    mutating func setSubscribers(_ subscribers: TopicSubscribers<Subscriber>, offer: Offer) -> Effects {
+        var next: [Target] = []
+        next.reserveCapacity(subscribers.individuals.count + subscribers.groups.count)
+        for subscriber in subscribers.individuals {
+            let cursor = targets.first { if case .subscriber(let existing) = $0.kind { existing === subscriber } else { false } }?.cursor
+            next.append(Target(kind: .subscriber(subscriber), cursor: cursor ?? tailSequence))
+        }
+        for group in subscribers.groups {
+            let existing = targets.lazy.compactMap { target -> (cursor: UInt64, next: Int)? in
+                guard case .group(group.name, _, let turn) = target.kind else { return nil }
+                return (target.cursor, turn)
+            }.first
+            let turn = existing.map { $0.next % group.members.count } ?? 0
+            next.append(Target(kind: .group(name: group.name, members: group.members, next: turn), cursor: existing?.cursor ?? tailSequence))
+        }
+        targets = next
+        // A target that held the mailbox back may be gone.
+        return fanOut(offer: offer)
+    }
+
+    // MARK: Publishing
+
+    /// Accepts `messages` from `publisher` in order, each unless `refusal` gives a reason to
+    /// refuse it or the `reject` policy finds the mailbox full, and hands them to subscribers.
+    mutating func publish(
+        _ messages: [PublishedMessage], from publisher: Publisher, refusal: (PublishedMessage) -> (ErrorCode, String)?, offer: Offer
+    ) -> Effects {
+        var acknowledged: [UInt64] = []
+        var rejected = Rejection()
+        for message in messages {
+            if let (code, reason) = refusal(message) {
+                rejected.add(message, code: code, reason: reason)
+                continue
+            }
+            if settings.policy == .reject && isFull {
+                rejected.add(message, code: .mailboxFull, reason: "the mailbox of topic '\(name)' is full")
+                continue
+            }
+            mailbox.append(message)
+            mailboxBytes += message.size
+            if let ackID = message.ackID { acknowledged.append(ackID) }
+        }
+        mailboxHighWater = max(mailboxHighWater, mailbox.count)
+        counters.published += UInt64(messages.count - rejected.count)
+        counters.rejected += UInt64(rejected.count)
+        var effects = fanOut(offer: offer)
+        effects.acknowledged = acknowledged
+        effects.rejection = rejected
+        if settings.policy == .block && isFull && pausedPublishers.insert(publisher).inserted {
+            counters.publisherPauses += 1
+            effects.pausePublisher = true
+        }
+        return effects
+    }
+
+    private var isFull: Bool {
+        settings.capacity.isFull(messages: mailbox.count, bytes: mailboxBytes)
+    }
+
+    private var isAboveLowWatermark: Bool {
+        mailbox.count > settings.capacity.messages / 2 || mailboxBytes > settings.capacity.bytes / 2
+    }
+
+    /// Hands every target what it has not been given yet, as far as its queue takes it, then
+    /// drops from the mailbox what every target has.
+    mutating func fanOut(offer: Offer) -> Effects {
+        var effects = Effects()
+        for index in targets.indices {
+            var target = targets[index]
+            advance(&target, offer: offer, effects: &effects)
+            targets[index] = target
+        }
+        let delivered = targets.lazy.map(\.cursor).min() ?? tailSequence
+        while headSequence < delivered, let message = mailbox.popFirst() {
+            mailboxBytes -= message.size
+            headSequence += 1
+        }
+        if mailbox.isEmpty && mailboxHighWater > Self.retainedMailboxCapacity {
+            // A burst's storage goes back; a quiet topic keeps only a little.
+            mailbox = []
+            mailboxHighWater = 0
+        }
+        if !pausedPublishers.isEmpty && !isAboveLowWatermark {
+            effects.resumedPublishers = Array(pausedPublishers)
+            pausedPublishers.removeAll()
+        }
+        effects.armStallCheck = headSequence < tailSequence && (settings.policy == .block || settings.policy == .reject)
+        return effects
+    }
+
+    /// The most messages an empty mailbox keeps room for.
+    private static var retainedMailboxCapacity: Int { 64 }
+
+    private mutating func advance(_ target: inout Target, offer: Offer, effects: inout Effects) {
+        let start = Int(target.cursor - headSequence)
+        guard start < mailbox.count else { return }
+        switch target.kind {
+        case .subscriber(let subscriber):
+            target.cursor += UInt64(deliver(mailbox[start...], to: subscriber, policy: settings.policy, offer: offer, effects: &effects))
+        case .group(let name, let members, var next):
+            var index = start
+            while index < mailbox.count, !members.isEmpty {
+                let chunk = mailbox[index..<min(index + Self.groupChunk, mailbox.count)]
+                // Prefer a member with room; under a drop policy the next member takes the rest.
+                var accepted = 0
+                for attempt in 0..<members.count where accepted == 0 {
+                    accepted = deliver(chunk, to: members[(next + attempt) % members.count], policy: .block, offer: offer, effects: &effects)
+                    if accepted > 0 { next = (next + attempt + 1) % members.count }
+                }
+                if accepted == 0 && settings.policy != .block && settings.policy != .reject {
+                    accepted = deliver(chunk, to: members[next], policy: settings.policy, offer: offer, effects: &effects)
+                    next = (next + 1) % members.count
+                }
+                guard accepted > 0 else { break }
+                index += accepted
+            }
+            target.kind = .group(name: name, members: members, next: next)
+            target.cursor = headSequence + UInt64(index)
+        }
+    }
+
+    private mutating func deliver(
+        _ messages: Slice<Deque<PublishedMessage>>, to subscriber: Subscriber, policy: OverflowPolicy, offer: Offer, effects: inout Effects
+    ) -> Int {
+        let result = offer(subscriber, messages, policy)
+        counters.queued += UInt64(result.accepted - result.dropped)
+        counters.dropped += UInt64(result.dropped)
+        if result.needsDrain { effects.drains.append(subscriber) }
+        return result.accepted
+    }
+
+    // MARK: Slow consumers
+
+    /// The slow-consumer timeout passed with the mailbox held back: every subscriber for which
+    /// `isStalled` holds (it took nothing all that time) is removed, to be disconnected.
+    mutating func stallCheckPassed(isStalled: (Subscriber) -> Bool, offer: Offer) -> Effects {
+        var slow: [(subscriber: Subscriber, undelivered: UInt64)] = []
+        for target in targets where target.cursor < tailSequence {
+            switch target.kind {
+            case .subscriber(let subscriber):
+                if isStalled(subscriber) { slow.append((subscriber, tailSequence - target.cursor)) }
+            case .group(_, let members, _):
+                for member in members where isStalled(member) { slow.append((member, tailSequence - target.cursor)) }
+            }
+        }
+        for (subscriber, _) in slow { remove(subscriber) }
+        counters.slowConsumers += UInt64(slow.count)
+        var effects = fanOut(offer: offer)
+        effects.slowConsumers = slow
+        return effects
+    }
+
+    /// Forgets `subscriber`, alone or in its group.
+    private mutating func remove(_ subscriber: Subscriber) {
+        targets.removeAll { if case .subscriber(let candidate) = $0.kind { candidate === subscriber } else { false } }
+        for index in targets.indices {
+            if case .group(let name, var members, let next) = targets[index].kind {
+                members.removeAll { $0 === subscriber }
+                targets[index].kind = .group(name: name, members: members, next: members.isEmpty ? 0 : next % members.count)
+            }
+        }
+        targets.removeAll { if case .group(_, let members, _) = $0.kind { members.isEmpty } else { false } }
+    }
+
+    // MARK: Shutting down
+
+    /// Empties the mailbox for good, at the end of a shutdown: returns, for each target that
+    /// had not been given everything, one subscriber (the group's next member for a queue
+    /// group) and how many messages it missed.
+    mutating func abandon() -> [(subscriber: Subscriber, missed: UInt64)] {
+        var missed: [(subscriber: Subscriber, missed: UInt64)] = []
+        for target in targets where target.cursor < tailSequence {
+            switch target.kind {
+            case .subscriber(let subscriber):
+                missed.append((subscriber, tailSequence - target.cursor))
+            case .group(_, let members, let next):
+                if !members.isEmpty { missed.append((members[next % members.count], tailSequence - target.cursor)) }
+            }
+        }
+        headSequence = tailSequence
+        mailbox = []
+        mailboxBytes = 0
+        targets = []
+        return missed
+    }
+}

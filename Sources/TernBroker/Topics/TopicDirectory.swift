@@ -1,0 +1,82 @@
+import NIOCore
+import Synchronization
+import TernProtocol
+
+/// Every live topic, and every subscription: creates topics on first use and retires idle ones.
+///
+/// Topics look their subscribers up in ``subscriptions`` themselves, so neither creating a topic
+/// nor adding a subscription touches any other topic.
+final class TopicDirectory: Sendable {
+    private let live = Mutex<[String: Topic]>([:])
+    private let eventLoops: any EventLoopGroup
+    let settings: TopicSettingsResolver
+    let subscriptions = SubscriptionIndex<Subscriber>()
+    let idleTopics: IdleTopics
+    let statistics: BrokerStatistics
+    let timing: TopicTiming
+    let registry: SchemaRegistry
+
+    init(eventLoops: any EventLoopGroup, settings: TopicSettingsResolver, timing: TopicTiming, statistics: BrokerStatistics, registry: SchemaRegistry) {
+        self.eventLoops = eventLoops
+        self.settings = settings
+        self.timing = timing
+        self.statistics = statistics
+        self.registry = registry
+        self.idleTopics = IdleTopics(retirement: timing.idleTopicRetirement)
+    }
+
+    /// The live topic of that name, created if there is none: on `preferredLoop` when given
+    /// (its first publisher's, which then hands it messages without a hop between threads),
+    /// else on the next loop of the group.
+    func topic(named name: String, preferring preferredLoop: (any EventLoop)? = nil) -> Topic {
+        if let topic = live.withLock({ $0[name] }) { return topic }
+        let created = Topic(name: name, settings: settings.settings(forTopic: name), eventLoop: preferredLoop ?? eventLoops.next(), directory: self)
+        return live.withLock { live in
+            if let topic = live[name] { return topic }
+            live[name] = created
+            statistics.topicCreated()
+            return created
+        }
+    }
+
+    /// Removes `topic` if it is still the live one of its name. A retired topic forwards anything
+    /// that still reaches it to its successor.
+    func retire(_ topic: Topic) -> Bool {
+        live.withLock { live in
+            guard live[topic.name] === topic else { return false }
+            live[topic.name] = nil
+            statistics.topicRetired()
+            return true
+        }
+    }
+
+    /// The number of live topics.
+    var count: Int { live.withLock { $0.count } }
+
+    /// Live topics, sorted by name.
+    var topics: [Topic] {
+        live.withLock { Array($0.values) }.sorted { $0.name < $1.name }
+    }
+
+    /// Starts retiring idle topics; the task runs until cancelled.
+    func startRetiringIdleTopics() -> RepeatedTask {
+        let interval = TimeAmount.nanoseconds(max(timing.idleTopicRetirement.nanoseconds / 4, TimeAmount.milliseconds(10).nanoseconds))
+        return idleTopics.startSweeping(on: eventLoops.next(), every: interval)
+    }
+}
+
+/// How long topics wait before acting on slow consumers and on idleness.
+struct TopicTiming: Sendable {
+    var slowConsumerTimeout: TimeAmount
+    var idleTopicRetirement: TimeAmount
+}
+
+/// Finds the mailbox settings of a topic: the first override whose pattern matches, else the default.
+struct TopicSettingsResolver: Sendable {
+    var defaultSettings: MailboxSettings
+    var overrides: [TopicOverride]
+
+    func settings(forTopic topic: String) -> MailboxSettings {
+        overrides.first { TopicSyntax.matches(topic: topic, pattern: $0.pattern) }?.settings ?? defaultSettings
+    }
+}
