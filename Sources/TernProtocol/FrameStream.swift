@@ -10,6 +10,9 @@ public struct FrameStream {
     public private(set) var decoder: FrameDecoder
     /// The first bytes of a frame whose rest has not arrived yet.
     private var partial: ByteBuffer?
+    /// Reads not processed yet because a receiver asked to stop (see
+    /// ``process(_:publishes:others:)-(ByteBuffer?,_,_)``), oldest first.
+    private var waiting: [ByteBuffer] = []
 
     public init(decoder: FrameDecoder) {
         self.decoder = decoder
@@ -39,8 +42,44 @@ public struct FrameStream {
         try split(bytes, direct: messages, other: others)
     }
 
+    /// Whether bytes already received wait to be processed.
+    public var hasWaitingInput: Bool { !waiting.isEmpty }
+
+    /// Keeps `bytes` for a later call of ``process(_:publishes:others:)-(ByteBuffer?,_,_)`` with
+    /// `nil`, after the input that already waits.
+    public mutating func keep(_ bytes: ByteBuffer) {
+        waiting.append(bytes)
+    }
+
+    /// Like ``process(_:publishes:others:)-(ByteBuffer,_,_)``, but a receiver can ask to stop
+    /// after its frame by returning `false`: the bytes after it, and any read given while they
+    /// wait, are kept for a later call with `nil`, which goes on where this one stopped.
+    public mutating func process(
+        _ bytes: ByteBuffer?, publishes: (consuming Frame.Publish) throws -> Bool, others: (consuming Frame) throws -> Bool
+    ) throws {
+        if let bytes { waiting.append(bytes) }
+        var keepGoing = true
+        while keepGoing, !waiting.isEmpty {
+            let input = waiting.removeFirst()
+            var rest: ByteBuffer?
+            try split(input, direct: { keepGoing = try publishes($0) }, other: { keepGoing = try others($0) }, while: { keepGoing }) {
+                rest = $0
+            }
+            if let rest { waiting.insert(rest, at: 0) }
+        }
+    }
+
     private mutating func split<Direct: DirectlyDecodableFrame>(
         _ bytes: ByteBuffer, direct: (consuming Direct) throws -> Void, other: (consuming Frame) throws -> Void
+    ) throws {
+        try split(bytes, direct: direct, other: other, while: { true }) { _ in }
+    }
+
+    /// Decodes the frames of `bytes` while `shouldContinue` holds; gives what is left, whole
+    /// frames and all, to `keep`.
+    private mutating func split<Direct: DirectlyDecodableFrame>(
+        _ bytes: ByteBuffer, direct: (consuming Direct) throws -> Void, other: (consuming Frame) throws -> Void,
+        while shouldContinue: () -> Bool, keep: (ByteBuffer) -> Void
     ) throws {
         // Each read's frames share their topic string, but not with earlier reads: the string's
         // reference count is then not contended between this thread, which makes the frames,
@@ -53,7 +92,11 @@ public struct FrameStream {
                 return
             }
         }
-        while try decoder.decodeNext(from: &input, direct: direct, other: other) {}
+        while shouldContinue(), try decoder.decodeNext(from: &input, direct: direct, other: other) {}
+        guard shouldContinue() else {
+            if input.readableBytes > 0 { keep(input) }
+            return
+        }
         if input.readableBytes > 0 {
             var rest = ByteBuffer()
             rest.writeImmutableBuffer(input)

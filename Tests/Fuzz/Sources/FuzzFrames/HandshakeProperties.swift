@@ -5,7 +5,7 @@ import TernProtocol
 /// What must hold for the broker's connection state machine, whatever frames a client sends.
 enum HandshakeProperties {
     static func check(_ decoded: DecodedStream) {
-        var machine = ConnectionStateMachine()
+        var machine = ConnectionLifecycle()
         var welcomed = false
         var closed = false
         for (index, frame) in decoded.frames.enumerated() {
@@ -37,7 +37,7 @@ enum HandshakeProperties {
     }
 
     /// Checks one action against the connection's history and updates it.
-    private static func follow(_ action: ConnectionStateMachine.Action, wasAwaitingHello: Bool, welcomed: inout Bool, closed: inout Bool, after frame: Frame) {
+    private static func follow(_ action: ConnectionLifecycle.Action, wasAwaitingHello: Bool, welcomed: inout Bool, closed: inout Bool, after frame: Frame) {
         FuzzFrames.check(!closed || action == .none, "after closing, \(frame) gave \(action)")
         switch action {
         case .sendWelcome(let version):

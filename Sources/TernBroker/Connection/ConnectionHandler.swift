@@ -4,8 +4,10 @@ import TernProtocol
 import TernSchema
 import TernTLS
 
-/// Runs the protocol on one client connection: the handshake, publishes, subscriptions and
-/// deliveries. The rules live in ``ConnectionStateMachine``; this handler performs its actions.
+/// Runs the protocol on one client connection. It decodes frames, tells the
+/// ``ConnectionStateMachine`` of each event and carries out the action that comes back: the
+/// writes, and the calls into topics, the subscription index, the registry and other
+/// connections. The rules live in the machine.
 final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -15,59 +17,43 @@ final class ConnectionHandler: ChannelDuplexHandler {
     var logger: Logger
     var context: ChannelHandlerContext?
     var handle: ConnectionHandle?
-    var stateMachine = ConnectionStateMachine()
+    var state: ConnectionStateMachine
     /// Splits the bytes read into frames.
     private var frames: FrameStream
-    /// Set once the input held something that is not a frame; the rest of it is ignored.
-    private var inputFailed = false
-    var subscriptions: [UInt32: Subscriber] = [:]
-    /// Publishes of the current read, grouped by topic, handed to topics once the read is done.
-    var publishBatches = PublishBatches()
-    /// The last topic name that passed validation, so a stream to one topic is checked once.
-    var lastValidTopic: String?
-    /// The envelope of the last publish, shared by the next when its fields are the same.
-    var lastEnvelope: PublishedMessage.Envelope?
-    /// Topics whose full mailboxes hold this publisher back; it reads nothing while any does.
-    var pausingTopics: Set<ObjectIdentifier> = []
-    var readPending = false
-    /// Set when the broker shuts down: the connection reads nothing more.
-    var isQuiescing = false
-    /// The messages written to the channel, and those that reached the socket.
-    var writtenMessages = WrittenMessages()
-    /// Subscriptions with queued messages that wait for the socket to become writable.
-    var unwritableDrains: [ObjectIdentifier: Subscriber] = [:]
-    /// Topics handed publishes since the last PING; its PONG waits until they processed them.
-    var topicsSinceLastPing: [ObjectIdentifier: Topic] = [:]
-    /// PINGs waiting for topics, oldest first.
-    var pendingPongs: [PendingPong] = []
-    var lastBarrier: UInt64 = 0
-    /// Requests delivered to this connection's responders, by the id the broker gave them.
-    var inFlightRequests: [UInt64: InFlightRequest] = [:]
-    var lastIncomingRequestID: UInt64 = 0
     /// Compiled writer→reader resolutions for subscriptions that read as a version.
     var resolvers: [ResolverKey: SchemaResolver?] = [:]
     private var handshakeDeadline: Scheduled<Void>?
     private var pingTimer: RepeatedTask?
     private var needsFlush = false
-    /// Set by the client's GOODBYE: the rest of the current read is checked, then the connection closes.
-    private var closesAfterRead = false
+    /// Input waits to be processed in a later turn of the event loop.
+    private var continuationScheduled = false
 
     init(core: BrokerCore) {
         self.core = core
         self.logger = core.logger
+        self.state = ConnectionStateMachine(limits: core.configuration.limits, maxInFlightRequests: Self.maxInFlightRequests)
         self.frames = FrameStream(decoder: FrameDecoder(maxFrameLength: core.configuration.limits.maxFrameLength))
     }
 
     var limits: Limits { core.configuration.limits }
 
+    /// The most requests one connection's responders may hold unanswered.
+    static let maxInFlightRequests = 65_536
+
+    // MARK: Channel events
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
         guard let handle = core.register(self, channel: context.channel) else {
             core.logger.warning("refused a connection: the broker holds its maximum of \(core.configuration.maxConnections)")
-            perform(.sendError(Frame.Error(code: .tooManyConnections, message: "the broker is at its connection limit", closesConnection: true)))
+            sendError(Frame.Error(code: .tooManyConnections, message: "the broker is at its connection limit", closesConnection: true))
             return
         }
         self.handle = handle
@@ -77,7 +63,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         logger.debug("connection opened")
         let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         handshakeDeadline = context.eventLoop.scheduleTask(in: core.configuration.handshakeTimeout) {
-            loopBoundSelf.value.perform(loopBoundSelf.value.stateMachine.handshakeDeadlinePassed())
+            let handler = loopBoundSelf.value
+            if let error = handler.state.handshakeDeadlinePassed() { handler.sendError(error) }
         }
         context.fireChannelActive()
     }
@@ -85,10 +72,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         handshakeDeadline?.cancel()
         pingTimer?.cancel()
-        for subscriber in subscriptions.values {
-            retire(subscriber)
-        }
-        subscriptions.removeAll()
+        retire(state.subscriptions.removeAll())
         failInFlightRequests()
         if let handle {
             core.unregister(handle, on: context.eventLoop)
@@ -99,43 +83,19 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.context = nil
-    }
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !inputFailed else { return }
-        // The frame stream gives each read's publishes a topic string of their own: comparing
-        // them with that string takes a glance at its identity, with an earlier read's every
-        // byte. And a new envelope: sharing one with messages other threads are releasing would
-        // make its reference count a point of contention.
-        lastValidTopic = nil
-        lastEnvelope = nil
-        do {
-            // Publishes, nearly all the traffic, skip the state machine's action once ready.
-            try frames.process(unwrapInboundIn(data)) { (publish: consuming Frame.Publish) in
-                if stateMachine.publishReceived() {
-                    accept(publish)
-                } else {
-                    perform(stateMachine.frameReceived(.publish(publish)))
-                }
-            } others: { frame in
-                perform(stateMachine.frameReceived(frame))
-            }
-        } catch {
-            // Whatever follows bytes that are not a frame cannot be framed either.
-            inputFailed = true
-            errorCaught(context: context, error: error)
+        guard !state.inputFailed else { return }
+        guard !continuationScheduled else {
+            // Earlier input waits for a later turn: this read waits behind it.
+            frames.keep(unwrapInboundIn(data))
+            return
         }
+        state.intake.readStarted()
+        process(unwrapInboundIn(data))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        handOffPublishes()
-        if closesAfterRead && stateMachine.state == .clientLeft {
-            close()
-        } else {
-            flushIfNeeded()
-        }
+        finishTurn()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -150,26 +110,22 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if let error = error as? FrameDecodingError {
             core.statistics.protocolError()
             logger.info("closing after a protocol error", metadata: ["error": "\(error)"])
-            perform(stateMachine.decodingFailed(error))
+            if let refusal = state.decodingFailed(error) { sendError(refusal) }
         } else {
             logger.debug("closing after an error", metadata: ["error": "\(error)"])
-            stateMachine.closeRequested()
+            state.closeRequested()
             context.close(promise: nil)
         }
     }
 
     func read(context: ChannelHandlerContext) {
-        if pausingTopics.isEmpty && !isQuiescing {
-            context.read()
-        } else {
-            readPending = true
-        }
+        if state.readGate.readRequested() { context.read() }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
-            let waiting = unwritableDrains
-            unwritableDrains.removeAll()
+            let waiting = state.unwritableDrains
+            state.unwritableDrains.removeAll()
             for subscriber in waiting.values {
                 drain(subscriber)
             }
@@ -177,9 +133,67 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context.fireChannelWritabilityChanged()
     }
 
+    // MARK: Input
+
+    /// Decodes and acts on `bytes` (or, with `nil`, on the input that waits), frame by frame,
+    /// until the turn's work budget is spent; what is left waits for a later turn, and the
+    /// connection reads nothing more meanwhile.
+    private func process(_ bytes: ByteBuffer?) {
+        guard let context else { return }
+        do {
+            try frames.process(bytes) { (publish: consuming Frame.Publish) in
+                guard let action = state.publishReceived(publish) else { return true }
+                run(action)
+                return !state.budget.isSpent
+            } others: { frame in
+                // What comes after publishes comes after them in their topics too.
+                handOffPublishes()
+                run(state.frameReceived(frame, isRegistered: { core.registry.schema(for: $0) != nil }))
+                return !state.budget.isSpent && !state.isClosing
+            }
+        } catch {
+            // Whatever follows bytes that are not a frame cannot be framed either.
+            errorCaught(context: context, error: error)
+        }
+        if frames.hasWaitingInput && !state.inputFailed && !state.isClosing {
+            state.readGate.inputDeferred()
+            scheduleContinuation()
+        }
+    }
+
+    /// Goes on with the input that waits, in a later turn of the event loop, so that other
+    /// connections' work comes in between.
+    private func scheduleContinuation() {
+        guard !continuationScheduled, let context else { return }
+        continuationScheduled = true
+        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = loopBoundSelf.value
+            handler.continuationScheduled = false
+            handler.state.budget.renew()
+            handler.state.intake.readStarted()
+            handler.process(nil)
+            handler.finishTurn()
+            if !handler.frames.hasWaitingInput, handler.state.readGate.inputProcessed() {
+                handler.context?.read()
+            }
+        }
+    }
+
+    /// The end of a turn's input: publishes go to their topics, what was written is flushed.
+    private func finishTurn() {
+        handOffPublishes()
+        if !frames.hasWaitingInput { state.budget.renew() }
+        if state.closesAfterRead && state.lifecycle.state == .clientLeft {
+            close()
+        } else {
+            flushIfNeeded()
+        }
+    }
+
     // MARK: Actions
 
-    func perform(_ action: ConnectionStateMachine.Action) {
+    func run(_ action: ConnectionStateMachine.FrameAction) {
         switch action {
         case .none:
             break
@@ -188,52 +202,29 @@ final class ConnectionHandler: ChannelDuplexHandler {
             send(.welcome(core.welcome(version: version)))
             startPinging()
         case .sendError(let error):
-            if error.closesConnection {
-                handOffPublishes()
-                send(.error(error))
-                close()
-            } else {
-                send(.error(error))
-            }
-        case .sendPong(let ping):
-            // Everything read before the PING goes to its topics first, so the PONG proves it.
+            sendError(error)
+        case .refusePublish(let refusal):
+            refuse(refusal)
+        case .handOffPublishes:
             handOffPublishes()
-            answerAfterTopics(ping)
-        case .sendPing(let ping):
-            send(.ping(ping))
-            flushIfNeeded()
-        case .process(let frame):
-            process(frame)
-        case .close:
+        case .answerPing(let ping):
+            answer(ping)
+        case .openSubscription(let subscribe):
+            open(subscribe)
+        case .closeSubscription(let subscriber):
+            retire([subscriber])
+        case .routeRequest(let request):
+            route(request)
+        case .forwardReply(let reply, let request):
+            forward(reply, of: request)
+        case .dropLateReply(let requestID):
+            core.statistics.lateReplyDropped()
+            logger.debug("dropped a reply to a request no longer in flight", metadata: ["request": "\(requestID)"])
+        case .administer(let frame):
+            administer(frame)
+        case .closeAfterRead:
             // Frames after GOODBYE in the same read are answered `unexpected_frame` first.
             handOffPublishes()
-            closesAfterRead = true
-        }
-    }
-
-    private func process(_ frame: Frame) {
-        switch frame {
-        case .publish(let publish):
-            accept(publish)
-        case .subscribe(let subscribe):
-            handOffPublishes()
-            self.subscribe(subscribe)
-        case .unsubscribe(let unsubscribe):
-            handOffPublishes()
-            self.unsubscribe(unsubscribe.subscriptionID)
-        case .request(let request):
-            route(request)
-        case .reply(let reply):
-            forward(reply)
-        case .registerSchema, .getSchema, .listSchemas, .setCompatibility, .bindTopic, .checkSchema:
-            handOffPublishes()
-            administer(frame)
-        default:
-            // Frames of features this server does not announce are answered like unknown types.
-            send(.error(Frame.Error(
-                code: .unknownFrameType, id: UInt64(frame.type?.rawValue ?? 0),
-                message: "\(frame.type.map { "\($0)" } ?? "this frame") is not supported by this server", closesConnection: false
-            )))
         }
     }
 
@@ -242,7 +233,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         let interval = core.configuration.pingInterval
         pingTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-            loopBoundSelf.value.perform(loopBoundSelf.value.stateMachine.pingIntervalPassed())
+            let handler = loopBoundSelf.value
+            switch handler.state.pingIntervalPassed() {
+            case .sendPing(let ping):
+                handler.send(.ping(ping))
+                handler.flushIfNeeded()
+            case .sendError(let error):
+                handler.sendError(error)
+            default:
+                break
+            }
         }
     }
 
@@ -262,6 +262,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
         needsFlush = true
     }
 
+    /// Sends an ERROR; one that closes the connection goes after the publishes read before it
+    /// were handed to their topics, and the connection closes after it.
+    func sendError(_ error: Frame.Error) {
+        guard error.closesConnection else {
+            send(.error(error))
+            return
+        }
+        handOffPublishes()
+        send(.error(error))
+        close()
+    }
+
     func flushIfNeeded() {
         guard needsFlush, let context else { return }
         needsFlush = false
@@ -275,24 +287,23 @@ final class ConnectionHandler: ChannelDuplexHandler {
     @discardableResult
     func enforceOutboundLimit(context: ChannelHandlerContext) -> Int {
         let pending = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        guard stateMachine.state != .closing, pending > core.configuration.maxPendingOutboundBytes else { return pending }
+        guard !state.isClosing, pending > core.configuration.maxPendingOutboundBytes else { return pending }
         core.statistics.outboundLimitExceeded()
         logger.warning("closing a connection that does not read what it is sent", metadata: ["pending-bytes": "\(pending)"])
-        perform(.sendError(Frame.Error(
+        sendError(Frame.Error(
             code: .outboundLimitExceeded,
             message: "\(pending) bytes wait to be written to this connection, over the limit of \(core.configuration.maxPendingOutboundBytes)",
             closesConnection: true
-        )))
+        ))
         return pending
     }
 
     /// Flushes what was written, then closes the connection (sending TLS close_notify).
     func close() {
-        stateMachine.closeRequested()
+        state.closeRequested()
         guard let context else { return }
         needsFlush = false
         context.flush()
         context.close(promise: nil)
     }
-
 }

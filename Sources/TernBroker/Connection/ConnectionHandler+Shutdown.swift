@@ -27,7 +27,7 @@ extension ConnectionHandler {
 
     /// Stops reading and hands what was read to its topics: the first step of shutting down.
     func quiesce() {
-        isQuiescing = true
+        state.readGate.quiesce()
         handOffPublishes()
     }
 
@@ -35,7 +35,7 @@ extension ConnectionHandler {
     var isDrained: Bool {
         guard let context else { return true }
         let pending = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        return pending == 0 && subscriptions.values.allSatisfy { $0.isResponder || $0.queue.isEmpty }
+        return pending == 0 && state.subscriptions.byID.values.allSatisfy { $0.isResponder || $0.queue.isEmpty }
     }
 
     /// Ends the connection, the last step of shutting down: each subscription that will not get
@@ -44,12 +44,12 @@ extension ConnectionHandler {
     /// `server_shutting_down`, and the connection closes once that is written, or after
     /// ``finalWriteGrace``. The future tells what was lost.
     func finishShutdown(missedInTopics: [UInt32: UInt64]) -> EventLoopFuture<ConnectionShutdownOutcome>? {
-        guard let context, stateMachine.state != .closing else { return nil }
-        let wasReady = stateMachine.isReady
-        stateMachine.closeRequested()
+        guard let context, !state.isClosing else { return nil }
+        let wasReady = state.isReady
+        state.closeRequested()
         var notices = ConnectionShutdownOutcome()
         var frames = context.channel.allocator.buffer(capacity: 64)
-        for subscriber in subscriptions.values.sorted(by: { $0.subscriptionID < $1.subscriptionID }) where !subscriber.isResponder {
+        for subscriber in state.subscriptions.byID.values.sorted(by: { $0.subscriptionID < $1.subscriptionID }) where !subscriber.isResponder {
             let missed = UInt64(subscriber.queue.close().discarded) + missedInTopics[subscriber.subscriptionID, default: 0]
             guard missed > 0 else { continue }
             notices.notified += missed
@@ -69,7 +69,7 @@ extension ConnectionHandler {
         written.futureResult.whenComplete { result in
             guard case .success = result else { return }
             forcedClose.cancel()
-            loopBoundSelf.value.writtenMessages.allFlushed()
+            loopBoundSelf.value.state.written.allFlushed()
             loopBoundSelf.value.close()
         }
         context.writeAndFlush(wrapOutboundOut(frames), promise: written)
@@ -78,7 +78,7 @@ extension ConnectionHandler {
             eventLoop.makeSucceededVoidFuture()
         }.map {
             var final = outcome
-            final.lostInWriteBuffer = loopBoundSelf.value.writtenMessages.unflushed
+            final.lostInWriteBuffer = loopBoundSelf.value.state.written.unflushed
             return final
         }
     }

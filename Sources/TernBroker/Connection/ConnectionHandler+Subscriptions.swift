@@ -10,14 +10,12 @@ extension ConnectionHandler {
     /// How many rounds one drain runs before it lets the event loop do other work.
     static let drainRounds = 8
 
-    func subscribe(_ subscribe: Frame.Subscribe) {
+    /// Opens a subscription the state machine accepted: a responder in the responder
+    /// directory, any other in the subscription index, where topics find it.
+    func open(_ subscribe: Frame.Subscribe) {
         guard let handle else { return }
-        if let (code, reason) = problem(with: subscribe) {
-            send(.error(Frame.Error(code: code, subject: .subscription, id: UInt64(subscribe.subscriptionID), message: reason, closesConnection: false)))
-            return
-        }
         let subscriber = Subscriber(connection: handle, subscribe: subscribe, queueCapacity: core.configuration.subscriberQueue)
-        subscriptions[subscribe.subscriptionID] = subscriber
+        state.subscriptions.add(subscriber, id: subscribe.subscriptionID)
         if subscribe.isResponder {
             core.responders.add(subscriber)
         } else {
@@ -25,43 +23,29 @@ extension ConnectionHandler {
         }
     }
 
-    private func problem(with subscribe: Frame.Subscribe) -> (ErrorCode, String)? {
-        if let problem = TopicSyntax.problem(withPattern: subscribe.pattern, maxLength: Int(limits.maxTopicLength)) {
-            return (.invalidPattern, problem)
+    /// Removes subscriptions from the broker and discards what is queued for them, a bounded
+    /// number per turn of the event loop: a connection that closes with 100,000 subscriptions
+    /// does not hold the loop while they go.
+    func retire(_ subscribers: [Subscriber]) {
+        var rest = subscribers[...]
+        for subscriber in rest.prefix(Self.retirementsPerTurn) {
+            retire(subscriber)
         }
-        if let group = subscribe.queueGroup, !Headers.isValidName(group) || group.contains(".") {
-            return (.invalidPattern, "queue group '\(group)' must be 1 to 255 visible ASCII characters without '.' or ':'")
-        }
-        if subscriptions[subscribe.subscriptionID] != nil {
-            return (.duplicateSubscription, "subscription \(subscribe.subscriptionID) is already open")
-        }
-        if subscriptions.count >= limits.maxSubscriptions {
-            return (.tooManySubscriptions, "a connection may hold \(limits.maxSubscriptions) subscriptions")
-        }
-        if let readAs = subscribe.readAs, core.registry.schema(for: readAs) == nil || readAs.version == 0 {
-            return (.unknownVersion, "no registered schema \(readAs) to read as")
-        }
-        return nil
+        rest = rest.dropFirst(Self.retirementsPerTurn)
+        guard !rest.isEmpty, let eventLoop = handle?.eventLoop ?? context?.eventLoop else { return }
+        let loopBoundSelf = NIOLoopBound(self, eventLoop: eventLoop)
+        eventLoop.execute { loopBoundSelf.value.retire(Array(rest)) }
     }
 
-    func unsubscribe(_ subscriptionID: UInt32) {
-        guard let subscriber = subscriptions.removeValue(forKey: subscriptionID) else {
-            send(.error(Frame.Error(
-                code: .unknownSubscription, subject: .subscription, id: UInt64(subscriptionID),
-                message: "no open subscription \(subscriptionID)", closesConnection: false
-            )))
-            return
-        }
-        retire(subscriber)
-    }
+    /// How many subscriptions one turn of the event loop removes.
+    static let retirementsPerTurn = 500
 
-    /// Removes a subscriber from its topics and discards what is queued for it.
-    func retire(_ subscriber: Subscriber) {
+    private func retire(_ subscriber: Subscriber) {
         if subscriber.isResponder {
             core.responders.remove(subscriber)
             return
         }
-        unwritableDrains[ObjectIdentifier(subscriber)] = nil
+        state.unwritableDrains[ObjectIdentifier(subscriber)] = nil
         core.directory.subscriptions.remove(subscriber)
         for topic in subscriber.queue.close().waitingTopics {
             topic.execute { $0.fanOut() }
@@ -70,12 +54,12 @@ extension ConnectionHandler {
 
     /// Writes what is queued for `subscriber`, as far as the socket takes it.
     func drain(_ subscriber: Subscriber) {
-        guard let context, subscriptions[subscriber.subscriptionID] === subscriber else { return }
+        guard let context, state.subscriptions.isOpen(subscriber, id: subscriber.subscriptionID) else { return }
         for _ in 0..<Self.drainRounds {
             // A connection being closed (for example for its outbound limit) takes nothing more.
-            guard stateMachine.state != .closing else { return }
+            guard !state.isClosing else { return }
             guard context.channel.isWritable else {
-                unwritableDrains[ObjectIdentifier(subscriber)] = subscriber
+                state.unwritableDrains[ObjectIdentifier(subscriber)] = subscriber
                 return
             }
             guard writeRound(of: subscriber, context: context) else { return }
@@ -127,7 +111,7 @@ extension ConnectionHandler {
         guard buffer.readableBytes > 0 else { return false }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         let pending = enforceOutboundLimit(context: context)
-        if let marker = writtenMessages.wrote(batch.messages.count - Int(unreadable), bufferedBytes: pending) {
+        if let marker = state.written.wrote(batch.messages.count - Int(unreadable), bufferedBytes: pending) {
             placeWriteMarker(after: marker, context: context)
         }
         return !batch.messages.isEmpty
@@ -138,7 +122,7 @@ extension ConnectionHandler {
         let promise = context.eventLoop.makePromise(of: Void.self)
         let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         promise.futureResult.whenComplete { result in
-            loopBoundSelf.value.writtenMessages.markerCompleted(after: count, succeeded: (try? result.get()) != nil)
+            loopBoundSelf.value.state.written.markerCompleted(after: count, succeeded: (try? result.get()) != nil)
         }
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
     }
@@ -146,21 +130,21 @@ extension ConnectionHandler {
     /// Cuts this connection loose: one of its subscriptions took nothing for the slow-consumer
     /// timeout. `heldInMailbox` messages of the topic's mailbox were kept for it.
     func disconnectSlowConsumer(_ subscriber: Subscriber, topic: String, heldInMailbox: UInt64) {
-        guard subscriptions[subscriber.subscriptionID] === subscriber else { return }
+        guard state.subscriptions.isOpen(subscriber, id: subscriber.subscriptionID) else { return }
         let timeout = core.configuration.slowConsumerTimeout
         let closed = subscriber.queue.close()
         for waiting in closed.waitingTopics {
             waiting.execute { $0.fanOut() }
         }
-        let undelivered = UInt64(closed.discarded) + heldInMailbox + writtenMessages.unflushed
+        let undelivered = UInt64(closed.discarded) + heldInMailbox + state.written.unflushed
         logger.warning("disconnecting a slow consumer", metadata: [
             "subscription": "\(subscriber.subscriptionID)", "topic": "\(topic)", "undelivered": "\(undelivered)",
         ])
-        perform(.sendError(Frame.Error(
+        sendError(Frame.Error(
             code: .slowConsumer, subject: .subscription, id: UInt64(subscriber.subscriptionID),
             message: "subscription \(subscriber.subscriptionID) took nothing from topic '\(topic)' for \(timeout.nanoseconds / 1_000_000) ms"
                 + "; \(undelivered) messages to this connection were not delivered",
             closesConnection: true
-        )))
+        ))
     }
 }

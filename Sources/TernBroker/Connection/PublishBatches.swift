@@ -11,6 +11,12 @@ struct PublishBatches {
 
     var isEmpty: Bool { currentTopic == nil }
 
+    /// The number of topics with publishes.
+    var topicCount: Int {
+        guard let currentTopic else { return 0 }
+        return earlier.count + (earlier[currentTopic] == nil ? 1 : 0)
+    }
+
     mutating func append(_ message: PublishedMessage) {
         if message.topic != currentTopic {
             setAsideCurrentRun()

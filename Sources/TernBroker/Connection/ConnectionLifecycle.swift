@@ -1,7 +1,8 @@
 import TernProtocol
 
-/// The protocol rules of one connection, without any I/O: events go in, actions come out.
-struct ConnectionStateMachine {
+/// The life of one connection as the protocol defines it: HELLO first, then frames until
+/// GOODBYE or an error that closes; PINGs to a quiet client and the handshake deadline.
+struct ConnectionLifecycle {
     enum State: Equatable {
         /// TLS is up (or not used); the client must speak HELLO first.
         case awaitingHello

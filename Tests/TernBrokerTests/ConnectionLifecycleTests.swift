@@ -4,23 +4,23 @@ import TernProtocol
 
 @testable import TernBroker
 
-@Suite struct ConnectionStateMachineTests {
+@Suite struct ConnectionLifecycleTests {
     private let hello = Frame.hello(Frame.Hello(minVersion: 1, maxVersion: 3, clientName: "test"))
 
-    private func ready() -> ConnectionStateMachine {
-        var machine = ConnectionStateMachine()
+    private func ready() -> ConnectionLifecycle {
+        var machine = ConnectionLifecycle()
         _ = machine.frameReceived(hello)
         return machine
     }
 
     @Test func helloIsWelcomedWithTheHighestCommonVersion() {
-        var machine = ConnectionStateMachine()
+        var machine = ConnectionLifecycle()
         #expect(machine.frameReceived(hello) == .sendWelcome(version: 1))
         #expect(machine.isReady)
     }
 
     @Test func helloWithoutACommonVersionIsRefusedWithTheServersRange() {
-        var machine = ConnectionStateMachine()
+        var machine = ConnectionLifecycle()
         let action = machine.frameReceived(.hello(Frame.Hello(minVersion: 2, maxVersion: 4, clientName: "future")))
         guard case .sendError(let error) = action else {
             Issue.record("expected an error, got \(action)")
@@ -34,7 +34,7 @@ import TernProtocol
     }
 
     @Test func aFrameBeforeHelloClosesTheConnection() {
-        var machine = ConnectionStateMachine()
+        var machine = ConnectionLifecycle()
         let action = machine.frameReceived(.ping(Frame.Ping(token: 1)))
         guard case .sendError(let error) = action else {
             Issue.record("expected an error, got \(action)")
@@ -97,7 +97,7 @@ import TernProtocol
     }
 
     @Test func theHandshakeDeadlineOnlyMattersBeforeHello() {
-        var waiting = ConnectionStateMachine()
+        var waiting = ConnectionLifecycle()
         guard case .sendError(let error) = waiting.handshakeDeadlinePassed() else {
             Issue.record("expected a handshake timeout")
             return

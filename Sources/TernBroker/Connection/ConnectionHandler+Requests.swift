@@ -1,14 +1,6 @@
 import NIOCore
 import TernProtocol
 
-/// A request delivered to one of this connection's responders and not yet answered.
-struct InFlightRequest {
-    var requester: ConnectionHandle
-    /// The requester's own id for the request.
-    var requestID: UInt64
-    var timeout: Scheduled<Void>
-}
-
 extension ConnectionHandler {
     /// Routes a REQUEST from this connection to one responder, or answers `noResponders` at once.
     func route(_ request: Frame.Request) {
@@ -34,24 +26,23 @@ extension ConnectionHandler {
 
     /// Hands a routed request to this connection's responder `subscriber`.
     func deliver(_ request: Frame.Request, to subscriber: Subscriber, from requester: ConnectionHandle) {
-        guard let context, subscriptions[subscriber.subscriptionID] === subscriber else {
+        guard let context, state.subscriptions.isOpen(subscriber, id: subscriber.subscriptionID) else {
             requester.execute { $0.route(request) }
             return
         }
-        guard inFlightRequests.count < Self.maxInFlightRequests else {
+        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let milliseconds = request.timeoutMilliseconds == 0 ? Self.defaultRequestTimeoutMilliseconds : request.timeoutMilliseconds
+        let admitted = state.requests.admit(requestID: request.requestID, from: requester) { id in
+            context.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
+                loopBoundSelf.value.fail(incomingRequest: id, code: .timeout, reason: "no reply within \(milliseconds) ms")
+            }
+        }
+        guard let id = admitted else {
             requester.execute {
                 $0.sendReply(Frame.Reply(requestID: request.requestID, code: .tooManyRequests, payload: ByteBuffer(string: "the responder has too many requests in flight")))
             }
             return
         }
-        lastIncomingRequestID += 1
-        let id = lastIncomingRequestID
-        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let milliseconds = request.timeoutMilliseconds == 0 ? Self.defaultRequestTimeoutMilliseconds : request.timeoutMilliseconds
-        let timeout = context.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
-            loopBoundSelf.value.fail(incomingRequest: id, code: .timeout, reason: "no reply within \(milliseconds) ms")
-        }
-        inFlightRequests[id] = InFlightRequest(requester: requester, requestID: request.requestID, timeout: timeout)
         core.statistics.requestRouted()
         send(.incomingRequest(Frame.IncomingRequest(
             subscriptionID: subscriber.subscriptionID, requestID: id, topic: request.topic,
@@ -60,14 +51,8 @@ extension ConnectionHandler {
         flushIfNeeded()
     }
 
-    /// Passes a responder's REPLY back to its requester; a reply to a request that is no longer
-    /// in flight (it timed out) is dropped and counted.
-    func forward(_ reply: Frame.Reply) {
-        guard let request = inFlightRequests.removeValue(forKey: reply.requestID) else {
-            core.statistics.lateReplyDropped()
-            logger.debug("dropped a reply to a request no longer in flight", metadata: ["request": "\(reply.requestID)"])
-            return
-        }
+    /// Passes a responder's REPLY back to the requester of `request`.
+    func forward(_ reply: Frame.Reply, of request: ConnectionStateMachine.Requests.Request) {
         request.timeout.cancel()
         let answer = Frame.Reply(requestID: request.requestID, code: reply.code, headers: reply.headers, schema: reply.schema, payload: reply.payload)
         let statistics = core.statistics
@@ -76,7 +61,11 @@ extension ConnectionHandler {
 
     /// Ends an in-flight request with an error for its requester.
     func fail(incomingRequest id: UInt64, code: ErrorCode, reason: String) {
-        guard let request = inFlightRequests.removeValue(forKey: id) else { return }
+        guard let request = state.requests.end(id) else { return }
+        fail(request, code: code, reason: reason)
+    }
+
+    private func fail(_ request: ConnectionStateMachine.Requests.Request, code: ErrorCode, reason: String) {
         request.timeout.cancel()
         if code == .timeout { core.statistics.requestTimedOut() }
         let reply = Frame.Reply(requestID: request.requestID, code: code, payload: ByteBuffer(string: reason))
@@ -85,8 +74,8 @@ extension ConnectionHandler {
 
     /// Fails every request in flight to this connection: it is going away.
     func failInFlightRequests() {
-        for id in Array(inFlightRequests.keys) {
-            fail(incomingRequest: id, code: .responderGone, reason: "the responder disconnected")
+        for request in state.requests.endAll() {
+            fail(request, code: .responderGone, reason: "the responder disconnected")
         }
     }
 
@@ -97,7 +86,4 @@ extension ConnectionHandler {
 
     /// The timeout of a request that asks for the broker's default (a timeout of 0).
     static let defaultRequestTimeoutMilliseconds: UInt32 = 10_000
-
-    /// The most requests one connection's responders may hold unanswered.
-    static let maxInFlightRequests = 65_536
 }

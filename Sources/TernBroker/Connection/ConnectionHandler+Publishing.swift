@@ -1,0 +1,61 @@
+import NIOCore
+import TernProtocol
+
+extension ConnectionHandler {
+    /// Tells the publisher its publish was refused: in an ACK when it asked for one, else in an ERROR.
+    func refuse(_ refusal: PublishIntake.Refusal) {
+        if let ackID = refusal.ackID {
+            send(.ack(Frame.Ack(ackID: ackID, code: refusal.code, message: refusal.reason)))
+        } else {
+            send(.error(Frame.Error(code: refusal.code, subject: .publish, message: refusal.reason, closesConnection: false)))
+        }
+    }
+
+    /// Hands the batched publishes to their topics, one call per topic.
+    func handOffPublishes() {
+        guard state.intake.hasBatches, let handle else { return }
+        var batches = state.intake.takeBatches()
+        state.budget.spend(WorkBudget.topicHandOff * batches.count)
+        let allocator = context?.channel.allocator ?? ByteBufferAllocator()
+        for name in Array(batches.keys) {
+            // Taken out of the dictionary, the batch is uniquely referenced and compacts in place.
+            guard var messages = batches.removeValue(forKey: name) else { continue }
+            PayloadCompaction.compact(&messages, allocator: allocator)
+            let compacted = messages
+            let topic = core.directory.topic(named: name, preferring: context?.eventLoop)
+            state.barriers.handedPublishes(to: topic)
+            topic.execute { $0.publish(compacted, from: handle) }
+        }
+    }
+
+    /// Confirms publishes a topic accepted.
+    func acknowledge(_ ackIDs: [UInt64]) {
+        for ackID in ackIDs {
+            send(.ack(Frame.Ack(ackID: ackID)))
+        }
+        flushIfNeeded()
+    }
+
+    /// Reports publishes a topic refused: under the `reject` policy, or for their schema.
+    func reportRejection(_ rejection: Rejection) {
+        for (ackID, code, reason) in rejection.acknowledged {
+            send(.ack(Frame.Ack(ackID: ackID, code: code, message: reason)))
+        }
+        for (refusal, count) in rejection.unacknowledged {
+            refuse(PublishIntake.Refusal(code: refusal.code, reason: count == 1 ? refusal.reason : "\(count) messages refused: \(refusal.reason)"))
+        }
+        flushIfNeeded()
+    }
+
+    /// Stops reading from this publisher while `topic`'s mailbox is full.
+    func pauseReading(for topic: Topic) {
+        state.readGate.pause(for: ObjectIdentifier(topic))
+    }
+
+    /// Reads again once no topic holds this publisher back.
+    func resumeReading(for topic: Topic) {
+        if state.readGate.resume(for: ObjectIdentifier(topic)) {
+            context?.read()
+        }
+    }
+}

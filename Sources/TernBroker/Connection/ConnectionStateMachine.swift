@@ -1,0 +1,168 @@
+import NIOCore
+import TernProtocol
+
+/// Everything one client connection decides, kept as one value: the protocol's lifecycle
+/// (``ConnectionLifecycle``), the publishes it takes in (``PublishIntake``), its subscriptions
+/// (``SubscriptionTable``), the PINGs that wait for topics (``FlushBarriers``), the requests its
+/// responders hold (``InFlightRequests``), whether it may read (``ReadGate``), how much costly
+/// work is left this turn (``WorkBudget``) and what it wrote (``WrittenMessages``).
+///
+/// ``ConnectionHandler`` calls one method per event, named after it, and carries out the action
+/// that comes back; the machine itself does no I/O. Kept in one stored property of the handler,
+/// it is mutated once per event.
+struct ConnectionStateMachine {
+    typealias Requests = InFlightRequests<ConnectionHandle, Scheduled<Void>>
+
+    /// What the handler does about a frame from the client.
+    enum FrameAction {
+        case none
+        case sendWelcome(version: UInt16)
+        /// Send this ERROR; close after it when it says so.
+        case sendError(Frame.Error)
+        /// Tell the client its publish was refused: in its ACK, or in an ERROR when it asked for none.
+        case refusePublish(PublishIntake.Refusal)
+        /// Hand the publishes batched so far to their topics: this read goes to many of them.
+        case handOffPublishes
+        /// Answer the PING once the publishes before it reached their topics (see ``pingReceived(_:)``).
+        case answerPing(Frame.Ping)
+        /// Open the subscription (checked; the client's id is free).
+        case openSubscription(Frame.Subscribe)
+        /// The client closed this subscription.
+        case closeSubscription(Subscriber)
+        case routeRequest(Frame.Request)
+        /// Pass a responder's REPLY back to the requester of `request`.
+        case forwardReply(Frame.Reply, to: Requests.Request)
+        /// A REPLY to a request no longer in flight (it timed out): dropped and counted.
+        case dropLateReply(requestID: UInt64)
+        case administer(Frame)
+        /// The client said GOODBYE: close once this read is processed.
+        case closeAfterRead
+    }
+
+    private(set) var lifecycle = ConnectionLifecycle()
+    var intake: PublishIntake
+    var subscriptions: SubscriptionTable<Subscriber>
+    var barriers = FlushBarriers<Topic>()
+    var requests: Requests
+    var readGate = ReadGate()
+    var budget = WorkBudget()
+    var written = WrittenMessages()
+    /// Subscriptions with queued messages that wait for the socket to become writable.
+    var unwritableDrains: [ObjectIdentifier: Subscriber] = [:]
+    /// Set once the input held something that is not a frame; the rest of it is ignored.
+    private(set) var inputFailed = false
+    /// Set by the client's GOODBYE: the rest of the current read is checked, then the connection closes.
+    private(set) var closesAfterRead = false
+
+    /// How many topics one read's publishes may go to before they are handed off mid-read, each
+    /// new topic being costly work.
+    static let topicsPerHandOff = 256
+
+    init(limits: Limits, maxInFlightRequests: Int) {
+        intake = PublishIntake(limits: limits)
+        subscriptions = SubscriptionTable(limits: limits)
+        requests = InFlightRequests(limit: maxInFlightRequests)
+    }
+
+    var isReady: Bool { lifecycle.isReady }
+    var isClosing: Bool { lifecycle.state == .closing }
+
+    // MARK: Frames from the client
+
+    /// A PUBLISH arrived, nearly all the traffic: `nil` when it was taken in as it is.
+    mutating func publishReceived(_ publish: consuming Frame.Publish) -> FrameAction? {
+        guard lifecycle.publishReceived() else { return frameReceived(.publish(publish), isRegistered: { _ in false }) }
+        if let refusal = intake.accept(publish) { return .refusePublish(refusal) }
+        return intake.batchedTopicCount > Self.topicsPerHandOff ? .handOffPublishes : nil
+    }
+
+    /// Any other frame arrived. `isRegistered` tells whether a schema version exists, for a
+    /// subscription that reads as one.
+    mutating func frameReceived(_ frame: Frame, isRegistered: (SchemaReference) -> Bool) -> FrameAction {
+        switch lifecycle.frameReceived(frame) {
+        case .none, .sendPing:
+            return .none
+        case .sendWelcome(let version):
+            return .sendWelcome(version: version)
+        case .sendError(let error):
+            return .sendError(error)
+        case .sendPong(let ping):
+            return .answerPing(ping)
+        case .close:
+            closesAfterRead = true
+            return .closeAfterRead
+        case .process(let frame):
+            return process(frame, isRegistered: isRegistered)
+        }
+    }
+
+    private mutating func process(_ frame: Frame, isRegistered: (SchemaReference) -> Bool) -> FrameAction {
+        switch frame {
+        case .publish(let publish):
+            return intake.accept(publish).map(FrameAction.refusePublish) ?? .none
+        case .subscribe(let subscribe):
+            budget.spend(WorkBudget.subscriptionChange)
+            if let (code, reason) = subscriptions.problem(with: subscribe, isRegistered: isRegistered) {
+                return .sendError(Frame.Error(code: code, subject: .subscription, id: UInt64(subscribe.subscriptionID), message: reason, closesConnection: false))
+            }
+            return .openSubscription(subscribe)
+        case .unsubscribe(let unsubscribe):
+            budget.spend(WorkBudget.subscriptionChange)
+            guard let subscriber = subscriptions.remove(id: unsubscribe.subscriptionID) else {
+                return .sendError(Frame.Error(
+                    code: .unknownSubscription, subject: .subscription, id: UInt64(unsubscribe.subscriptionID),
+                    message: "no open subscription \(unsubscribe.subscriptionID)", closesConnection: false
+                ))
+            }
+            return .closeSubscription(subscriber)
+        case .request(let request):
+            return .routeRequest(request)
+        case .reply(let reply):
+            guard let request = requests.end(reply.requestID) else { return .dropLateReply(requestID: reply.requestID) }
+            return .forwardReply(reply, to: request)
+        case .registerSchema, .getSchema, .listSchemas, .setCompatibility, .bindTopic, .checkSchema:
+            budget.spend(WorkBudget.registryOperation)
+            return .administer(frame)
+        default:
+            // Frames of features this server does not announce are answered like unknown types.
+            return .sendError(Frame.Error(
+                code: .unknownFrameType, id: UInt64(frame.type?.rawValue ?? 0),
+                message: "\(frame.type.map { "\($0)" } ?? "this frame") is not supported by this server", closesConnection: false
+            ))
+        }
+    }
+
+    /// Bytes that are not a frame: report the decoding error and close.
+    mutating func decodingFailed(_ error: FrameDecodingError) -> Frame.Error? {
+        inputFailed = true
+        guard case .sendError(let refusal) = lifecycle.decodingFailed(error) else { return nil }
+        return refusal
+    }
+
+    // MARK: Timers
+
+    /// The deadline for TLS and HELLO has passed: the ERROR to close with, if still waiting.
+    mutating func handshakeDeadlinePassed() -> Frame.Error? {
+        guard case .sendError(let error) = lifecycle.handshakeDeadlinePassed() else { return nil }
+        return error
+    }
+
+    /// The ping interval has passed: a PING to send, an ERROR to close with, or nothing.
+    mutating func pingIntervalPassed() -> ConnectionLifecycle.Action {
+        lifecycle.pingIntervalPassed()
+    }
+
+    // MARK: Flushing
+
+    /// The PING's publishes were handed to their topics: answer now, or wait for those topics.
+    mutating func pingReceived(_ ping: Frame.Ping) -> FlushBarriers<Topic>.PingOutcome {
+        barriers.pingReceived(ping)
+    }
+
+    // MARK: Closing
+
+    /// The server closes the connection on its own account.
+    mutating func closeRequested() {
+        lifecycle.closeRequested()
+    }
+}

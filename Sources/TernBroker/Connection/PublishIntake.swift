@@ -1,0 +1,85 @@
+import TernProtocol
+
+/// Checks the PUBLISH frames of a connection against the limits and gathers the accepted ones,
+/// per topic, until they are handed to their topics.
+struct PublishIntake {
+    /// Why a publish was refused, for its ACK or an ERROR.
+    struct Refusal: Equatable {
+        var ackID: UInt64?
+        var code: ErrorCode
+        var reason: String
+    }
+
+    let limits: Limits
+    private var batches = PublishBatches()
+    /// The last topic name that passed validation, so a stream to one topic is checked once.
+    private var lastValidTopic: String?
+    /// The envelope of the last publish, shared by the next when its fields are the same.
+    private var lastEnvelope: PublishedMessage.Envelope?
+
+    init(limits: Limits) {
+        self.limits = limits
+    }
+
+    /// Whether publishes wait to be handed to their topics.
+    var hasBatches: Bool { !batches.isEmpty }
+
+    /// The number of topics the waiting publishes go to.
+    var batchedTopicCount: Int { batches.topicCount }
+
+    /// A new read begins. The frame stream gives each read's publishes a topic string of their
+    /// own: comparing them with that string takes a glance at its identity, with an earlier
+    /// read's every byte. And a new envelope: sharing one with messages other threads are
+    /// releasing would make its reference count a point of contention.
+    mutating func readStarted() {
+        lastValidTopic = nil
+        lastEnvelope = nil
+    }
+
+    /// Batches `publish` for its topic, or says why it is refused.
+    mutating func accept(_ publish: consuming Frame.Publish) -> Refusal? {
+        if let (code, reason) = problem(with: publish) {
+            return Refusal(ackID: publish.ackID, code: code, reason: reason)
+        }
+        let message = PublishedMessage(consume publish, reusing: lastEnvelope)
+        lastEnvelope = message.envelope
+        batches.append(message)
+        return nil
+    }
+
+    /// The batched publishes by topic; none wait afterwards.
+    mutating func takeBatches() -> [String: [PublishedMessage]] {
+        batches.removeAll()
+    }
+
+    private mutating func problem(with publish: Frame.Publish) -> (ErrorCode, String)? {
+        if publish.topic != lastValidTopic {
+            if let problem = TopicSyntax.problem(withTopic: publish.topic, maxLength: Int(limits.maxTopicLength)) {
+                return (.invalidTopic, problem)
+            }
+            lastValidTopic = publish.topic
+        }
+        if let replyTo = publish.replyTo, let problem = TopicSyntax.problem(withTopic: replyTo, maxLength: Int(limits.maxTopicLength)) {
+            return (.invalidTopic, "reply-to: " + problem)
+        }
+        if publish.payload.readableBytes > limits.maxPayloadLength {
+            return (.payloadTooLarge, "payload of \(publish.payload.readableBytes) bytes exceeds the limit of \(limits.maxPayloadLength)")
+        }
+        let headerBytes = publish.headers.byteCount
+        if headerBytes > limits.maxHeaderBytes {
+            return (.invalidHeaders, "headers of \(headerBytes) bytes exceed the limit of \(limits.maxHeaderBytes)")
+        }
+        // A MESSAGE carries a subscription id that the PUBLISH did not: it must still fit a frame.
+        let messageLength = Self.messageFrameLength(of: publish)
+        if messageLength > limits.maxFrameLength {
+            return (.payloadTooLarge, "the message would be a frame of \(messageLength) bytes, over the limit of \(limits.maxFrameLength)")
+        }
+        return nil
+    }
+
+    /// The length of the MESSAGE frame that delivers `publish`, not counting its length prefix.
+    private static func messageFrameLength(of publish: Frame.Publish) -> Int {
+        2 + 4 + 2 + publish.topic.utf8.count + (publish.replyTo.map { 2 + $0.utf8.count } ?? 0)
+            + publish.headers.encodedLength + (publish.schema == nil ? 0 : 8) + publish.payload.readableBytes
+    }
+}
