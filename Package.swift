@@ -171,7 +171,10 @@ let package = Package(
             dependencies: [
                 "TernBroker",
                 "TernProtocol",
+                "TernTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),

@@ -97,3 +97,31 @@ struct FrameStreamTests {
         }
     }
 }
+
+@Suite struct FrameStreamStoppingTests {
+    @Test func aReceiverCanStopAfterAFrameAndTheRestWaitsInOrder() throws {
+        var stream = FrameStream(decoder: FrameDecoder())
+        var bytes = ByteBuffer()
+        for token in 1...5 { try bytes.writeFrame(.ping(Frame.Ping(token: UInt64(token)))) }
+        var half = ByteBuffer()
+        try half.writeFrame(.ping(Frame.Ping(token: 6)))
+        let second = half.readSlice(length: 7)!
+        bytes.writeImmutableBuffer(second)
+        var seen: [UInt64] = []
+        let take: (consuming Frame) -> Bool = { frame in
+            if case .ping(let ping) = frame { seen.append(ping.token) }
+            return seen.count % 2 == 1
+        }
+        try stream.process(bytes, publishes: { _ in true }, others: take)
+        #expect(seen == [1, 2] && stream.hasWaitingInput)
+        stream.keep(half)
+        try stream.process(nil, publishes: { _ in true }, others: take)
+        #expect(seen == [1, 2, 3, 4])
+        try stream.process(nil, publishes: { _ in true }, others: { frame in
+            if case .ping(let ping) = frame { seen.append(ping.token) }
+            return true
+        })
+        #expect(seen == [1, 2, 3, 4, 5, 6], "the frame split across reads is whole again")
+        #expect(!stream.hasWaitingInput)
+    }
+}

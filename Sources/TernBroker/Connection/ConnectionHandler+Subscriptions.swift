@@ -75,7 +75,7 @@ extension ConnectionHandler {
 
     /// Takes one round of messages from the queue, writes and flushes them; returns whether more remain.
     private func writeRound(of subscriber: Subscriber, context: ChannelHandlerContext) -> Bool {
-        let batch = subscriber.queue.take(maxBytes: Self.drainRoundBytes)
+        let batch = subscriber.queue.take(maxBytes: Self.drainRoundBytes, at: context.eventLoop.now)
         for topic in batch.waitingTopics {
             topic.execute { $0.fanOut() }
         }

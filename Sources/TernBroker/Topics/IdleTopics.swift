@@ -19,15 +19,15 @@ final class IdleTopics: Sendable {
         self.retirement = retirement
     }
 
-    /// Adds `topic`, which just became idle.
-    func add(_ topic: Topic) {
-        queue.withLock { $0.append((topic, .now())) }
+    /// Adds `topic`, which became idle at `time`.
+    func add(_ topic: Topic, at time: NIODeadline) {
+        queue.withLock { $0.append((topic, time)) }
     }
 
     /// Asks the topics idle for the retirement time to retire, at most ``sweepBatch`` of them;
     /// returns whether more wait.
-    func sweep() -> Bool {
-        let deadline = NIODeadline.now() - retirement
+    func sweep(at now: NIODeadline) -> Bool {
+        let deadline = now - retirement
         let due: [Topic] = queue.withLock { queue in
             var due: [Topic] = []
             while due.count < Self.sweepBatch, let first = queue.first, first.since <= deadline {
@@ -49,7 +49,7 @@ final class IdleTopics: Sendable {
     }
 
     private func sweepUntilDone(on eventLoop: any EventLoop) {
-        if sweep() {
+        if sweep(at: eventLoop.now) {
             eventLoop.execute { [self] in sweepUntilDone(on: eventLoop) }
         }
     }

@@ -45,7 +45,9 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
     /// Queues `messages` under `policy`. Under `block` and `reject` only what fits is accepted and
     /// `topic` is remembered so it can be resumed; under the drop policies everything is accepted
     /// and the excess is dropped and counted.
-    func offer(_ messages: some Collection<PublishedMessage>, policy: OverflowPolicy, from topic: Waker) -> QueueOffer {
+    func offer(
+        _ messages: some Collection<PublishedMessage>, policy: OverflowPolicy, from topic: Waker, at now: @autoclosure () -> NIODeadline
+    ) -> QueueOffer {
         state.withLockedValue { state in
             guard !state.closed else { return QueueOffer(accepted: messages.count, needsDrain: false) }
             var accepted = 0
@@ -54,7 +56,7 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
                 if capacity.isFull(messages: state.pending.count, bytes: state.pendingBytes) && !state.pending.isEmpty {
                     switch policy {
                     case .block, .reject:
-                        if state.waitingTopics.isEmpty { state.lastProgress = .now() }
+                        if state.waitingTopics.isEmpty { state.lastProgress = now() }
                         state.waitingTopics[ObjectIdentifier(topic)] = topic
                         return QueueOffer(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state))
                     case .dropNewest:
@@ -92,7 +94,7 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
 
     /// Takes up to `maxBytes` of queued messages (at least one, when any is queued) and the drop
     /// counts not yet reported. Once the queue is empty, the next offer schedules a new drain.
-    func take(maxBytes: Int) -> Batch {
+    func take(maxBytes: Int, at now: NIODeadline) -> Batch {
         state.withLockedValue { state in
             var batch = Batch(droppedOldest: state.droppedOldest, droppedNewest: state.droppedNewest)
             state.droppedOldest = 0
@@ -106,7 +108,7 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
                 batch.messages.append(message)
             }
             if !batch.messages.isEmpty {
-                state.lastProgress = .now()
+                state.lastProgress = now
                 if !state.waitingTopics.isEmpty && !capacity.isFull(messages: state.pending.count, bytes: state.pendingBytes) {
                     batch.waitingTopics = Array(state.waitingTopics.values)
                     state.waitingTopics.removeAll()

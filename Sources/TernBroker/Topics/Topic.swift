@@ -19,7 +19,7 @@ actor Topic {
     /// The subscription index's generation the core's subscribers are current at.
     private var generation: UInt64?
     private var stallCheck: Scheduled<Void>?
-    private var lastActivity = NIODeadline.now()
+    private var lastActivity: NIODeadline
     private var isRetired = false
     /// Set at the end of a shutdown: the topic takes and hands out nothing more.
     private var isAbandoned = false
@@ -35,6 +35,7 @@ actor Topic {
         self.eventLoop = eventLoop
         self.directory = directory
         self.core = TopicCore(name: name, settings: settings)
+        self.lastActivity = eventLoop.now
     }
 
     /// Runs `body` isolated to the topic: at once when called on its event loop, else there.
@@ -52,7 +53,7 @@ actor Topic {
         guard generation != index.generation else { return }
         let (subscribers, current) = index.subscribers(forTopic: name)
         generation = current
-        run(core.setSubscribers(subscribers, offer: { $0.queue.offer($1, policy: $2, from: self) }), publisher: nil)
+        run(core.setSubscribers(subscribers, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil)
     }
 
     // MARK: Publishing
@@ -65,12 +66,12 @@ actor Topic {
             directory.topic(named: name).execute { $0.publish(messages, from: publisher) }
             return
         }
-        lastActivity = .now()
+        lastActivity = eventLoop.now
         refreshSubscribers()
         let binding = directory.registry.binding(forTopic: name)
         let effects = core.publish(messages, from: publisher, refusal: { message in
             binding.flatMap { Self.problem(with: message, boundTo: $0.subject, topic: self.name) }
-        }, offer: { $0.queue.offer($1, policy: $2, from: self) })
+        }, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) })
         directory.statistics.published(messages.count - effects.rejection.count)
         if effects.rejection.count > 0 { directory.statistics.rejected(effects.rejection.count) }
         run(effects, publisher: publisher)
@@ -100,7 +101,7 @@ actor Topic {
     func fanOut() {
         guard !isAbandoned else { return }
         refreshSubscribers()
-        run(core.fanOut(offer: { $0.queue.offer($1, policy: $2, from: self) }), publisher: nil)
+        run(core.fanOut(offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil)
     }
 
     /// Carries out what the core asked for; `publisher` is the one whose batch it was.
@@ -138,7 +139,7 @@ actor Topic {
             scheduleStallCheck()
         } else if core.isIdle && !awaitsIdleSweep {
             awaitsIdleSweep = true
-            directory.idleTopics.add(self)
+            directory.idleTopics.add(self, at: eventLoop.now)
         }
     }
 
@@ -160,8 +161,11 @@ actor Topic {
         stallCheck = nil
         guard !isAbandoned else { return }
         refreshSubscribers()
-        let stalledSince = NIODeadline.now() - timeout
-        run(core.stallCheckPassed(isStalled: { $0.queue.isStalled(since: stalledSince) }, offer: { $0.queue.offer($1, policy: $2, from: self) }), publisher: nil)
+        let stalledSince = eventLoop.now - timeout
+        let effects = core.stallCheckPassed(
+            isStalled: { $0.queue.isStalled(since: stalledSince) }, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }
+        )
+        run(effects, publisher: nil)
     }
 
     /// Called by the directory's idle sweep: retires the topic when it has had no subscribers,
@@ -173,7 +177,7 @@ actor Topic {
         guard core.isIdle else { return false }
         guard lastActivity <= deadline else {
             awaitsIdleSweep = true
-            directory.idleTopics.add(self)
+            directory.idleTopics.add(self, at: eventLoop.now)
             return false
         }
         isRetired = directory.retire(self)

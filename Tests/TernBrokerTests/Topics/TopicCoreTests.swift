@@ -19,7 +19,7 @@ import TernProtocol
 
         /// Takes everything queued: the payloads, and the drop counts reported with them.
         func take() -> (payloads: [String], droppedOldest: UInt64, droppedNewest: UInt64) {
-            let batch = queue.take(maxBytes: 1 << 30)
+            let batch = queue.take(maxBytes: 1 << 30, at: .now())
             return (batch.messages.map { String(buffer: $0.payload) }, batch.droppedOldest, batch.droppedNewest)
         }
     }
@@ -29,7 +29,7 @@ import TernProtocol
     private let waker = Waker()
 
     private var offer: Core.Offer {
-        { [waker] member, messages, policy in member.queue.offer(messages, policy: policy, from: waker) }
+        { [waker] member, messages, policy in member.queue.offer(messages, policy: policy, from: waker, at: .now()) }
     }
 
     private func core(_ policy: OverflowPolicy, mailbox: Int = 100, _ members: [Member], groups: [String: [Member]] = [:]) -> Core {

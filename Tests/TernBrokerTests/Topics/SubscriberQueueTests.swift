@@ -20,12 +20,12 @@ import TernProtocol
 
     @Test func blockAcceptsOnlyWhatFitsAndRemembersTheTopic() {
         let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 3, bytes: 1 << 20))
-        let result = queue.offer(messages(1...5), policy: .block, from: topic)
+        let result = queue.offer(messages(1...5), policy: .block, from: topic, at: .now())
         #expect(result.accepted == 3)
         #expect(result.dropped == 0)
         #expect(result.needsDrain)
         #expect(queue.isFull)
-        let batch = queue.take(maxBytes: 1 << 20)
+        let batch = queue.take(maxBytes: 1 << 20, at: .now())
         #expect(payloads(batch) == ["1", "2", "3"])
         #expect(batch.waitingTopics.count == 1)
         #expect(queue.droppedCount == 0)
@@ -33,10 +33,10 @@ import TernProtocol
 
     @Test func dropOldestKeepsTheNewestAndCountsTheRest() {
         let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 3, bytes: 1 << 20))
-        let result = queue.offer(messages(1...5), policy: .dropOldest, from: topic)
+        let result = queue.offer(messages(1...5), policy: .dropOldest, from: topic, at: .now())
         #expect(result.accepted == 5)
         #expect(result.dropped == 2)
-        let batch = queue.take(maxBytes: 1 << 20)
+        let batch = queue.take(maxBytes: 1 << 20, at: .now())
         #expect(payloads(batch) == ["3", "4", "5"])
         #expect(batch.droppedOldest == 2)
         #expect(batch.droppedNewest == 0)
@@ -45,10 +45,10 @@ import TernProtocol
 
     @Test func dropNewestKeepsTheOldestAndCountsTheRest() {
         let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 3, bytes: 1 << 20))
-        let result = queue.offer(messages(1...5), policy: .dropNewest, from: topic)
+        let result = queue.offer(messages(1...5), policy: .dropNewest, from: topic, at: .now())
         #expect(result.accepted == 5)
         #expect(result.dropped == 2)
-        let batch = queue.take(maxBytes: 1 << 20)
+        let batch = queue.take(maxBytes: 1 << 20, at: .now())
         #expect(payloads(batch) == ["1", "2", "3"])
         #expect(batch.droppedNewest == 2)
     }
@@ -56,37 +56,37 @@ import TernProtocol
     @Test func theByteCapacityCountsToo() {
         // Each message is its 10-byte topic plus a 1-byte payload.
         let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 100, bytes: 22))
-        #expect(queue.offer(messages(1...5), policy: .block, from: topic).accepted == 2)
+        #expect(queue.offer(messages(1...5), policy: .block, from: topic, at: .now()).accepted == 2)
     }
 
     @Test func aMessageLargerThanTheCapacityStillPassesAnEmptyQueue() {
         let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 100, bytes: 4))
-        #expect(queue.offer(messages(1...2), policy: .block, from: topic).accepted == 1)
+        #expect(queue.offer(messages(1...2), policy: .block, from: topic, at: .now()).accepted == 1)
     }
 
     @Test func takeRespectsItsByteBudgetButAlwaysTakesOne() {
         let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 100, bytes: 1 << 20))
-        _ = queue.offer(messages(1...5), policy: .block, from: topic)
-        #expect(payloads(queue.take(maxBytes: 1)) == ["1"])
-        #expect(payloads(queue.take(maxBytes: 22)) == ["2", "3"])
-        #expect(payloads(queue.take(maxBytes: 1 << 20)) == ["4", "5"])
+        _ = queue.offer(messages(1...5), policy: .block, from: topic, at: .now())
+        #expect(payloads(queue.take(maxBytes: 1, at: .now())) == ["1"])
+        #expect(payloads(queue.take(maxBytes: 22, at: .now())) == ["2", "3"])
+        #expect(payloads(queue.take(maxBytes: 1 << 20, at: .now())) == ["4", "5"])
     }
 
     @Test func aDrainIsRequestedOnceUntilTheQueueIsEmptied() {
         let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 100, bytes: 1 << 20))
-        #expect(queue.offer(messages(1...2), policy: .block, from: topic).needsDrain)
-        #expect(!queue.offer(messages(3...4), policy: .block, from: topic).needsDrain)
-        _ = queue.take(maxBytes: 1 << 20)
-        #expect(queue.offer(messages(5...5), policy: .block, from: topic).needsDrain)
+        #expect(queue.offer(messages(1...2), policy: .block, from: topic, at: .now()).needsDrain)
+        #expect(!queue.offer(messages(3...4), policy: .block, from: topic, at: .now()).needsDrain)
+        _ = queue.take(maxBytes: 1 << 20, at: .now())
+        #expect(queue.offer(messages(5...5), policy: .block, from: topic, at: .now()).needsDrain)
     }
 
     @Test func aClosedQueueDiscardsWhatItIsOffered() {
         let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 2, bytes: 1 << 20))
-        _ = queue.offer(messages(1...4), policy: .block, from: topic)
+        _ = queue.offer(messages(1...4), policy: .block, from: topic, at: .now())
         #expect(queue.close().waitingTopics.count == 1)
-        let result = queue.offer(messages(5...6), policy: .block, from: topic)
+        let result = queue.offer(messages(5...6), policy: .block, from: topic, at: .now())
         #expect(result.accepted == 2)
         #expect(!result.needsDrain)
-        #expect(queue.take(maxBytes: 1 << 20).messages.isEmpty)
+        #expect(queue.take(maxBytes: 1 << 20, at: .now()).messages.isEmpty)
     }
 }

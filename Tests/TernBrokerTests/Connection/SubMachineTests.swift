@@ -1,0 +1,124 @@
+import NIOCore
+import Testing
+import TernProtocol
+
+@testable import TernBroker
+
+/// The connection's sub-machines, each on its own, with plain values.
+@Suite struct SubMachineTests {
+    private final class Token {}
+
+    @Test func flushBarriersAnswerAtOnceWithoutTopicsAndInOrderWithThem() {
+        var barriers = FlushBarriers<Token>()
+        guard case .answer(let first) = barriers.pingReceived(Frame.Ping(token: 1)) else { Issue.record("held back"); return }
+        #expect(first.token == 1)
+        let (a, b) = (Token(), Token())
+        barriers.handedPublishes(to: a)
+        barriers.handedPublishes(to: b)
+        barriers.handedPublishes(to: a)
+        guard case .awaitTopics(let topics, let barrier) = barriers.pingReceived(Frame.Ping(token: 2)) else { Issue.record("not held"); return }
+        #expect(topics.count == 2, "each topic once")
+        guard case .awaitTopics(let none, let later) = barriers.pingReceived(Frame.Ping(token: 3)) else { Issue.record("overtook"); return }
+        #expect(none.isEmpty, "no topic since, but it waits behind the PONG before it")
+        let early = barriers.topicPassed(later)
+        #expect(early.isEmpty, "not before PONG 2")
+        let oneOfTwo = barriers.topicPassed(barrier)
+        #expect(oneOfTwo.isEmpty)
+        let both = barriers.topicPassed(barrier)
+        #expect(both.map(\.token) == [2, 3])
+    }
+
+    @Test func inFlightRequestsAreBoundedAndEndOnce() {
+        var requests = InFlightRequests<String, Int>(limit: 2)
+        let first = requests.admit(requestID: 10, from: "a") { Int($0) }
+        let second = requests.admit(requestID: 11, from: "b") { Int($0) }
+        #expect(first == 1 && second == 2)
+        let refused = requests.admit(requestID: 12, from: "c") { Int($0) }
+        #expect(refused == nil, "the limit")
+        let ended = requests.end(1)
+        #expect(ended?.requestID == 10)
+        let again = requests.end(1)
+        #expect(again == nil, "ended once; a later reply is late")
+        let unknown = requests.end(99)
+        #expect(unknown == nil, "never issued")
+        let third = requests.admit(requestID: 13, from: "d") { Int($0) }
+        #expect(third == 3, "room again, ids are never reused")
+        let rest = requests.endAll()
+        #expect(rest.map(\.requestID).sorted() == [11, 13])
+        #expect(requests.count == 0)
+    }
+
+    @Test func theReadGateHoldsAReadWhileAnyReasonStandsAndReleasesItOnce() {
+        var gate = ReadGate()
+        let open = gate.readRequested()
+        #expect(open)
+        let (a, b) = (ObjectIdentifier(Token.self), ObjectIdentifier(Int.self))
+        gate.pause(for: a)
+        gate.pause(for: b)
+        let held = gate.readRequested()
+        #expect(!held)
+        let afterA = gate.resume(for: a)
+        #expect(!afterA, "b still holds it")
+        gate.inputDeferred()
+        let afterB = gate.resume(for: b)
+        #expect(!afterB, "input still waits")
+        let released = gate.inputProcessed()
+        let twice = gate.inputProcessed()
+        #expect(released, "the held read happens now")
+        #expect(!twice, "and only once")
+        gate.quiesce()
+        let read = gate.readRequested()
+        let processed = gate.inputProcessed()
+        #expect(!read && !processed, "never again once quiescing")
+    }
+
+    @Test func publishIntakeBatchesByTopicAndRefusesWhatBreaksTheLimits() {
+        var limits = Limits.defaults
+        limits.maxPayloadLength = 4
+        var intake = PublishIntake(limits: limits)
+        var refusals: [PublishIntake.Refusal?] = []
+        for publish in [
+            Frame.Publish(topic: "a", payload: ByteBuffer(string: "1")), Frame.Publish(topic: "b", payload: ByteBuffer(string: "2")),
+            Frame.Publish(topic: "a", payload: ByteBuffer(string: "3")), Frame.Publish(topic: "a.*", ackID: 5, payload: ByteBuffer()),
+            Frame.Publish(topic: "a", replyTo: "bad topic", payload: ByteBuffer()), Frame.Publish(topic: "a", ackID: 6, payload: ByteBuffer(string: "12345")),
+        ] {
+            refusals.append(intake.accept(publish))
+        }
+        #expect(refusals.prefix(3).allSatisfy { $0 == nil })
+        #expect(refusals[3]?.code == .invalidTopic && refusals[4]?.code == .invalidTopic)
+        #expect(refusals[5] == PublishIntake.Refusal(ackID: 6, code: .payloadTooLarge, reason: "payload of 5 bytes exceeds the limit of 4"))
+        #expect(intake.batchedTopicCount == 2)
+        let batches = intake.takeBatches()
+        #expect(batches["a"]?.map { String(buffer: $0.payload) } == ["1", "3"])
+        #expect(batches["b"]?.count == 1)
+        #expect(!intake.hasBatches)
+    }
+
+    @Test func theWorkBudgetRunsOutAndIsRenewed() {
+        var budget = WorkBudget()
+        budget.spend(WorkBudget.unitsPerTurn - 1)
+        #expect(!budget.isSpent)
+        budget.spend(WorkBudget.subscriptionChange)
+        #expect(budget.isSpent)
+        budget.renew()
+        #expect(!budget.isSpent)
+    }
+
+    @Test func theSubscriptionTableKeepsIDsAndLimits() {
+        var limits = Limits.defaults
+        limits.maxSubscriptions = 1
+        var table = SubscriptionTable<Token>(limits: limits)
+        let subscribe = Frame.Subscribe(subscriptionID: 1, pattern: "a.>")
+        #expect(table.problem(with: subscribe, isRegistered: { _ in true }) == nil)
+        let token = Token()
+        table.add(token, id: 1)
+        #expect(table.isOpen(token, id: 1) && !table.isOpen(Token(), id: 1))
+        #expect(table.problem(with: subscribe, isRegistered: { _ in true })?.0 == .duplicateSubscription)
+        #expect(table.problem(with: Frame.Subscribe(subscriptionID: 2, pattern: "b"), isRegistered: { _ in true })?.0 == .tooManySubscriptions)
+        let removed = table.remove(id: 1)
+        let again = table.remove(id: 1)
+        #expect(removed === token && again == nil)
+        let readAs = Frame.Subscribe(subscriptionID: 3, pattern: "c", readAs: SchemaReference(subjectID: 1, version: 2))
+        #expect(table.problem(with: readAs, isRegistered: { _ in false })?.0 == .unknownVersion)
+    }
+}
