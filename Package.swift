@@ -170,9 +170,11 @@ let package = Package(
             name: "TernBrokerTests",
             dependencies: [
                 "TernBroker",
+                "TernFiles",
                 "TernProtocol",
                 "TernTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

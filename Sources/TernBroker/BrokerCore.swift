@@ -26,12 +26,12 @@ final class BrokerCore: Sendable {
     /// close over a moment, and one release after most of them is enough.
     static let freedMemoryReleaseDelay = TimeAmount.seconds(1)
 
-    init(configuration: BrokerConfiguration, group: any EventLoopGroup, logger: Logger) throws(RegistryStore.Failure) {
+    /// - Parameter registry: The schema registry; by default the one kept in the configuration's
+    ///   data directory, or one in memory without it.
+    init(configuration: BrokerConfiguration, group: any EventLoopGroup, logger: Logger, registry: SchemaRegistry? = nil) throws(RegistryStore.Failure) {
         self.configuration = configuration
         self.logger = logger
-        let registry = try configuration.dataDirectory.map { directory throws(RegistryStore.Failure) in
-            try SchemaRegistry(store: RegistryStore(directory: directory + "/registry"))
-        } ?? SchemaRegistry()
+        let registry = if let registry { registry } else { try Self.registry(in: configuration.dataDirectory) }
         self.registry = registry
         let statistics = BrokerStatistics()
         self.statistics = statistics
@@ -51,6 +51,12 @@ final class BrokerCore: Sendable {
     /// Stops the broker's own timers.
     func stopTimers() {
         idleSweep.cancel()
+    }
+
+    /// The registry kept in `dataDirectory`, or one in memory without a directory.
+    private static func registry(in dataDirectory: String?) throws(RegistryStore.Failure) -> SchemaRegistry {
+        guard let dataDirectory else { return SchemaRegistry() }
+        return try SchemaRegistry(store: RegistryStore(directory: dataDirectory + "/registry"))
     }
 
     /// Admits a connection, or returns `nil` when the broker holds its maximum already.

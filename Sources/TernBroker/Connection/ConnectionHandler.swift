@@ -27,6 +27,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var needsFlush = false
     /// Input waits to be processed in a later turn of the event loop.
     private var continuationScheduled = false
+    /// A registry change is being saved: input after its frame waits until it is done.
+    var awaitingRegistry = false
 
     init(core: BrokerCore) {
         self.core = core
@@ -85,8 +87,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !state.inputFailed else { return }
-        guard !continuationScheduled else {
-            // Earlier input waits for a later turn: this read waits behind it.
+        guard !continuationScheduled && !awaitingRegistry else {
+            // Earlier input waits: this read waits behind it.
             frames.keep(unwrapInboundIn(data))
             return
         }
@@ -149,7 +151,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 // What comes after publishes comes after them in their topics too.
                 handOffPublishes()
                 run(state.frameReceived(frame, isRegistered: { core.registry.schema(for: $0) != nil }))
-                return !state.budget.isSpent && !state.isClosing
+                return !state.budget.isSpent && !state.isClosing && !awaitingRegistry
             }
         } catch {
             // Whatever follows bytes that are not a frame cannot be framed either.
@@ -157,7 +159,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         if frames.hasWaitingInput && !state.inputFailed && !state.isClosing {
             state.readGate.inputDeferred()
-            scheduleContinuation()
+            if !awaitingRegistry { scheduleContinuation() }
         }
     }
 
@@ -174,10 +176,24 @@ final class ConnectionHandler: ChannelDuplexHandler {
             handler.state.intake.readStarted()
             handler.process(nil)
             handler.finishTurn()
-            if !handler.frames.hasWaitingInput, handler.state.readGate.inputProcessed() {
-                handler.context?.read()
-            }
+            handler.readIfInputDone()
         }
+    }
+
+    /// A registry change this connection waited for is done: the input after it goes on.
+    func registryOperationFinished() {
+        awaitingRegistry = false
+        if frames.hasWaitingInput {
+            scheduleContinuation()
+        } else {
+            readIfInputDone()
+        }
+    }
+
+    /// Reads again once no input waits any more.
+    private func readIfInputDone() {
+        guard !frames.hasWaitingInput, !awaitingRegistry, state.readGate.inputProcessed() else { return }
+        context?.read()
     }
 
     /// The end of a turn's input: publishes go to their topics, what was written is flushed.

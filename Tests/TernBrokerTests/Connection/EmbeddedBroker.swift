@@ -14,12 +14,12 @@ final class EmbeddedBroker: Sendable {
     let loop = NIOAsyncTestingEventLoop()
     let core: BrokerCore
 
-    init(_ configure: (inout BrokerConfiguration) -> Void = { _ in }) throws {
+    init(registry: SchemaRegistry? = nil, _ configure: (inout BrokerConfiguration) -> Void = { _ in }) throws {
         var configuration = BrokerConfiguration()
         configure(&configuration)
         var logger = Logger(label: "embedded-broker")
         logger.logLevel = .critical
-        core = try BrokerCore(configuration: configuration, group: loop, logger: logger)
+        core = try BrokerCore(configuration: configuration, group: loop, logger: logger, registry: registry)
     }
 
     /// A connected client that has not said HELLO yet.

@@ -84,12 +84,17 @@ final class SchemaRegistry: Sendable {
     static let defaultMode = CompatibilityMode.backward
 
     private let state: NIOLockedValueBox<State>
+    /// Held while a change is worked out and saved: one change at a time.
+    private let changes = NIOLock()
     private let store: RegistryStore?
+    /// Runs before each save; tests use it to hold a save in progress.
+    private let beforeSave: (@Sendable () -> Void)?
 
     /// An empty registry kept in memory only.
     init() {
         self.state = NIOLockedValueBox(State())
         self.store = nil
+        self.beforeSave = nil
     }
 
     /// Loads the registry `store` keeps, or starts an empty one there.
@@ -97,11 +102,12 @@ final class SchemaRegistry: Sendable {
     /// - Throws: ``RegistryStore/Failure`` naming the file and the first entry that is not
     ///   valid: an unknown mode, a duplicate subject name or id, versions not numbered 1, 2, 3…,
     ///   a definition that does not parse, a binding of an invalid topic or to no subject.
-    init(store: RegistryStore) throws(RegistryStore.Failure) {
+    init(store: RegistryStore, beforeSave: (@Sendable () -> Void)? = nil) throws(RegistryStore.Failure) {
         self.state = NIOLockedValueBox(try store.load().map { contents throws(RegistryStore.Failure) in
             try State(validating: contents, from: store.path)
         } ?? State())
         self.store = store
+        self.beforeSave = beforeSave
     }
 
     // MARK: Administration
@@ -208,25 +214,24 @@ final class SchemaRegistry: Sendable {
     }
 
     /// Applies a change and, when it changed anything, saves the registry before it is visible.
+    /// Changes are serialized by their own lock; readers take the state's lock only to look at
+    /// it, never while a change is saved, so a registration holds up no publish.
+    @discardableResult
     private func mutate<A, B>(_ change: (inout State) throws(Failure) -> (A, B, changed: Bool)) throws(Failure) -> (A, B) {
-        let outcome: Result<(A, B), Failure> = state.withLockedValue { state in
-            var next = state
-            let result: (A, B, changed: Bool)
-            do throws(Failure) {
-                result = try change(&next)
+        changes.lock()
+        defer { changes.unlock() }
+        var next = state.withLockedValue { $0 }
+        let result = try change(&next)
+        if result.changed, let store {
+            beforeSave?()
+            do {
+                try store.save(RegistryStore.Contents(next.subjects.values, bindings: next.bindings))
             } catch {
-                return .failure(error)
+                throw Failure(code: .internalError, message: "the registry could not be saved: \(error)", isStorageFailure: true)
             }
-            if result.changed, let store {
-                do {
-                    try store.save(RegistryStore.Contents(next.subjects.values, bindings: next.bindings))
-                } catch {
-                    return .failure(Failure(code: .internalError, message: "the registry could not be saved: \(error)", isStorageFailure: true))
-                }
-            }
-            state = next
-            return .success((result.0, result.1))
         }
-        return try outcome.get()
+        let changed = next
+        state.withLockedValue { $0 = changed }
+        return (result.0, result.1)
     }
 }
