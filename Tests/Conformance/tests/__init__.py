@@ -1,0 +1,5 @@
+"""Conformance tests, one module per area of PROTOCOL.md and SCHEMAS.md."""
+from . import test_vectors  # noqa: F401
+from . import test_schema_offline  # noqa: F401
+from . import test_framing  # noqa: F401
+from . import test_lifecycle  # noqa: F401
