@@ -37,7 +37,7 @@ CONFIGS = {
     "plain": dict(flags=[], tls=False),
     "limits": dict(flags=["--max-frame-size", "8KiB", "--max-payload", "2KiB", "--max-header-bytes", "512",
                           "--max-topic-length", "64", "--max-subscriptions", "16", "--ping-interval", "0"]),
-    "tight": dict(flags=["--max-frame-size", "4KiB", "--max-payload", "4KiB"]),
+    "tight": dict(flags=["--max-frame-size", "8KiB", "--max-payload", "8191"]),
     "timers": dict(flags=["--handshake-timeout", "1s", "--ping-interval", "1s"]),
     "maxconn": dict(flags=["--max-connections", "1"]),
     "drop_oldest": dict(flags=["--overflow-policy", "drop-oldest", "--mailbox-messages", "16",

@@ -3,3 +3,5 @@ from . import test_vectors  # noqa: F401
 from . import test_schema_offline  # noqa: F401
 from . import test_framing  # noqa: F401
 from . import test_lifecycle  # noqa: F401
+from . import test_pubsub  # noqa: F401
+from . import test_reqrep  # noqa: F401
