@@ -134,6 +134,22 @@ class TLSStream:
         self.sendall(data)
         return len(data)
 
+    def close_write(self):
+        """close_notify, then a TCP half-close."""
+        with self.wire_lock:
+            with self.ssl_lock:
+                try:
+                    self.obj.unwrap()
+                except (ssl.SSLError, OSError, ValueError):
+                    pass
+                out = self.outgoing.read()
+            try:
+                if out:
+                    self.raw.sendall(out)
+                self.raw.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
     def setsockopt(self, *a):
         return self.raw.setsockopt(*a)
 
@@ -187,6 +203,8 @@ class Conn:
         self.server_pings = []
         self.bytes_received = 0
         self._thread = None
+        self._go = threading.Event()
+        self._go.set()
         if start_reader:
             self.start_reader()
 
@@ -201,6 +219,7 @@ class Conn:
         reason = "eof"
         try:
             while True:
+                self._go.wait()
                 try:
                     data = self.sock.recv(262144)
                 except (ssl.SSLError, OSError) as e:
@@ -224,11 +243,20 @@ class Conn:
                     self._on_frame(fr)
         except StopIteration:
             pass
+        # the server closed (or the connection failed): close our side too, as a client does
+        self.close_write()
         with self.cond:
             self.closed = True
             self.closed_at = time.monotonic()
             self.close_reason = reason
             self.cond.notify_all()
+
+    def pause(self):
+        """Stop reading from the socket (after the read in progress): a frozen client."""
+        self._go.clear()
+
+    def resume(self):
+        self._go.set()
 
     def _on_frame(self, fr):
         if fr.type == w.WELCOME and self.welcome is None:
@@ -379,8 +407,21 @@ class Conn:
             return rid
         return self.expect_type(w.REPLY, lambda f: f["request_id"] == rid, wait, "REPLY %d" % rid)
 
-    def goodbye(self):
+    def goodbye(self, close=True):
+        """Section 6.3: GOODBYE code 0; its sender sends nothing after it and closes (here: a
+        half-close, so that the reader still sees what the server sends and its close)."""
         self.try_send(w.encode(w.GOODBYE, code=0, message=""))
+        if close:
+            self.close_write()
+
+    def close_write(self):
+        try:
+            if isinstance(self.sock, TLSStream):
+                self.sock.close_write()
+            else:
+                self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
 
     def close(self):
         try:

@@ -47,8 +47,9 @@ CONFIGS = {
     "reject": dict(flags=["--overflow-policy", "reject", "--mailbox-messages", "16",
                           "--subscriber-queue-messages", "16", "--slow-consumer-timeout", "1s"]),
     "block": dict(flags=["--overflow-policy", "block", "--mailbox-messages", "16",
-                         "--subscriber-queue-messages", "16", "--slow-consumer-timeout", "1s"]),
-    "pending": dict(flags=["--max-pending-bytes", "64KiB", "--overflow-policy", "drop-newest"]),
+                         "--subscriber-queue-messages", "16", "--slow-consumer-timeout", "1s",
+                         "--max-frame-size", "8KiB", "--max-pending-bytes", "4MiB"]),
+    "pending": dict(flags=["--max-frame-size", "8KiB", "--max-pending-bytes", "1040KiB", "--overflow-policy", "drop-newest"]),
 }
 
 

@@ -655,3 +655,15 @@ def message_never_exceeds_max_frame(env):
     assert a["code"] == 0, a
     assert len(conn.expect_type(w.MESSAGE)["payload"]) == mf - 2 - 8 - 2 - len(topic)
     expect_no(conn, lambda f: f.type == w.MESSAGE)
+
+
+@test("§5.4 §5.6", "subscriptions")
+def extreme_subscription_ids(env):
+    """Subscription ids 0 and 0xFFFFFFFF are valid and come back in MESSAGE."""
+    conn = env.connect()
+    topic = unique()
+    conn.subscribe(0, topic)
+    conn.subscribe(0xFFFFFFFF, topic)
+    conn.publish(topic, b"x")
+    got = sorted(f["sub_id"] for f in messages(conn, None, 2))
+    assert got == [0, 0xFFFFFFFF], got

@@ -791,7 +791,7 @@ def _unreadable_test(make):
             conn.expect_type(w.MESSAGE, lambda f: f["sub_id"] == 5)
         total = 0
         while total < len(pubs):
-            d = conn.expect_type(w.DROP_NOTICE, lambda f: f["sub_id"] == 4, 5, "DROP_NOTICE unreadable")
+            d = conn.expect_type(w.DROP_NOTICE, lambda f: f["sub_id"] == 4, 3, "DROP_NOTICE unreadable")
             assert d["reason"] == 3, d
             assert d["count"] >= 1
             total += d["count"]
@@ -878,9 +878,9 @@ def read_as_unknown_subject_or_version(env):
     conn = env.connect()
     _, (r1,) = _subject_with(conn, ["record R{a:int32}"])
     conn.send_frame(w.SUBSCRIBE, sub_id=11, pattern=unique(), read_as=(0xFFFFFF00, 1))
-    expect_error(conn, "unknown_subject", subject=w.SUBJECT_SUBSCRIPTION, id=11, close=False)
+    expect_error(conn, "unknown_subject", subject=w.SUBJECT_SUBSCRIPTION, id=11, close=False, timeout=3)
     conn.send_frame(w.SUBSCRIBE, sub_id=12, pattern=unique(), read_as=(r1[0], 5))
-    expect_error(conn, "unknown_version", subject=w.SUBJECT_SUBSCRIPTION, id=12, close=False)
+    expect_error(conn, "unknown_version", subject=w.SUBJECT_SUBSCRIPTION, id=12, close=False, timeout=3)
     conn.flush()
 
 
