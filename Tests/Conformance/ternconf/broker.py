@@ -74,6 +74,7 @@ class Broker:
                 time.sleep(0.02)
             last = self.log_tail()
             self.kill()
+            shutil.rmtree(self.data_dir, ignore_errors=True)
         raise RuntimeError("ternd %s did not start: %s" % (self.name, last))
 
     @property

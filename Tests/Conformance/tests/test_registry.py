@@ -910,3 +910,31 @@ def read_as_on_bound_topic(env):
         assert conn.publish_acked(topic, s.zigzag(i), schema=r1)["code"] == 0
     got = [conn.expect_type(w.MESSAGE)["payload"] for _ in range(5)]
     assert got == [s.zigzag(i) + b"\x01n" for i in range(5)], got
+
+
+@test("§10.1 SCHEMAS §3", "registry")
+def re_registering_an_older_version(env):
+    """Registering the canonical form of an older version answers that existing version; no version is added."""
+    conn = env.connect()
+    name = subj()
+    must_register(conn, name, "record R{a:int32}")
+    must_register(conn, name, 'record R{a:int32,b:string="x"}')
+    again = must_register(conn, name, "record R { a: int32 }")
+    assert again["ref"][1] == 1, again
+    lst = conn.registry(w.SCHEMA_LIST, subject=name)
+    assert lst["entries"][0]["versions"] == [1, 2], lst
+
+
+@test("§10.2", "bind")
+def bound_topic_accepts_every_version_of_its_subject(env):
+    """A bound topic accepts payloads tagged with any registered version of its subject, each delivered with its own reference."""
+    conn = env.connect()
+    name, (r1, r2) = _subject_with(conn, ["record R{a:int32}", 'record R{a:int32,b:string="x"}'], mode="BACKWARD")
+    topic = unique()
+    assert bind(conn, topic, name)["code"] == 0
+    conn.subscribe(1, topic)
+    assert conn.publish_acked(topic, b"\x02", schema=r1)["code"] == 0
+    assert conn.publish_acked(topic, b"\x02\x01y", schema=r2)["code"] == 0
+    assert conn.publish_acked(topic, b"\x02", schema=r2)["code"] == E["invalid_payload"]
+    got = [(m["schema"], m["payload"]) for m in (conn.expect_type(w.MESSAGE), conn.expect_type(w.MESSAGE))]
+    assert got == [(r1, b"\x02"), (r2, b"\x02\x01y")], got
