@@ -42,15 +42,20 @@ final class BrokerCore: Sendable {
             statistics: statistics,
             registry: registry
         )
-        self.idleSweep = directory.startRetiringIdleTopics()
     }
 
-    /// Retires idle topics until the broker stops.
-    private let idleSweep: RepeatedTask
+    /// Retires idle topics while the broker runs.
+    private let idleSweep = NIOLockedValueBox<RepeatedTask?>(nil)
+
+    /// Starts the broker's own timers.
+    func startTimers() {
+        let sweep = directory.startRetiringIdleTopics()
+        idleSweep.withLockedValue { $0 = sweep }
+    }
 
     /// Stops the broker's own timers.
     func stopTimers() {
-        idleSweep.cancel()
+        idleSweep.withLockedValue { $0?.cancel() }
     }
 
     /// The registry kept in `dataDirectory`, or one in memory without a directory.

@@ -46,6 +46,7 @@ public final class BrokerServer: Sendable {
             }
             .bind(host: configuration.host, port: configuration.port)
             .get()
+        core.startTimers()
         return BrokerServer(core: core, serverChannel: channel, group: group)
     }
 

@@ -16,6 +16,7 @@ let benchmarks: @Sendable () -> Void = {
         ]
     )
     registerFrameBenchmarks(configuration)
+    registerIndexBenchmarks(configuration)
     do {
         try registerTopicBenchmarks(configuration)
     } catch {

@@ -37,10 +37,10 @@ func registerTopicBenchmarks(_ configuration: Benchmark.Configuration) throws {
 
 /// Takes `count` messages from the queue of `subscriber` in a connection's drain rounds, handing
 /// each round to `deliver`.
-private func drain(_ count: Int, from subscriber: Subscriber, _ deliver: (SubscriberQueue.Batch) throws -> Void) rethrows {
+private func drain(_ count: Int, from subscriber: Subscriber, _ deliver: (SubscriberQueue<Topic>.Batch) throws -> Void) rethrows {
     var remaining = count
     while remaining > 0 {
-        let batch = subscriber.queue.take(maxBytes: ConnectionHandler.drainRoundBytes)
+        let batch = subscriber.queue.take(maxBytes: ConnectionHandler.drainRoundBytes, at: .now())
         guard !batch.messages.isEmpty else { fatalError("the topic queued fewer messages than it was given") }
         try deliver(batch)
         remaining -= batch.messages.count

@@ -32,7 +32,7 @@ struct TopicFixture {
             )
         }
         for subscriber in subscribers {
-            core.directory.add(subscriber)
+            core.directory.subscriptions.insert(subscriber)
         }
         self.topic = core.directory.topic(named: name)
         self.subscribers = subscribers

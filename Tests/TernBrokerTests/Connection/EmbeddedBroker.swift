@@ -20,6 +20,7 @@ final class EmbeddedBroker: Sendable {
         var logger = Logger(label: "embedded-broker")
         logger.logLevel = .critical
         core = try BrokerCore(configuration: configuration, group: loop, logger: logger, registry: registry)
+        core.startTimers()
     }
 
     /// A connected client that has not said HELLO yet.
