@@ -27,6 +27,12 @@ public struct BrokerConfiguration: Sendable {
     /// How often a quiet connection is pinged; it is closed after two unanswered pings.
     public var pingInterval = TimeAmount.seconds(30)
     public var maxConnections = 65_536
+    /// The most topics the broker holds at once; a publish that would create one more is
+    /// refused with `too_many_topics`. Idle topics are retired and do not count.
+    public var maxTopics = 1_000_000
+    /// The most subscriptions (responders included) of all connections together; a SUBSCRIBE
+    /// beyond it is refused with `too_many_subscriptions`.
+    public var maxTotalSubscriptions = 1_000_000
     /// The most bytes a connection may have waiting to be written to its socket; a connection
     /// over it is closed with `outbound_limit_exceeded`. It should leave room for the write
     /// buffer's high watermark (1 MiB) plus two frames of ``Limits/maxFrameLength``.

@@ -1,3 +1,4 @@
+import Atomics
 import CFreedMemory
 import Logging
 import NIOConcurrencyHelpers
@@ -15,6 +16,8 @@ final class BrokerCore: Sendable {
     let statistics: BrokerStatistics
     let logger: Logger
     private let connections = NIOLockedValueBox<Registry>(Registry())
+    /// The subscriptions of all connections, responders included.
+    private let subscriptionCount = ManagedAtomic(0)
 
     private struct Registry {
         var open: [UInt64: ConnectionHandle] = [:]
@@ -40,7 +43,8 @@ final class BrokerCore: Sendable {
             settings: TopicSettingsResolver(defaultSettings: configuration.mailbox, overrides: configuration.topicOverrides),
             timing: TopicTiming(slowConsumerTimeout: configuration.slowConsumerTimeout, idleTopicRetirement: configuration.idleTopicRetirement),
             statistics: statistics,
-            registry: registry
+            registry: registry,
+            maxTopics: configuration.maxTopics
         )
     }
 
@@ -56,6 +60,20 @@ final class BrokerCore: Sendable {
     /// Stops the broker's own timers.
     func stopTimers() {
         idleSweep.withLockedValue { $0?.cancel() }
+    }
+
+    /// Takes one of the broker's subscriptions, responders included: `false` at the limit.
+    func reserveSubscription() -> Bool {
+        guard subscriptionCount.wrappingIncrementThenLoad(ordering: .relaxed) <= configuration.maxTotalSubscriptions else {
+            subscriptionCount.wrappingDecrement(ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    /// Gives back a subscription taken with ``reserveSubscription()``.
+    func releaseSubscription() {
+        subscriptionCount.wrappingDecrement(ordering: .relaxed)
     }
 
     /// The registry kept in `dataDirectory`, or one in memory without a directory.

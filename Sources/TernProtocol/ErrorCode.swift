@@ -36,6 +36,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let duplicateSubscription = ErrorCode(rawValue: 0x0105)
     public static let unknownSubscription = ErrorCode(rawValue: 0x0106)
     public static let mailboxFull = ErrorCode(rawValue: 0x0107)
+    public static let tooManyTopics = ErrorCode(rawValue: 0x0108)
 
     // 0x02xx: request and reply.
     public static let noResponders = ErrorCode(rawValue: 0x0200)
@@ -63,7 +64,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         0x000D: "outbound limit exceeded",
         0x0100: "invalid topic", 0x0101: "invalid pattern", 0x0102: "payload too large",
         0x0103: "invalid headers", 0x0104: "too many subscriptions", 0x0105: "duplicate subscription",
-        0x0106: "unknown subscription", 0x0107: "mailbox full",
+        0x0106: "unknown subscription", 0x0107: "mailbox full", 0x0108: "too many topics",
         0x0200: "no responders", 0x0201: "timeout", 0x0202: "responder gone",
         0x0203: "handler failed", 0x0204: "unknown request", 0x0205: "too many requests",
         0x0300: "unknown subject", 0x0301: "unknown version", 0x0302: "incompatible schema",

@@ -71,6 +71,7 @@ enum ExpectedFrames {
             code: .invalidPattern, subject: .subscription, id: 9, message: "pattern 'a.>.b' has '>' before its last token", closesConnection: false
         )),
         "error-publish-mailbox-full": .error(.init(code: .mailboxFull, subject: .publish, message: "mailbox of t is full", closesConnection: false)),
+        "error-publish-too-many-topics": .error(.init(code: .tooManyTopics, subject: .publish, message: "too many topics", closesConnection: false)),
         "error-unknown-frame-type": .error(.init(code: .unknownFrameType, id: 0x7F, message: "unknown frame type 0x7f", closesConnection: false)),
         "goodbye-ok": .goodbye(.init()),
         "goodbye-server-shutting-down": .goodbye(.init(code: .serverShuttingDown, message: "shutting down")),

@@ -34,7 +34,7 @@ struct TopicFixture {
         for subscriber in subscribers {
             core.directory.subscriptions.insert(subscriber)
         }
-        self.topic = core.directory.topic(named: name)
+        self.topic = core.directory.topic(named: name)!
         self.subscribers = subscribers
         self.publisher = handles[0]
     }

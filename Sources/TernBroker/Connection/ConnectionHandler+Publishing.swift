@@ -17,15 +17,21 @@ extension ConnectionHandler {
         var batches = state.intake.takeBatches()
         state.budget.spend(WorkBudget.topicHandOff * batches.count)
         let allocator = context?.channel.allocator ?? ByteBufferAllocator()
+        var refused = Rejection()
         for name in Array(batches.keys) {
             // Taken out of the dictionary, the batch is uniquely referenced and compacts in place.
             guard var messages = batches.removeValue(forKey: name) else { continue }
+            guard let topic = core.directory.topic(named: name, preferring: context?.eventLoop) else {
+                let (code, reason) = core.directory.tooManyTopics
+                for message in messages { refused.add(message, code: code, reason: reason) }
+                continue
+            }
             PayloadCompaction.compact(&messages, allocator: allocator)
             let compacted = messages
-            let topic = core.directory.topic(named: name, preferring: context?.eventLoop)
             state.barriers.handedPublishes(to: topic)
             topic.execute { $0.publish(compacted, from: handle) }
         }
+        if refused.count > 0 { reportRejection(refused) }
     }
 
     /// Confirms publishes a topic accepted.

@@ -14,6 +14,13 @@ extension ConnectionHandler {
     /// directory, any other in the subscription index, where topics find it.
     func open(_ subscribe: Frame.Subscribe) {
         guard let handle else { return }
+        guard core.reserveSubscription() else {
+            send(.error(Frame.Error(
+                code: .tooManySubscriptions, subject: .subscription, id: UInt64(subscribe.subscriptionID),
+                message: "the broker holds its maximum of \(core.configuration.maxTotalSubscriptions) subscriptions", closesConnection: false
+            )))
+            return
+        }
         let subscriber = Subscriber(connection: handle, subscribe: subscribe, queueCapacity: core.configuration.subscriberQueue)
         state.subscriptions.add(subscriber, id: subscribe.subscriptionID)
         if subscribe.isResponder {
@@ -41,6 +48,7 @@ extension ConnectionHandler {
     static let retirementsPerTurn = 500
 
     private func retire(_ subscriber: Subscriber) {
+        core.releaseSubscription()
         if subscriber.isResponder {
             core.responders.remove(subscriber)
             return

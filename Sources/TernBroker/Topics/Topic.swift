@@ -63,7 +63,15 @@ actor Topic {
     func publish(_ messages: [PublishedMessage], from publisher: ConnectionHandle) {
         guard !isAbandoned else { return }
         guard !isRetired else {
-            directory.topic(named: name).execute { $0.publish(messages, from: publisher) }
+            guard let successor = directory.topic(named: name) else {
+                var refused = Rejection()
+                let (code, reason) = directory.tooManyTopics
+                for message in messages { refused.add(message, code: code, reason: reason) }
+                let rejection = refused
+                publisher.execute { $0.reportRejection(rejection) }
+                return
+            }
+            successor.execute { $0.publish(messages, from: publisher) }
             return
         }
         lastActivity = eventLoop.now

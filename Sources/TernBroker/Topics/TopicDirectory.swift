@@ -15,9 +15,15 @@ final class TopicDirectory: Sendable {
     let statistics: BrokerStatistics
     let timing: TopicTiming
     let registry: SchemaRegistry
+    /// The most topics alive at once.
+    let maxTopics: Int
 
-    init(eventLoops: any EventLoopGroup, settings: TopicSettingsResolver, timing: TopicTiming, statistics: BrokerStatistics, registry: SchemaRegistry) {
+    init(
+        eventLoops: any EventLoopGroup, settings: TopicSettingsResolver, timing: TopicTiming, statistics: BrokerStatistics, registry: SchemaRegistry,
+        maxTopics: Int = .max
+    ) {
         self.eventLoops = eventLoops
+        self.maxTopics = maxTopics
         self.settings = settings
         self.timing = timing
         self.statistics = statistics
@@ -27,16 +33,23 @@ final class TopicDirectory: Sendable {
 
     /// The live topic of that name, created if there is none: on `preferredLoop` when given
     /// (its first publisher's, which then hands it messages without a hop between threads),
-    /// else on the next loop of the group.
-    func topic(named name: String, preferring preferredLoop: (any EventLoop)? = nil) -> Topic {
+    /// else on the next loop of the group. `nil` when there is none and the broker holds its
+    /// maximum of topics.
+    func topic(named name: String, preferring preferredLoop: (any EventLoop)? = nil) -> Topic? {
         if let topic = live.withLock({ $0[name] }) { return topic }
         let created = Topic(name: name, settings: settings.settings(forTopic: name), eventLoop: preferredLoop ?? eventLoops.next(), directory: self)
         return live.withLock { live in
             if let topic = live[name] { return topic }
+            guard live.count < maxTopics else { return nil }
             live[name] = created
             statistics.topicCreated()
             return created
         }
+    }
+
+    /// Why a publish to a topic that does not exist is refused at the limit of topics.
+    var tooManyTopics: (code: ErrorCode, reason: String) {
+        (.tooManyTopics, "the broker holds its maximum of \(maxTopics) topics")
     }
 
     /// Removes `topic` if it is still the live one of its name. A retired topic forwards anything

@@ -168,6 +168,36 @@ import TernProtocol
         #expect(frames.last == .pong(Frame.Ping(token: 5)), "the PONG comes after the refusal")
     }
 
+    // MARK: Broker-wide limits
+
+    @Test func aPublishThatWouldCreateATopicBeyondTheLimitIsRefused() async throws {
+        let broker = try EmbeddedBroker { $0.maxTopics = 2 }
+        let client = try await broker.connectReady()
+        // One read each: a read's publishes reach their topics in no particular order.
+        var frames: [Frame] = []
+        for frame in [publish("a", "1", ack: 1), publish("b", "2", ack: 2), publish("c", "3", ack: 3), publish("c", "4")] {
+            frames += try await client.exchange(frame)
+        }
+        let acks = frames.compactMap { if case .ack(let ack) = $0 { ack } else { nil } }
+        #expect(acks.filter { $0.code == .ok }.map(\.ackID).sorted() == [1, 2])
+        #expect(acks.filter { $0.code == .tooManyTopics }.map(\.ackID) == [3])
+        #expect(errorCodes(frames) == [.tooManyTopics], "the unacknowledged one is reported in an ERROR")
+        #expect(acks.first { $0.ackID == 3 }?.message == "the broker holds its maximum of 2 topics")
+        #expect(broker.core.directory.count == 2)
+    }
+
+    @Test func subscriptionsBeyondTheBrokersLimitAreRefusedWhateverTheirConnection() async throws {
+        let broker = try EmbeddedBroker { $0.maxTotalSubscriptions = 2 }
+        let first = try await broker.connectReady()
+        let second = try await broker.connectReady()
+        try await first.subscribe("a", id: 1)
+        try await second.subscribe("b", id: 1, responder: true)
+        let refused = try await second.exchange(.subscribe(Frame.Subscribe(subscriptionID: 2, pattern: "c")))
+        #expect(errorCodes(refused) == [.tooManySubscriptions])
+        _ = try await first.exchange(.unsubscribe(Frame.Unsubscribe(subscriptionID: 1)))
+        try await second.subscribe("c", id: 2)
+    }
+
     // MARK: Overflow
 
     @Test func dropOldestTellsTheSubscriberWhatItLost() async throws {
