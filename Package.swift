@@ -137,6 +137,7 @@ let package = Package(
         .target(
             name: "TernCommandSupport",
             dependencies: [
+                "TernProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
