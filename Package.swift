@@ -111,6 +111,7 @@ let package = Package(
             dependencies: [
                 "TernClient",
                 "TernProtocol",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]

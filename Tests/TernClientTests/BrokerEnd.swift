@@ -47,14 +47,16 @@ struct BrokerEnd {
         return try await connecting.value
     }
 
-    /// Runs `body` with a client connected over a new channel, and closes the client afterwards,
+    /// Runs `body` with a client connected over a new channel (whose pipeline `prepare` set up),
+    /// and closes the client afterwards,
     /// also when `body` throws, so that nothing is left pending on the event loop.
     static func withClient(
         _ configuration: TernClient.Configuration = configuration,
         welcome: Frame.Welcome = welcome,
+        prepare: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void = { _ in },
         _ body: (TernClient, inout BrokerEnd) async throws -> Void
     ) async throws {
-        var broker = try await BrokerEnd()
+        var broker = try await BrokerEnd(prepare: prepare)
         let client = try await broker.connect(configuration, welcome: welcome)
         do {
             try await body(client, &broker)
@@ -74,6 +76,25 @@ struct BrokerEnd {
             var written = try await channel.waitForOutboundWrite(as: ByteBuffer.self)
             unread.writeBuffer(&written)
         }
+    }
+
+    /// The next frame the client wrote, which must be a PING.
+    mutating func nextPing() async throws -> Frame.Ping {
+        let frame = try await nextFrame()
+        guard case .ping(let ping) = frame else { throw UnexpectedFrame(frame: frame) }
+        return ping
+    }
+
+    /// Subscribes `client` to `pattern` and confirms the subscription as the broker does, with
+    /// the PONG to the PING after the SUBSCRIBE; returns the subscription and its id.
+    mutating func subscribe(
+        _ client: TernClient, to pattern: String, onDropNotice: (@Sendable (TernDropNotice) -> Void)? = nil
+    ) async throws -> (TernSubscription, id: UInt32) {
+        let subscribing = Task { try await client.subscribe(to: pattern, onDropNotice: onDropNotice) }
+        let frame = try await nextFrame()
+        guard case .subscribe(let subscribe) = frame, subscribe.pattern == pattern else { throw UnexpectedFrame(frame: frame) }
+        try await send(.pong(nextPing()))
+        return (try await subscribing.value, subscribe.subscriptionID)
     }
 
     /// Expects that the client wrote nothing more, once the event loop ran what it had to do.
@@ -111,4 +132,9 @@ struct BrokerEnd {
     func advanceTime(by duration: Duration) async {
         await channel.testingEventLoop.advanceTime(by: TimeAmount(duration))
     }
+}
+
+/// The client wrote a frame a test did not expect.
+struct UnexpectedFrame: Error {
+    var frame: Frame
 }
