@@ -381,6 +381,8 @@ struct ConnectionStateMachine {
                 : .disconnected(code: nil, reason: "the broker closed the connection")
         )
         state = .closed
+        // Calls made from now on fail with the same reason.
+        failure = error
         var actions = CloseActions(handshake: handshake, error: error)
         handshake = nil
         for (_, purpose) in pings {

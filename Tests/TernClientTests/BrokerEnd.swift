@@ -69,11 +69,16 @@ struct BrokerEnd {
 
     // MARK: What the client wrote
 
-    /// The next frame the client wrote, waiting until it writes one.
+    /// The next frame the client wrote, waiting until it writes one (or the test is cancelled).
     mutating func nextFrame() async throws -> Frame {
         while true {
             if let frame = try decoder.decode(buffer: &unread) { return frame }
-            var written = try await channel.waitForOutboundWrite(as: ByteBuffer.self)
+            // A test that runs out of time is cancelled: closing the channel ends the wait.
+            var written = try await withTaskCancellationHandler {
+                try await channel.waitForOutboundWrite(as: ByteBuffer.self)
+            } onCancel: { [channel] in
+                channel.close(promise: nil)
+            }
             unread.writeBuffer(&written)
         }
     }
