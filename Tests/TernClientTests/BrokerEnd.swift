@@ -90,16 +90,32 @@ struct BrokerEnd {
         return ping
     }
 
-    /// Subscribes `client` to `pattern` and confirms the subscription as the broker does, with
-    /// the PONG to the PING after the SUBSCRIBE; returns the subscription and its id.
+    /// Runs `open`, which subscribes, and confirms the subscription as the broker does: with
+    /// the PONG to the PING after the SUBSCRIBE. Returns what `open` returned and the SUBSCRIBE.
+    mutating func confirmSubscription<Opened: Sendable>(
+        _ open: @escaping @Sendable () async throws -> Opened
+    ) async throws -> (Opened, Frame.Subscribe) {
+        let opening = Task { try await open() }
+        let frame = try await nextFrame()
+        guard case .subscribe(let subscribe) = frame else { throw UnexpectedFrame(frame: frame) }
+        try await send(.pong(nextPing()))
+        return (try await opening.value, subscribe)
+    }
+
+    /// Subscribes `client` to `pattern`, confirmed; returns the subscription and its id.
     mutating func subscribe(
         _ client: TernClient, to pattern: String, onDropNotice: (@Sendable (TernDropNotice) -> Void)? = nil
     ) async throws -> (TernSubscription, id: UInt32) {
-        let subscribing = Task { try await client.subscribe(to: pattern, onDropNotice: onDropNotice) }
-        let frame = try await nextFrame()
-        guard case .subscribe(let subscribe) = frame, subscribe.pattern == pattern else { throw UnexpectedFrame(frame: frame) }
+        let (subscription, subscribe) = try await confirmSubscription { try await client.subscribe(to: pattern, onDropNotice: onDropNotice) }
+        #expect(subscribe.pattern == pattern && !subscribe.isResponder)
+        return (subscription, subscribe.subscriptionID)
+    }
+
+    /// Flushes `client`, answering its PING as the broker does: the connection still works.
+    mutating func flush(_ client: TernClient) async throws {
+        let flushing = Task { try await client.flush() }
         try await send(.pong(nextPing()))
-        return (try await subscribing.value, subscribe.subscriptionID)
+        try await flushing.value
     }
 
     /// Expects that the client wrote nothing more, once the event loop ran what it had to do.

@@ -91,9 +91,7 @@ struct ClientConnectionTests {
     func errorWithoutClose() async throws {
         try await BrokerEnd.withClient { client, broker in
             try await broker.send(.error(Frame.Error(code: .unknownFrameType, message: "skipped", closesConnection: false)))
-            let flushing = Task { try await client.flush() }
-            try await broker.send(.pong(broker.nextPing()))
-            try await flushing.value
+            try await broker.flush(client)
         }
     }
 

@@ -85,9 +85,7 @@ struct ClientPublishTests {
             try await broker.send(.pong(broker.nextPing()))
             await #expect(throws: TernClientError.refused(code: .mailboxFull, message: "full")) { try await refused.value }
 
-            let clean = Task { try await client.flush() }
-            try await broker.send(.pong(broker.nextPing()))
-            try await clean.value
+            try await broker.flush(client)
         }
     }
 

@@ -43,9 +43,7 @@ struct ClientRequestTests {
             await broker.advanceTime(by: .seconds(1) + .milliseconds(500))
             await #expect(throws: TernClientError.requestTimedOut(topic: "svc")) { try await requesting.value }
             try await broker.send(.reply(Frame.Reply(requestID: request.requestID, payload: ByteBuffer(string: "late"))))
-            let flushing = Task { try await client.flush() }
-            try await broker.send(.pong(broker.nextPing()))
-            try await flushing.value
+            try await broker.flush(client)
         }
     }
 
@@ -81,13 +79,11 @@ struct ClientResponderTests {
         var description: String { "no price for that" }
     }
 
-    /// Registers a responder on `pattern` as the broker confirms it; returns it and its subscription id.
+    /// Registers a responder on `pattern`, confirmed; returns it and its subscription id.
     private func makeResponder(_ client: TernClient, on pattern: String, broker: inout BrokerEnd) async throws -> (TernResponder, UInt32) {
-        let registering = Task { try await client.makeResponder(on: pattern) }
-        let frame = try await broker.nextFrame()
-        guard case .subscribe(let subscribe) = frame, subscribe.isResponder, subscribe.pattern == pattern else { throw UnexpectedFrame(frame: frame) }
-        try await broker.send(.pong(broker.nextPing()))
-        return (try await registering.value, subscribe.subscriptionID)
+        let (responder, subscribe) = try await broker.confirmSubscription { try await client.makeResponder(on: pattern) }
+        #expect(subscribe.pattern == pattern && subscribe.isResponder)
+        return (responder, subscribe.subscriptionID)
     }
 
     @Test("each INCOMING_REQUEST is answered with a REPLY to its id: the handler's reply, or the error it threw")

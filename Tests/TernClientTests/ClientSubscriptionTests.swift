@@ -35,9 +35,7 @@ struct ClientSubscriptionTests {
                 .pong(ping)
             )
             await #expect(throws: TernClientError.refused(code: .tooManySubscriptions, message: "at most 3")) { try await subscribing.value }
-            let flushing = Task { try await client.flush() }
-            try await broker.send(.pong(broker.nextPing()))
-            try await flushing.value
+            try await broker.flush(client)
         }
     }
 
