@@ -1,7 +1,8 @@
 import ArgumentParser
-// Re-exported so that every command that takes an address names the type through this module,
-// as it did when the type was declared here.
+// The executables name the type through this module, which declared it before it moved to
+// TernProtocol.
 @_exported import struct TernProtocol.ServerAddress
 
-/// A `HOST:PORT` command-line argument; an IPv6 host is written in brackets, `[::1]:8376`.
+/// A `HOST:PORT` command-line argument (an IPv6 host in brackets, `[::1]:8376`), parsed by
+/// `ServerAddress.init(_:)`.
 extension ServerAddress: ExpressibleByArgument {}
