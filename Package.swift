@@ -111,6 +111,7 @@ let package = Package(
             dependencies: [
                 "TernClient",
                 "TernProtocol",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
@@ -137,6 +138,7 @@ let package = Package(
         .target(
             name: "TernCommandSupport",
             dependencies: [
+                "TernProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -173,7 +173,7 @@ struct ConnectionStateMachine {
             return receivedError(error)
         case .dropNotice(let notice):
             guard let subscription = subscriptions[notice.subscriptionID] else { return .none }
-            let report = TernDropNotice(pattern: subscription.monitor.pattern, reason: notice.reason, count: notice.count)
+            let report = TernDropNotice(pattern: subscription.monitor.pattern, reason: TernDropNotice.Reason(notice.reason), count: notice.count)
             return .reportDrop(subscription.monitor, report)
         case .goodbye(let goodbye):
             if failure == nil && state != .closing {
@@ -381,6 +381,8 @@ struct ConnectionStateMachine {
                 : .disconnected(code: nil, reason: "the broker closed the connection")
         )
         state = .closed
+        // Calls made from now on fail with the same reason.
+        failure = error
         var actions = CloseActions(handshake: handshake, error: error)
         handshake = nil
         for (_, purpose) in pings {

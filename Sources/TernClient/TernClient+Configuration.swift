@@ -1,4 +1,4 @@
-import NIOCore
+import TernProtocol
 import TernTLS
 
 #if canImport(Glibc)
@@ -12,24 +12,6 @@ import Darwin
 extension TernClient {
     /// Where a client connects and how it secures the connection.
     public struct Configuration: Sendable, Hashable {
-        /// A broker's address.
-        public struct Server: Sendable, Hashable, CustomStringConvertible {
-            public var host: String
-            public var port: Int
-
-            public init(host: String, port: Int) {
-                self.host = host
-                self.port = port
-            }
-
-            /// The address of a broker started with no configuration: `127.0.0.1:8376`.
-            public static let local = Server(host: "127.0.0.1", port: 8376)
-
-            public var description: String {
-                host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-            }
-        }
-
         /// How the connection is secured.
         public enum Security: Sendable, Hashable {
             /// TLS, verifying the broker against the CAs in `caFile` (the system's CAs when `nil`).
@@ -60,12 +42,13 @@ extension TernClient {
         /// The CA file a broker started with no configuration creates in its working directory.
         public static let defaultCAFile = ".tern/tls/ca.pem"
 
-        public var server: Server
+        /// The broker's address.
+        public var server: ServerAddress
         public var security: Security
         /// The name the client gives the broker in its HELLO; brokers show it in their logs.
         public var clientName: String
         /// How long connecting, the TLS handshake and the protocol handshake may take together.
-        public var connectTimeout: TimeAmount
+        public var connectTimeout: Duration
         /// How many bytes of unsent publishes may be queued before `publish` waits for the
         /// connection to catch up.
         public var maxPendingBytes: Int
@@ -78,21 +61,21 @@ extension TernClient {
         public var keepAlive: KeepAlive?
 
         public init(
-            server: Server = .local,
+            server: ServerAddress = .local,
             security: Security = Configuration.defaultSecurity(),
             clientName: String = "tern-swift",
-            connectTimeout: TimeAmount = .seconds(10),
+            connectTimeout: Duration = .seconds(10),
             maxPendingBytes: Int = 1 << 20,
             subscriptionBufferSize: Int = 1024,
             keepAlive: KeepAlive? = KeepAlive()
         ) {
-            self.keepAlive = keepAlive
             self.server = server
             self.security = security
             self.clientName = clientName
             self.connectTimeout = connectTimeout
             self.maxPendingBytes = maxPendingBytes
             self.subscriptionBufferSize = subscriptionBufferSize
+            self.keepAlive = keepAlive
         }
 
         /// TLS trusting ``defaultCAFile`` when that file exists in the working directory, and the

@@ -75,7 +75,7 @@ extension TernClient {
     /// broker's answer; a refusal throws ``TernClientError/registry(code:message:)``.
     private func administer(_ makeFrame: (UInt64) -> Frame) async throws -> Frame {
         try Task.checkCancellation()
-        guard welcome.features.contains(.schemas) else {
+        guard serverInfo.features.contains(.schemas) else {
             throw TernClientError.refused(code: .unknownFrameType, message: "the broker does not support schemas")
         }
         let id = nextOperationID.wrappingIncrementThenLoad(ordering: .relaxed)
@@ -103,8 +103,8 @@ extension TernClient {
             throw TernClientError.registry(code: .frameTooLarge, message: error.description)
         }
         let length = buffer.readableBytes - 4
-        guard length <= welcome.limits.maxFrameLength else {
-            let limit = welcome.limits.maxFrameLength
+        guard length <= serverInfo.limits.maxFrameLength else {
+            let limit = serverInfo.limits.maxFrameLength
             throw TernClientError.registry(code: .frameTooLarge, message: "the operation is \(length) bytes, more than the broker's limit of \(limit)")
         }
         return buffer

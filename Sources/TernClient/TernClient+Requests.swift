@@ -64,7 +64,7 @@ extension TernClient {
 
     /// Throws when the broker did not announce request/reply: a client must not use it then.
     func checkRequestReplySupport() throws {
-        guard welcome.features.contains(.requestReply) else {
+        guard serverInfo.features.contains(.requestReply) else {
             throw TernClientError.refused(code: .unknownFrameType, message: "the broker does not support request/reply")
         }
     }

@@ -1,8 +1,6 @@
 import Atomics
 import NIOCore
-import NIOPosix
 import TernProtocol
-import TernTLS
 
 /// A connection to a Tern broker: publish, subscribe, request, respond, flush, close.
 ///
@@ -20,7 +18,7 @@ public final class TernClient: Sendable {
     /// The configuration the client connected with.
     public let configuration: Configuration
     /// What the broker announced when the connection opened: version, limits, features.
-    public let welcome: Frame.Welcome
+    public let serverInfo: TernServerInfo
 
     private let channel: any Channel
     let eventLoop: any EventLoop
@@ -35,72 +33,25 @@ public final class TernClient: Sendable {
     /// The registered versions of the schemas typed messages were sent or read with.
     let schemaReferences = SchemaReferenceCache()
 
-    private init(
-        configuration: Configuration, welcome: Frame.Welcome, channel: any Channel,
+    /// A client of the connection over `channel`, whose handshake the broker answered with `serverInfo`.
+    init(
+        configuration: Configuration, serverInfo: TernServerInfo, channel: any Channel,
         handler: NIOLoopBoundBox<ConnectionHandler?>, outbound: OutboundBuffer
     ) {
         self.configuration = configuration
-        self.welcome = welcome
+        self.serverInfo = serverInfo
         self.channel = channel
         self.eventLoop = channel.eventLoop
         self.eventLoopExecutor = EventLoopTaskExecutor(eventLoop: channel.eventLoop)
         self.handler = handler
         self.outbound = outbound
-        self.encoding = PublishEncoding(limits: welcome.limits)
+        self.encoding = PublishEncoding(limits: serverInfo.limits)
     }
 
     /// A client nothing refers to any more (no subscription either) says goodbye and closes.
     deinit {
         let handler = self.handler
         eventLoop.execute { handler.value?.close() }
-    }
-
-    // MARK: Connecting
-
-    /// Connects to the broker, runs the TLS handshake (unless the configuration says
-    /// plaintext) and the protocol handshake.
-    ///
-    /// - Throws: ``TernClientError/connectionFailed(reason:)``, ``TernClientError/tls(_:)``,
-    ///   ``TernClientError/refused(code:message:)`` when the broker turns the client away, or
-    ///   ``TernClientError/timeout`` after the configuration's `connectTimeout`.
-    public static func connect(_ configuration: Configuration = Configuration()) async throws -> TernClient {
-        let tlsContext = try makeTLSContext(configuration)
-        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
-        let outbound = OutboundBuffer(limit: configuration.maxPendingBytes)
-        let handshake = eventLoop.makePromise(of: Frame.Welcome.self)
-        let handlerBox = NIOLoopBoundBox<ConnectionHandler?>.makeEmptyBox(eventLoop: eventLoop)
-        let (clientName, timeout, keepAlive) = (configuration.clientName, configuration.connectTimeout, configuration.keepAlive)
-
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(timeout)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                do {
-                    let pipeline = channel.pipeline.syncOperations
-                    if let tlsContext {
-                        try pipeline.addHandler(TLSHandler(context: tlsContext))
-                    }
-                    let connection = ConnectionHandler(
-                        outbound: outbound, clientName: clientName, handshakeTimeout: timeout, keepAlive: keepAlive, handshake: handshake
-                    )
-                    try pipeline.addHandler(connection)
-                    handlerBox.value = connection
-                    return channel.eventLoop.makeSucceededVoidFuture()
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
-                }
-            }
-        let channel: any Channel
-        let welcome: Frame.Welcome
-        do {
-            channel = try await bootstrap.connect(host: configuration.server.host, port: configuration.server.port).get()
-            welcome = try await handshake.futureResult.get()
-        } catch {
-            // A failed connect never activates the channel, so nothing else completes the promise.
-            handshake.fail(error)
-            throw TernClientError(channelError: error)
-        }
-        return TernClient(configuration: configuration, welcome: welcome, channel: channel, handler: handlerBox, outbound: outbound)
     }
 
     /// The thread that does this connection's I/O, as a task executor.
@@ -126,16 +77,6 @@ public final class TernClient: Sendable {
             body()
         } else {
             eventLoop.execute(body)
-        }
-    }
-
-    /// The TLS context for `configuration`, or `nil` for plaintext.
-    private static func makeTLSContext(_ configuration: Configuration) throws -> TLSContext? {
-        guard let tls = configuration.security.tlsConfiguration(host: configuration.server.host) else { return nil }
-        do {
-            return try TLSContext(configuration: tls)
-        } catch {
-            throw TernClientError.tls(error)
         }
     }
 
@@ -182,7 +123,7 @@ public final class TernClient: Sendable {
     }
 
     func checkPayloadSize(_ size: Int) throws {
-        let limit = Int(welcome.limits.maxPayloadLength)
+        let limit = Int(serverInfo.limits.maxPayloadLength)
         if size > limit { throw TernClientError.payloadTooLarge(size: size, limit: limit) }
     }
 
@@ -240,7 +181,7 @@ public final class TernClient: Sendable {
     /// With `readAs`, messages written with another version of that subject are resolved to
     /// `readAs` by the broker before delivery (fields matched by name, missing ones take their
     /// defaults, extra ones are dropped); those it cannot resolve are reported as drops with
-    /// reason ``Frame/DropNotice/Reason/unreadable``. Other messages arrive unchanged.
+    /// reason ``TernDropNotice/Reason/unreadable``. Other messages arrive unchanged.
     ///
     /// - Throws: ``TernClientError/invalidTopic(reason:)`` for a malformed pattern,
     ///   ``TernClientError/refused(code:message:)`` when the broker refuses the subscription
@@ -268,7 +209,7 @@ public final class TernClient: Sendable {
         monitor: SubscriptionMonitor,
         sink: (DeliveryQueue<Element>) -> SubscriptionSink
     ) async throws -> Deliveries<Element> {
-        if let problem = TopicSyntax.problem(withPattern: pattern, maxLength: Int(welcome.limits.maxTopicLength)) {
+        if let problem = TopicSyntax.problem(withPattern: pattern, maxLength: Int(serverInfo.limits.maxTopicLength)) {
             throw TernClientError.invalidTopic(reason: problem)
         }
         let id = nextSubscriptionID.wrappingIncrementThenLoad(ordering: .relaxed)

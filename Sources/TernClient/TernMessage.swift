@@ -69,28 +69,3 @@ public struct TernMessage: Sendable, Hashable {
         Array(payload.readableBytesView)
     }
 }
-
-/// The broker's notice that a subscription missed messages.
-public struct TernDropNotice: Sendable, Hashable, CustomStringConvertible {
-    /// The pattern of the subscription that missed them.
-    public var pattern: String
-    public var reason: Frame.DropNotice.Reason
-    /// How many messages were dropped since the previous notice.
-    public var count: UInt64
-
-    public init(pattern: String, reason: Frame.DropNotice.Reason, count: UInt64) {
-        self.pattern = pattern
-        self.reason = reason
-        self.count = count
-    }
-
-    /// For example "subscription 'orders.>' missed 12 messages (the broker dropped the oldest)".
-    public var description: String {
-        let why = switch reason {
-        case .droppedOldest: "the broker dropped the oldest"
-        case .droppedNewest: "the broker dropped the newest"
-        case .unreadable: "unreadable with the subscription's schema"
-        }
-        return "subscription '\(pattern)' missed \(count) message\(count == 1 ? "" : "s") (\(why))"
-    }
-}

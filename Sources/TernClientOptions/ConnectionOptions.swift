@@ -1,5 +1,4 @@
 import ArgumentParser
-import NIOCore
 import TernClient
 import TernCommandSupport
 
@@ -7,7 +6,7 @@ import TernCommandSupport
 /// connection. Shared by `tern` and `tern-bench`.
 public struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The broker's address.", valueName: "host:port"))
-    public var server = ServerAddress(host: TernClient.Configuration.Server.local.host, port: TernClient.Configuration.Server.local.port)
+    public var server = ServerAddress.local
 
     @Option(name: .long, help: ArgumentHelp(
         "A PEM file of the CAs to trust (default: \(TernClient.Configuration.defaultCAFile) when it exists, else the system's CAs).",
@@ -65,12 +64,9 @@ public struct ConnectionOptions: ParsableArguments {
     /// The client configuration these options describe; `connectTimeout`, when given, bounds
     /// connecting and both handshakes.
     public func configuration(clientName: String, connectTimeout: Duration? = nil) -> TernClient.Configuration {
-        var configuration = TernClient.Configuration(
-            server: .init(host: server.host, port: server.port),
-            clientName: clientName
-        )
+        var configuration = TernClient.Configuration(server: server, clientName: clientName)
         if let connectTimeout {
-            configuration.connectTimeout = min(configuration.connectTimeout, TimeAmount(connectTimeout))
+            configuration.connectTimeout = min(configuration.connectTimeout, connectTimeout)
         }
         if let keepalive {
             configuration.keepAlive = keepalive.duration == .zero ? nil : .init(interval: keepalive.duration)

@@ -1,4 +1,5 @@
 import Testing
+import TernProtocol
 import TernTLS
 @testable import TernClient
 
@@ -7,7 +8,7 @@ struct ConfigurationTests {
     @Test("defaults: the local broker, TLS, a name and a timeout")
     func defaults() {
         let configuration = TernClient.Configuration(security: .plaintext)
-        #expect(configuration.server == TernClient.Configuration.Server(host: "127.0.0.1", port: 8376))
+        #expect(configuration.server == ServerAddress(host: "127.0.0.1", port: 8376))
         #expect(configuration.server.description == "127.0.0.1:8376")
         #expect(!configuration.clientName.isEmpty)
         #expect(configuration.connectTimeout > .zero)
@@ -38,10 +39,5 @@ struct ConfigurationTests {
             .tlsConfiguration(host: "10.0.0.1")
         #expect(named?.serverName == "other")
         #expect(TernClient.Configuration.Security.plaintext.tlsConfiguration(host: "x") == nil)
-    }
-
-    @Test("IPv6 hosts print in brackets")
-    func ipv6Description() {
-        #expect(TernClient.Configuration.Server(host: "::1", port: 9).description == "[::1]:9")
     }
 }
