@@ -81,9 +81,10 @@ struct ConnectionLifecycle {
         }
     }
 
-    /// A PUBLISH arrived: `true` when the connection is ready and the broker takes it as it is,
-    /// `false` when ``frameReceived(_:)`` must decide what it means.
-    mutating func publishReceived() -> Bool {
+    /// A frame the broker acts on (publish, subscription, request, reply, registry) arrived:
+    /// `true` when the connection is ready and the broker takes it as it is, `false` when
+    /// ``frameReceived(_:)`` must decide what it means.
+    mutating func workReceived() -> Bool {
         guard isReady else { return false }
         heardSinceLastTick = true
         return true

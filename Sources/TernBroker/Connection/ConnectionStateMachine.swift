@@ -71,7 +71,7 @@ struct ConnectionStateMachine {
 
     /// A PUBLISH arrived, nearly all the traffic: `nil` when it was taken in as it is.
     mutating func publishReceived(_ publish: consuming Frame.Publish) -> FrameAction? {
-        guard lifecycle.publishReceived() else { return frameReceived(.publish(publish), isRegistered: { _ in false }) }
+        guard lifecycle.workReceived() else { return frameReceived(.publish(publish), isRegistered: { _ in false }) }
         if let refusal = intake.accept(publish) { return .refusePublish(refusal) }
         return intake.batchedTopicCount > Self.topicsPerHandOff ? .handOffPublishes : nil
     }
@@ -79,6 +79,10 @@ struct ConnectionStateMachine {
     /// Any other frame arrived. `isRegistered` tells whether a schema version exists, for a
     /// subscription that reads as one.
     mutating func frameReceived(_ frame: Frame, isRegistered: (SchemaReference) -> Bool) -> FrameAction {
+        // The frames that do work skip the lifecycle's verdict once the connection is ready.
+        if Self.isWork(frame), lifecycle.workReceived() {
+            return process(frame, isRegistered: isRegistered)
+        }
         switch lifecycle.frameReceived(frame) {
         case .none, .sendPing:
             return .none
@@ -93,6 +97,15 @@ struct ConnectionStateMachine {
             return .closeAfterRead
         case .process(let frame):
             return process(frame, isRegistered: isRegistered)
+        }
+    }
+
+    private static func isWork(_ frame: borrowing Frame) -> Bool {
+        switch frame {
+        case .publish, .subscribe, .unsubscribe, .request, .reply, .registerSchema, .getSchema, .listSchemas, .setCompatibility, .bindTopic, .checkSchema:
+            true
+        default:
+            false
         }
     }
 
