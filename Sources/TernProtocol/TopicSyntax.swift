@@ -32,6 +32,27 @@ public enum TopicSyntax {
     }
 
     private static func problem(with text: String, allowWildcards: Bool, maxLength: Int) -> String? {
+        // Nearly every topic is plain tokens: one pass over its bytes says so.
+        if text.utf8.count <= maxLength, isPlainTopic(text.utf8) { return nil }
+        return describedProblem(with: text, allowWildcards: allowWildcards, maxLength: maxLength)
+    }
+
+    /// Whether `bytes` are one or more non-empty tokens of token bytes, separated by dots.
+    private static func isPlainTopic(_ bytes: String.UTF8View) -> Bool {
+        var afterDot = true
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                if afterDot { return false }
+                afterDot = true
+            } else {
+                guard isTokenByte(byte) else { return false }
+                afterDot = false
+            }
+        }
+        return !afterDot
+    }
+
+    private static func describedProblem(with text: String, allowWildcards: Bool, maxLength: Int) -> String? {
         let kind = allowWildcards ? "pattern" : "topic"
         let bytes = text.utf8
         guard !bytes.isEmpty else { return "\(kind) is empty" }

@@ -1,3 +1,4 @@
+import Atomics
 import NIOCore
 
 /// A thread-safe reference to one client connection, through which topics reach it.
@@ -10,6 +11,9 @@ final class ConnectionHandle: Sendable, Hashable {
     /// Completes when the connection's channel has closed.
     let closeFuture: EventLoopFuture<Void>
     private let handler: NIOLoopBoundBox<ConnectionHandler?>
+    /// Drains asked for and not yet run: the last to run flushes, so that deliveries to many
+    /// subscriptions of one connection leave in one write.
+    private let queuedDrains = ManagedAtomic(0)
 
     init(id: UInt64, handler: ConnectionHandler, channel: any Channel) {
         self.id = id
@@ -27,6 +31,17 @@ final class ConnectionHandle: Sendable, Hashable {
             } else {
                 otherwise()
             }
+        }
+    }
+
+    /// Asks the connection to write what is queued for `subscriber`.
+    func drain(_ subscriber: Subscriber) {
+        queuedDrains.wrappingIncrement(ordering: .relaxed)
+        execute { handler in
+            let isLast = self.queuedDrains.wrappingDecrementThenLoad(ordering: .relaxed) == 0
+            handler.drain(subscriber, flushing: isLast)
+        } otherwise: {
+            self.queuedDrains.wrappingDecrement(ordering: .relaxed)
         }
     }
 

@@ -60,28 +60,27 @@ extension ConnectionHandler {
         }
     }
 
-    /// Writes what is queued for `subscriber`, as far as the socket takes it.
-    func drain(_ subscriber: Subscriber) {
+    /// Writes what is queued for `subscriber`, as far as the socket takes it; with `flushing`
+    /// (no other drain of this connection waits to run) flushes what was written.
+    func drain(_ subscriber: Subscriber, flushing: Bool) {
+        defer { if flushing { flushIfNeeded() } }
         guard let context, state.subscriptions.isOpen(subscriber, id: subscriber.subscriptionID) else { return }
         for _ in 0..<Self.drainRounds {
             // A connection being closed (for example for its outbound limit) takes nothing more.
             guard !state.isClosing else { return }
             guard context.channel.isWritable else {
                 state.unwritableDrains[ObjectIdentifier(subscriber)] = subscriber
+                flushIfNeeded()
                 return
             }
             guard writeRound(of: subscriber, context: context) else { return }
         }
-        handle?.execute { $0.drain(subscriber) }
+        // Enough for one turn of the event loop: what was written goes out, the rest later.
+        flushIfNeeded()
+        handle?.drain(subscriber)
     }
 
-    /// Writes everything queued for `subscriber`, writable or not: used when shutting down.
-    func drainCompletely(_ subscriber: Subscriber) {
-        guard let context else { return }
-        while writeRound(of: subscriber, context: context) {}
-    }
-
-    /// Takes one round of messages from the queue, writes and flushes them; returns whether more remain.
+    /// Takes one round of messages from the queue and writes them; returns whether more remain.
     private func writeRound(of subscriber: Subscriber, context: ChannelHandlerContext) -> Bool {
         let batch = subscriber.queue.take(maxBytes: Self.drainRoundBytes, at: context.eventLoop.now)
         for topic in batch.waitingTopics {
@@ -117,16 +116,12 @@ extension ConnectionHandler {
         }
         core.statistics.delivered(batch.messages.count - Int(unreadable))
         guard buffer.readableBytes > 0 else { return false }
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-        let pending = enforceOutboundLimit(context: context)
-        if let marker = state.written.wrote(batch.messages.count - Int(unreadable), bufferedBytes: pending) {
-            placeWriteMarker(after: marker, context: context)
-        }
+        write(buffer, messages: batch.messages.count - Int(unreadable))
         return !batch.messages.isEmpty
     }
 
     /// An empty write after the messages written so far: its completion proves they reached the socket.
-    private func placeWriteMarker(after count: UInt64, context: ChannelHandlerContext) {
+    func placeWriteMarker(after count: UInt64, context: ChannelHandlerContext) {
         let promise = context.eventLoop.makePromise(of: Void.self)
         let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         promise.futureResult.whenComplete { result in

@@ -25,6 +25,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var handshakeDeadline: Scheduled<Void>?
     private var pingTimer: RepeatedTask?
     private var needsFlush = false
+    /// Messages written since the last flush.
+    private var unflushedMessages = 0
     /// Input waits to be processed in a later turn of the event loop.
     private var continuationScheduled = false
     /// A registry change is being saved: input after its frame waits until it is done.
@@ -129,8 +131,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
             let waiting = state.unwritableDrains
             state.unwritableDrains.removeAll()
             for subscriber in waiting.values {
-                drain(subscriber)
+                drain(subscriber, flushing: false)
             }
+            flushIfNeeded()
         }
         context.fireChannelWritabilityChanged()
     }
@@ -264,6 +267,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Writing
 
+    /// Writes `count` messages' frames; they are flushed by ``flushIfNeeded()``.
+    func write(_ frames: ByteBuffer, messages count: Int) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(frames), promise: nil)
+        needsFlush = true
+        unflushedMessages += count
+    }
+
     /// Encodes and writes one frame; it is flushed when the current read completes, or by the caller.
     func send(_ frame: Frame) {
         guard let context else { return }
@@ -294,7 +305,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard needsFlush, let context else { return }
         needsFlush = false
         context.flush()
-        enforceOutboundLimit(context: context)
+        let pending = enforceOutboundLimit(context: context)
+        guard unflushedMessages > 0 else { return }
+        if let marker = state.written.wrote(unflushedMessages, bufferedBytes: pending) {
+            placeWriteMarker(after: marker, context: context)
+        }
+        unflushedMessages = 0
     }
 
     /// Closes the connection with `outbound_limit_exceeded` when more bytes wait for its socket

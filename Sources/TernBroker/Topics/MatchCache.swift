@@ -1,3 +1,5 @@
+import DequeModule
+
 /// The subscriptions that matched recently looked-up topics, at most ``capacity`` of them.
 ///
 /// A change of subscriptions removes exactly the entries it affects: a new or removed pattern
@@ -17,6 +19,9 @@ struct MatchCache<Subscriber: AnyObject> {
     let capacity: Int
     private var entries: [String: Entry] = [:]
     private let topics = TokenTrie<Entry>()
+    /// The entries in the order they were stored, oldest first, for eviction; it may still hold
+    /// entries invalidated since, which eviction skips.
+    private var arrivals: Deque<Entry> = []
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -31,12 +36,18 @@ struct MatchCache<Subscriber: AnyObject> {
     /// Remembers what matched `topic`; when full, forgets another entry first.
     mutating func store(_ subscribers: TopicSubscribers<Subscriber>, forTopic topic: String) {
         guard capacity > 0, entries[topic] == nil else { return }
-        if entries.count >= capacity, let (_, evicted) = entries.first {
-            forget(evicted)
+        // The oldest entry makes room: evicting in the table's own order would pile the live
+        // entries into one end of it and make every look-up probe long runs.
+        while entries.count >= capacity, let oldest = arrivals.popFirst() {
+            if entries[oldest.topic] === oldest { forget(oldest) }
+        }
+        if arrivals.count >= 2 * capacity {
+            arrivals = Deque(arrivals.filter { entries[$0.topic] === $0 })
         }
         let entry = Entry(topic: topic, subscribers: subscribers)
         entries[topic] = entry
         topics.insert(entry, key: topic)
+        arrivals.append(entry)
     }
 
     /// Forgets every entry whose topic `pattern` matches.

@@ -54,13 +54,17 @@ final class SubscriptionIndex<Subscriber: PatternSubscription>: Sendable {
     }
 
     /// The subscriptions whose pattern matches `topic`, and the generation they are current at.
-    func subscribers(forTopic topic: String) -> (subscribers: TopicSubscribers<Subscriber>, generation: UInt64) {
+    ///
+    /// - Parameter cached: Whether to look in the cache first and keep the answer there. For a
+    ///   caller that asks about the same topics again and again (request routing); a topic,
+    ///   which keeps its own answer until the generation moves, asks the trie.
+    func subscribers(forTopic topic: String, cached: Bool = true) -> (subscribers: TopicSubscribers<Subscriber>, generation: UInt64) {
         state.withLock { state in
             let generation = changes.load(ordering: .relaxed)
-            if let cached = state.cache.subscribers(forTopic: topic) { return (cached, generation) }
+            if cached, let answer = state.cache.subscribers(forTopic: topic) { return (answer, generation) }
             var subscribers = TopicSubscribers<Subscriber>()
             state.trie.forEachMatch(ofTopic: topic) { subscribers.add($0, group: $0.queueGroup) }
-            state.cache.store(subscribers, forTopic: topic)
+            if cached { state.cache.store(subscribers, forTopic: topic) }
             return (subscribers, generation)
         }
     }

@@ -65,20 +65,25 @@ final class TokenTrie<Entry: AnyObject> {
         return true
     }
 
-    /// Calls `body` with every entry whose pattern key matches `topic`.
+    /// Calls `body` with every entry whose pattern key matches `topic`, a valid topic.
     func forEachMatch(ofTopic topic: String, _ body: (Entry) -> Void) {
-        Self.match(Self.tokens(of: topic), from: 0, at: root, body)
+        Self.match(topic, from: topic.utf8.startIndex, at: root, body)
     }
 
-    private static func match(_ tokens: [Substring], from index: Int, at node: Node, _ body: (Entry) -> Void) {
-        guard index < tokens.count else {
+    /// Matches the tokens of `topic` from `start` on (none when `start` is its end), walking
+    /// its bytes rather than splitting it, as this runs for every new topic.
+    private static func match(_ topic: String, from start: String.Index, at node: Node, _ body: (Entry) -> Void) {
+        let bytes = topic.utf8
+        guard start < bytes.endIndex else {
             node.here.entries.forEach(body)
             return
         }
         // At least one token remains: a `>` here takes it and all after it.
         node.rest.entries.forEach(body)
-        if let child = node.children[tokens[index]] { match(tokens, from: index + 1, at: child, body) }
-        if let star = node.star { match(tokens, from: index + 1, at: star, body) }
+        let end = bytes[start...].firstIndex(of: UInt8(ascii: ".")) ?? bytes.endIndex
+        let next = end < bytes.endIndex ? bytes.index(after: end) : end
+        if let child = node.children[Substring(bytes[start..<end])] { match(topic, from: next, at: child, body) }
+        if let star = node.star { match(topic, from: next, at: star, body) }
     }
 
     /// Calls `body` with every entry whose topic key `pattern` matches.

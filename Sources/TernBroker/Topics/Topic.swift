@@ -51,7 +51,7 @@ actor Topic {
     private func refreshSubscribers() {
         let index = directory.subscriptions
         guard generation != index.generation else { return }
-        let (subscribers, current) = index.subscribers(forTopic: name)
+        let (subscribers, current) = index.subscribers(forTopic: name, cached: false)
         generation = current
         run(core.setSubscribers(subscribers, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil)
     }
@@ -131,7 +131,7 @@ actor Topic {
             resumed.execute { $0.resumeReading(for: self) }
         }
         for subscriber in effects.drains {
-            subscriber.connection.execute { $0.drain(subscriber) }
+            subscriber.connection.drain(subscriber)
         }
         for (subscriber, undelivered) in effects.slowConsumers {
             directory.statistics.slowConsumerDisconnected()
