@@ -153,6 +153,29 @@ import Testing
         #expect(subscriber.standardError == "tern: the broker is shutting down\n", "\(subscriber.standardError)")
     }
 
+    @Test func ternExplainsAStandardStreamItCannotUseInOneLine() async throws {
+        let directory = try temporaryDirectory()
+        let port = try await Loopback.freePort()
+        let broker = try await startBroker(["--listen", "127.0.0.1:\(port)", "--no-tls"], in: directory, port: port)
+        defer { broker.signal(SIGKILL) }
+        let server = ["--server", "127.0.0.1:\(port)", "--no-tls"]
+        let tern = Executables.url("tern").path
+        let flags = server.joined(separator: " ")
+        let shell = URL(fileURLWithPath: "/bin/sh")
+
+        let full = try await ChildProcess(path: shell, ["-c", "exec \(tern) sub full \(flags) > /dev/full"], in: directory)
+        try await eventually(within: 30, "tern sub to fail") {
+            _ = try await run("tern", ["pub", "full", "x"] + server, in: directory)
+            return !full.isRunning
+        }
+        #expect(try await full.wait() == 1)
+        #expect(full.standardError == "tern: cannot write to standard output: no space left on device\n", "\(full.standardError)")
+
+        let unreadable = try await ChildProcess(path: shell, ["-c", "exec \(tern) pub lines \(flags) < /"], in: directory).result()
+        #expect(unreadable.status == 1)
+        #expect(unreadable.errors == "tern: cannot read standard input: is a directory\n", "\(unreadable.errors)")
+    }
+
     @Test func ternExplainsAConnectionFailureInOneLine() async throws {
         let directory = try temporaryDirectory()
         let port = try await Loopback.freePort()

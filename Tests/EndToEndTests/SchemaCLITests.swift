@@ -87,7 +87,7 @@ import Testing
         let badMode = try await daemon.tern(["schema", "mode", "orders", "sideways"])
         #expect(badMode.status != 0 && badMode.errors.contains("sideways"), "\(badMode.errors)")
         let missingFile = try await daemon.tern(["schema", "register", "orders", "missing.tern"])
-        #expect(missingFile.status == 1 && missingFile.errors == "tern: cannot read missing.tern: No such file or directory\n", "\(missingFile.errors)")
+        #expect(missingFile.status == 1 && missingFile.errors == "tern: cannot read missing.tern: no such file or directory\n", "\(missingFile.errors)")
     }
 
     @Test func typedMessagesArePublishedAndReadAsJSONAndOldReadersKeepWorking() async throws {
