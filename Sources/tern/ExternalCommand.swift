@@ -63,7 +63,8 @@ struct ExternalCommand: Sendable, CustomStringConvertible {
         } catch let error as SubprocessError where error.code == .outputLimitExceeded {
             throw OutputLimitExceeded(limit: outputLimit)
         } catch let error as SubprocessError where error.code == .executableNotFound {
-            throw LaunchError(description: "cannot run '\(program)': not found in PATH")
+            let reason = program.contains("/") ? "no executable file there" : "not found in PATH"
+            throw LaunchError(description: "cannot run '\(program)': \(reason)")
         } catch let error as SubprocessError where error.code == .spawnFailed {
             throw LaunchError(description: "cannot run '\(program)': \(error.underlyingError.map { "\($0)" } ?? "\(error)")")
         }

@@ -77,25 +77,31 @@ import TernClient
         try await responder.stop()
     }
 
-    @Test func aCommandThatCannotBeStartedFailsTheRequest() async throws {
-        let responder = try await Responder.start(["tern-no-such-command"])
-        let failure = TernClientError.handlerFailed(topic: responder.topic, message: "cannot run 'tern-no-such-command': not found in PATH")
+    @Test(arguments: [
+        ("tern-no-such-command", "not found in PATH"),
+        ("./no-such-script", "no executable file there"),
+    ])
+    func aCommandThatCannotBeStartedFailsTheRequest(program: String, reason: String) async throws {
+        let responder = try await Responder.start([program])
+        let failure = TernClientError.handlerFailed(topic: responder.topic, message: "cannot run '\(program)': \(reason)")
         await #expect(throws: failure) { try await responder.request(Array("x".utf8)) }
         try await responder.stop()
     }
 
-    @Test func whenTheBrokerStopsRunningCommandsAreStoppedAndTernReplyEndsNormally() async throws {
-        let responder = try await Responder.start(["sleep", "120"])
+    /// The second command ignores SIGTERM: SIGKILL ends it.
+    @Test(arguments: [["sleep", "120"], ["sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"]])
+    func whenTheBrokerStopsRunningCommandsAreStoppedAndTernReplyEndsNormally(command: [String]) async throws {
+        let responder = try await Responder.start(command)
         let pending = Task { try await responder.request(Array("x".utf8)) }
-        var sleeping: [pid_t] = []
+        var running: [pid_t] = []
         try await eventually(within: 30, "the command to run") {
-            sleeping = responder.commands()
-            return !sleeping.isEmpty
+            running = responder.commands()
+            return !running.isEmpty
         }
         responder.daemon.process.signal(SIGTERM)
         #expect(try await responder.reply.wait(seconds: 20) == 0, "\(responder.reply.standardError)")
         #expect(responder.reply.standardError.contains("tern: the broker is shutting down"), "\(responder.reply.standardError)")
-        #expect(sleeping.allSatisfy { !FileManager.default.fileExists(atPath: "/proc/\($0)") }, "sleep was stopped and reaped")
+        #expect(running.allSatisfy { !FileManager.default.fileExists(atPath: "/proc/\($0)") }, "the command was stopped and reaped")
         _ = await pending.result
         await responder.client.close()
         #expect(try await responder.daemon.process.wait() == 0)
