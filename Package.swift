@@ -63,7 +63,10 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        .testTarget(name: "TernFilesTests", dependencies: ["TernFiles", "TernChildProcesses"]),
+        .testTarget(
+            name: "TernFilesTests",
+            dependencies: ["TernFiles", "TernChildProcesses", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         .target(
             name: "TernTLS",
             dependencies: [

@@ -22,7 +22,6 @@ public final class ChildProcess: Sendable {
     public let commandLine: String
     private let transcript: Transcript
     private let signals: AsyncStream<Int32>.Continuation
-    private let input: AsyncStream<[UInt8]>.Continuation
     private let exit: Task<Int32, any Error>
 
     /// A child that did not exit or print in time, or that could not be watched.
@@ -35,16 +34,14 @@ public final class ChildProcess: Sendable {
     ///
     /// - Parameters:
     ///   - input: Written to the child's standard input first.
-    ///   - keepingInputOpen: Leaves standard input open after `input`, for ``send(_:)`` and
-    ///     ``closeInput()``; otherwise the child reads the end of its input after `input`.
+    ///   - keepingInputOpen: Leaves standard input open after `input` until the child exits
+    ///     (a client that would quit at the end of its input); otherwise the child reads the
+    ///     end of its input after `input`.
     public init(program: String, _ arguments: [String], in directory: String? = nil, input: String? = nil, keepingInputOpen: Bool = false) async throws {
         _ = brokenPipesFail
         let transcript = Transcript()
         let (started, starting) = AsyncThrowingStream.makeStream(of: pid_t.self)
         let (signals, signalling) = AsyncStream.makeStream(of: Int32.self)
-        let (writes, writing) = AsyncStream.makeStream(of: [UInt8].self)
-        if let input { writing.yield(Array(input.utf8)) }
-        if !keepingInputOpen { writing.finish() }
         let configuration = Configuration(
             executable: program.contains("/") ? .path(FilePath(program)) : .name(program),
             arguments: Arguments(arguments),
@@ -60,8 +57,10 @@ public final class ChildProcess: Sendable {
                             for await signal in signals { try? execution.send(signal: Signal(rawValue: signal)) }
                         }
                         group.addTask {
-                            for await bytes in writes { _ = try? await execution.standardInputWriter.write(bytes) }
-                            try await execution.standardInputWriter.finish()
+                            let writer = execution.standardInputWriter
+                            if let input { _ = try? await writer.write(Array(input.utf8)) }
+                            // Else swift-subprocess closes it once the child has exited.
+                            if !keepingInputOpen { try await writer.finish() }
                         }
                         // Both outputs end when the child exits.
                         async let output: Void = transcript.output.collect(execution.standardOutput)
@@ -88,7 +87,6 @@ public final class ChildProcess: Sendable {
         self.commandLine = ([program] + arguments).joined(separator: " ")
         self.transcript = transcript
         self.signals = signalling
-        self.input = writing
     }
 
     deinit {
@@ -106,16 +104,6 @@ public final class ChildProcess: Sendable {
     /// Sends `signal` to the child, unless it has exited.
     public func signal(_ signal: Int32) {
         signals.yield(signal)
-    }
-
-    /// Writes `text` to the child's standard input (started with `keepingInputOpen`).
-    public func send(_ text: String) {
-        input.yield(Array(text.utf8))
-    }
-
-    /// Closes the child's standard input.
-    public func closeInput() {
-        input.finish()
     }
 
     /// Waits for the child to exit and returns its exit status (128 + the signal when a signal
