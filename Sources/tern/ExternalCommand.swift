@@ -34,9 +34,7 @@ struct ExternalCommand: Sendable, CustomStringConvertible {
     }
 
     /// The child wrote more than ``ExternalCommand/outputLimit`` bytes to its standard output.
-    struct OutputLimitExceeded: Error {
-        var limit: Int
-    }
+    struct OutputLimitExceeded: Error {}
 
     var description: String {
         arguments.joined(separator: " ")
@@ -61,7 +59,7 @@ struct ExternalCommand: Sendable, CustomStringConvertible {
             }
             return Output(standardOutput: result.standardOutput, standardError: result.closureResult, status: result.terminationStatus)
         } catch let error as SubprocessError where error.code == .outputLimitExceeded {
-            throw OutputLimitExceeded(limit: outputLimit)
+            throw OutputLimitExceeded()
         } catch let error as SubprocessError where error.code == .executableNotFound {
             let reason = program.contains("/") ? "no executable file there" : "not found in PATH"
             throw LaunchError(description: "cannot run '\(program)': \(reason)")
