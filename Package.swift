@@ -47,6 +47,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        // Without its default trait, which adds Foundation's `Data` as input and output.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
     ],
     targets: [
         .systemLibrary(
@@ -61,7 +63,10 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        .testTarget(name: "TernFilesTests", dependencies: ["TernFiles"]),
+        .testTarget(
+            name: "TernFilesTests",
+            dependencies: ["TernFiles", "TernChildProcesses", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         .target(
             name: "TernTLS",
             dependencies: [
@@ -98,12 +103,13 @@ let package = Package(
                 "TernClientOptions",
                 "TernClient",
                 "TernCommandSupport",
+                "TernFiles",
                 "TernProtocol",
                 "TernSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .testTarget(
@@ -140,6 +146,7 @@ let package = Package(
             dependencies: [
                 "TernProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .target(
@@ -193,6 +200,7 @@ let package = Package(
                 "ternd",
                 "tern",
                 "tern-bench",
+                "TernChildProcesses",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -202,6 +210,7 @@ let package = Package(
             name: "TernTLSTests",
             dependencies: [
                 "TernTLS",
+                "TernChildProcesses",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -236,6 +245,14 @@ let package = Package(
         .testTarget(name: "TernSchemaTests", dependencies: ["TernSchema", "TernTestSupport"]),
         // What more than one test target uses.
         .target(name: "TernTestSupport", path: "Tests/TernTestSupport"),
+        // Programs the tests run: the built executables, openssl, flock.
+        .target(
+            name: "TernChildProcesses",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            path: "Tests/TernChildProcesses"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TernCommandSupport
 
 /// `tern-bench connections`: how fast clients connect, and what each costs a local broker.
 struct ConnectionsCommand: AsyncParsableCommand {
@@ -54,9 +55,9 @@ struct ConnectionsCommand: AsyncParsableCommand {
                     ReportField("rss_bytes_per_connection", "memory per connection", .int((after - before) / outcome.connected), unit: "B"),
                 ]
             } else if let pid {
-                writeToStandardError("tern-bench: cannot read the broker's memory from /proc/\(pid)/status")
+                StandardError.writeLine("tern-bench: cannot read the broker's memory from /proc/\(pid)/status")
             } else {
-                writeToStandardError("tern-bench: the broker's memory is unknown: no process here listens on \(options.connection.server) (pass --broker-pid)")
+                StandardError.writeLine("tern-bench: the broker's memory is unknown: no process here listens on \(options.connection.server) (pass --broker-pid)")
             }
             fields += outcome.latency.fields(labelled: "connect time")
             try options.emit(Report(fields: fields), latency: outcome.latency)

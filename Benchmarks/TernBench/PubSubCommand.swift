@@ -66,9 +66,9 @@ struct PubSubCommand: AsyncParsableCommand {
             try options.emit(Report(fields: options.leadingFields(scenario: "pubsub") + result.fields), latency: result.latency)
             guard result.check.isComplete else {
                 let shown = 20
-                for problem in result.check.problems.prefix(shown) { writeToStandardError("tern-bench: \(problem)") }
+                for problem in result.check.problems.prefix(shown) { StandardError.writeLine("tern-bench: \(problem)") }
                 if result.check.problems.count > shown {
-                    writeToStandardError("tern-bench: … and \(result.check.problems.count - shown) more")
+                    StandardError.writeLine("tern-bench: … and \(result.check.problems.count - shown) more")
                 }
                 throw BenchFailure(result.check.summary)
             }

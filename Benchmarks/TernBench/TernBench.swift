@@ -1,6 +1,5 @@
 import ArgumentParser
 import TernCommandSupport
-import Foundation
 import TernClient
 
 /// `tern-bench`: load-tests a Tern broker and reports throughput and latency percentiles.
@@ -57,12 +56,7 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
     } catch let error as ExitCode {
         throw error
     } catch {
-        writeToStandardError("tern-bench: \(error)")
+        StandardError.writeLine("tern-bench: \(error)")
         throw ExitCode.failure
     }
-}
-
-/// Writes `line` and a newline to standard error.
-func writeToStandardError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

@@ -24,7 +24,7 @@ public struct FileError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Runs `body`, turning the `Errno` it throws into a ``FileError`` for `operation` on `path`.
-    static func attempt<Result>(_ operation: String, path: String, _ body: () throws -> Result) throws(FileError) -> Result {
+    public static func attempt<Result>(_ operation: String, path: String, _ body: () throws -> Result) throws(FileError) -> Result {
         do {
             return try body()
         } catch let error as FileError {

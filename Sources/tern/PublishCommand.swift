@@ -48,7 +48,7 @@ struct PublishCommand: AsyncParsableCommand {
             } else {
                 var lines = StandardInputLines()
                 var number = 0
-                while let line = lines.next() {
+                while let line = try lines.next() {
                     number += 1
                     if typed != nil, line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) {
                         continue

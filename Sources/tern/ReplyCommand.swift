@@ -1,5 +1,5 @@
 import ArgumentParser
-import NIOPosix
+import Subprocess
 import TernClient
 import TernClientOptions
 import TernCommandSupport
@@ -22,7 +22,10 @@ struct ReplyCommand: AsyncParsableCommand {
             after --, the command runs once per request with the request's payload on standard \
             input, and its standard output, without one trailing newline, is the reply. When the \
             command fails (a non-zero exit status or a signal), the requester gets a handler \
-            failure with the command's standard error, and it is logged on standard error here.
+            failure with the command's standard error, and it is logged on standard error here; \
+            so does a command that writes more than the broker's largest payload, which is \
+            stopped. The command gets no descriptor of tern's but its standard input, output and \
+            error; while tern reply stops, running commands get SIGTERM, and SIGKILL 2 seconds later.
             """
     )
 
@@ -57,51 +60,63 @@ struct ReplyCommand: AsyncParsableCommand {
                     TernReply(request.payload, headers: request.headers)
                 }
             } else {
-                try await runCommand(ExternalCommand(arguments: command), for: responder)
-            }
-        }
-    }
-
-    /// Answers each request with the output of `command`, run on threads of its own.
-    private func runCommand(_ command: ExternalCommand, for responder: TernResponder) async throws {
-        let threads = NIOThreadPool(numberOfThreads: concurrency)
-        threads.start()
-        do {
-            try await responder.run(maxConcurrentHandlers: concurrency) { request in
-                do {
-                    return try await Self.reply(to: request, running: command, on: threads)
-                } catch {
-                    StandardError.writeLine("tern: request on '\(request.topic)' failed: \(error)")
-                    throw error
+                let limit = Int(client.welcome.limits.maxPayloadLength)
+                // One byte more than a reply may hold: the trailing newline that is removed.
+                let command = ExternalCommand(arguments: command, outputLimit: limit + 1, errorLimit: min(limit, Self.errorLimit))
+                try await responder.run(maxConcurrentHandlers: concurrency) { request in
+                    do {
+                        return try await Self.reply(to: request, running: command, limit: limit)
+                    } catch {
+                        StandardError.writeLine("tern: request on '\(request.topic)' failed: \(error)")
+                        throw error
+                    }
                 }
             }
-        } catch {
-            try? await threads.shutdownGracefully()
-            throw error
         }
-        try await threads.shutdownGracefully()
     }
 
-    private static func reply(to request: TernRequest, running command: ExternalCommand, on threads: NIOThreadPool) async throws -> TernReply {
-        let input = request.bytes
-        let output = try await threads.runIfActive { try command.run(input: input) }
-        guard output.exitStatus == 0 else { throw CommandFailure(command: command, output: output) }
+    /// The most of a failed command's standard error that is kept for the requester.
+    private static let errorLimit = 64 << 10
+
+    /// Runs `command` with the request's payload and replies with its standard output, or fails
+    /// with its standard error.
+    private static func reply(to request: TernRequest, running command: ExternalCommand, limit: Int) async throws -> TernReply {
+        let tooLong = CommandFailure(command: command, reason: "wrote more than the broker's limit of \(limit) bytes for a reply")
+        let output: ExternalCommand.Output
+        do {
+            output = try await command.run(input: request.bytes)
+        } catch is ExternalCommand.OutputLimitExceeded {
+            throw tooLong
+        }
+        guard output.status.isSuccess else {
+            var errors = String(decoding: output.standardError, as: UTF8.self)
+            while let last = errors.last, last.isWhitespace { errors.removeLast() }
+            throw CommandFailure(command: command, reason: output.status.explanation + (errors.isEmpty ? "" : ": \(errors)"))
+        }
         var reply = output.standardOutput
         if reply.last == UInt8(ascii: "\n") { reply.removeLast() }
+        guard reply.count <= limit else { throw tooLong }
         return TernReply(reply)
     }
 }
 
-/// A command that exited with a non-zero status or was killed; its description is the message
-/// the requester gets.
+/// A command that failed; its description is the message the requester gets.
 private struct CommandFailure: Error, CustomStringConvertible {
     let command: ExternalCommand
-    let output: ExternalCommand.Output
+    /// What went wrong, e.g. "exited with status 3: no such order".
+    let reason: String
 
     var description: String {
-        let how = output.signal.map { "was killed by signal \($0)" } ?? "exited with status \(output.exitStatus ?? -1)"
-        var errors = String(decoding: output.standardError, as: UTF8.self)
-        while let last = errors.last, last.isWhitespace { errors.removeLast() }
-        return "'\(command)' \(how)" + (errors.isEmpty ? "" : ": \(errors)")
+        "'\(command)' \(reason)"
+    }
+}
+
+extension TerminationStatus {
+    /// "exited with status 3", "was killed by signal 9".
+    fileprivate var explanation: String {
+        switch self {
+        case .exited(let status): "exited with status \(status)"
+        case .signaled(let signal): "was killed by signal \(signal)"
+        }
     }
 }

@@ -1,10 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemPackage
+import TernFiles
 
 /// Reads standard input line by line as raw bytes, so payloads that are not UTF-8 survive.
 ///
@@ -16,7 +11,9 @@ struct StandardInputLines {
 
     /// The next line without its `\n`, or `nil` at the end of input. A last line without a
     /// newline is still a line.
-    mutating func next() -> ArraySlice<UInt8>? {
+    ///
+    /// - Throws: ``FileError`` when standard input cannot be read.
+    mutating func next() throws(FileError) -> ArraySlice<UInt8>? {
         while true {
             if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 defer { start = newline + 1 }
@@ -27,24 +24,21 @@ struct StandardInputLines {
                 defer { start = buffer.count }
                 return buffer[start...]
             }
-            fill()
+            try fill()
         }
     }
 
-    private mutating func fill() {
+    /// Appends the next read's bytes to the unread rest of the buffer.
+    private mutating func fill() throws(FileError) {
         buffer.removeFirst(start)
         start = 0
         let chunk = 64 << 10
         let previousCount = buffer.count
-        buffer.reserveCapacity(previousCount + chunk)
         buffer.append(contentsOf: repeatElement(0, count: chunk))
-        var count: Int
-        repeat {
-            count = buffer.withUnsafeMutableBytes { bytes in
-                read(STDIN_FILENO, bytes.baseAddress.map { $0 + previousCount }, chunk)
-            }
-        } while count < 0 && errno == EINTR
-        buffer.removeLast(chunk - max(count, 0))
-        if count <= 0 { atEnd = true }
+        let count = try FileError.attempt("read", path: "standard input") {
+            try buffer.withUnsafeMutableBytes { try FileDescriptor.standardInput.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[previousCount...])) }
+        }
+        buffer.removeLast(chunk - count)
+        atEnd = count == 0
     }
 }

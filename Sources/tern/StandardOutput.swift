@@ -1,17 +1,15 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemPackage
+import TernFiles
 
-/// Writes to standard output line by line: each line is flushed at once, so that a program
-/// reading `tern sub` through a pipe sees every message as it arrives.
+/// Writes to standard output line by line, each line in one write, so that a program reading
+/// `tern sub` through a pipe sees every message as it arrives.
 enum StandardOutput {
-    /// Prints `line` and a newline, and flushes.
-    static func writeLine(_ line: String) {
-        print(line)
-        fflush(nil)
+    /// Writes `line` and a newline.
+    ///
+    /// - Throws: ``FileError`` when standard output cannot be written (a full disk).
+    static func writeLine(_ line: String) throws(FileError) {
+        try FileError.attempt("write to", path: "standard output") {
+            _ = try FileDescriptor.standardOutput.writeAll((line + "\n").utf8)
+        }
     }
 }

@@ -51,7 +51,7 @@ struct SubscribeCommand: AsyncParsableCommand {
             var received = 0
             for try await message in subscription {
                 guard let line = format(message, as: typed) else { continue }
-                StandardOutput.writeLine(line)
+                try StandardOutput.writeLine(line)
                 received += 1
                 if let count, received >= count { break }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import TernChildProcesses
 import Testing
 
 /// `ternd` and `tern` run as a user runs them: built executables, real TLS, real sockets.
@@ -11,7 +12,7 @@ import Testing
 
     /// Starts `ternd` with `arguments` in `directory` and waits until it listens on `port`.
     private func startBroker(_ arguments: [String], in directory: URL, port: Int) async throws -> ChildProcess {
-        let broker = try ChildProcess("ternd", arguments, in: directory)
+        let broker = try await ChildProcess("ternd", arguments, in: directory)
         do {
             try await Loopback.waitForListener(on: port)
         } catch {
@@ -34,25 +35,19 @@ import Testing
         let keyMode = try FileManager.default.attributesOfItem(atPath: tls.appendingPathComponent("server.key").path)[.posixPermissions] as? Int
         #expect(keyMode == 0o600)
 
-        let subscriber = try ChildProcess("tern", ["sub", "demo", "--count", "1"], in: directory)
+        let subscriber = try await ChildProcess("tern", ["sub", "demo", "--count", "1"], in: directory)
         try await Task.sleep(for: .milliseconds(500))
         let publish = try await run("tern", ["pub", "demo", "hello"], in: directory)
         #expect(publish.status == 0, "\(publish.errors)")
         #expect(try await subscriber.wait() == 0, "\(subscriber.standardError)")
         #expect(subscriber.standardOutput == "hello\n")
 
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = ["s_client", "-connect", "127.0.0.1:8376", "-CAfile", ".tern/tls/ca.pem", "-verify_return_error", "-brief"]
-        openssl.currentDirectoryURL = directory
-        let output = Pipe()
-        openssl.standardOutput = output
-        openssl.standardError = output
-        openssl.standardInput = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(openssl.terminationStatus == 0, "\(report)")
+        let openssl = try await ChildProcess(
+            program: "openssl", ["s_client", "-connect", "127.0.0.1:8376", "-CAfile", ".tern/tls/ca.pem", "-verify_return_error", "-brief"],
+            in: directory.path
+        ).result()
+        let report = openssl.output + openssl.errors
+        #expect(openssl.status == 0, "\(report)")
         #expect(report.contains("TLSv1.3"), "\(report)")
         #expect(report.contains("Verification: OK"), "\(report)")
     }
@@ -67,7 +62,7 @@ import Testing
         #expect(try await Loopback.sendAndAwaitClose("\u{0}\u{0}\u{0}\u{6}\u{1}\u{0}\u{0}\u{1}\u{0}\u{1}", to: port))
 
         let server = ["--server", "127.0.0.1:\(port)"]
-        let subscriber = try ChildProcess("tern", ["sub", "after.attack", "--count", "1"] + server, in: directory)
+        let subscriber = try await ChildProcess("tern", ["sub", "after.attack", "--count", "1"] + server, in: directory)
         try await Task.sleep(for: .milliseconds(500))
         #expect(try await run("tern", ["pub", "after.attack", "still here"] + server, in: directory).status == 0)
         #expect(try await subscriber.wait() == 0)
@@ -81,7 +76,7 @@ import Testing
         defer { broker.signal(SIGKILL) }
         let server = ["--server", "127.0.0.1:\(port)"]
 
-        let subscriber = try ChildProcess("tern", ["sub", "lines.>", "--count", "3", "--json"] + server, in: directory)
+        let subscriber = try await ChildProcess("tern", ["sub", "lines.>", "--count", "3", "--json"] + server, in: directory)
         try await Task.sleep(for: .milliseconds(500))
         let publish = try await run("tern", ["pub", "lines.in", "--header", "source=stdin"] + server, in: directory, input: "one\ntwo\nthree\n")
         #expect(publish.status == 0, "\(publish.errors)")
@@ -133,7 +128,7 @@ import Testing
         try Data(#"{ "listen": "127.0.0.1:1", "no-tls": true, "topics": [{ "pattern": "metrics.>", "overflow-policy": "drop-oldest" }] }"#.utf8).write(to: config)
         let broker = try await startBroker(["--config", config.path, "--listen", "127.0.0.1:\(port)"], in: directory, port: port)
         defer { broker.signal(SIGKILL) }
-        let subscriber = try ChildProcess("tern", ["sub", "metrics.cpu", "--count", "1", "--no-tls", "--server", "127.0.0.1:\(port)"], in: directory)
+        let subscriber = try await ChildProcess("tern", ["sub", "metrics.cpu", "--count", "1", "--no-tls", "--server", "127.0.0.1:\(port)"], in: directory)
         try await Task.sleep(for: .milliseconds(500))
         #expect(try await run("tern", ["pub", "metrics.cpu", "42", "--no-tls", "--server", "127.0.0.1:\(port)"], in: directory).status == 0)
         #expect(try await subscriber.wait() == 0)
@@ -144,7 +139,7 @@ import Testing
         let directory = try temporaryDirectory()
         let port = try await Loopback.freePort()
         let broker = try await startBroker(["--listen", "127.0.0.1:\(port)"], in: directory, port: port)
-        let subscriber = try ChildProcess("tern", ["sub", "forever", "--server", "127.0.0.1:\(port)"], in: directory)
+        let subscriber = try await ChildProcess("tern", ["sub", "forever", "--server", "127.0.0.1:\(port)"], in: directory)
         // The subscriber is connected once a message published to its topic reaches it.
         try await eventually(within: 30, "the subscriber to be connected") {
             _ = try await run("tern", ["pub", "forever", "ready", "--server", "127.0.0.1:\(port)"], in: directory)
@@ -156,6 +151,29 @@ import Testing
         // A broker that stops normally ends `tern sub` normally.
         #expect(try await subscriber.wait() == 0, "\(subscriber.standardError)")
         #expect(subscriber.standardError == "tern: the broker is shutting down\n", "\(subscriber.standardError)")
+    }
+
+    @Test func ternExplainsAStandardStreamItCannotUseInOneLine() async throws {
+        let directory = try temporaryDirectory()
+        let port = try await Loopback.freePort()
+        let broker = try await startBroker(["--listen", "127.0.0.1:\(port)", "--no-tls"], in: directory, port: port)
+        defer { broker.signal(SIGKILL) }
+        let server = ["--server", "127.0.0.1:\(port)", "--no-tls"]
+        let tern = Executables.url("tern").path
+        let flags = server.joined(separator: " ")
+        let shell = URL(fileURLWithPath: "/bin/sh")
+
+        let full = try await ChildProcess(path: shell, ["-c", "exec \(tern) sub full \(flags) > /dev/full"], in: directory)
+        try await eventually(within: 30, "tern sub to fail") {
+            _ = try await run("tern", ["pub", "full", "x"] + server, in: directory)
+            return !full.isRunning
+        }
+        #expect(try await full.wait() == 1)
+        #expect(full.standardError == "tern: cannot write to standard output: no space left on device\n", "\(full.standardError)")
+
+        let unreadable = try await ChildProcess(path: shell, ["-c", "exec \(tern) pub lines \(flags) < /"], in: directory).result()
+        #expect(unreadable.status == 1)
+        #expect(unreadable.errors == "tern: cannot read standard input: is a directory\n", "\(unreadable.errors)")
     }
 
     @Test func ternExplainsAConnectionFailureInOneLine() async throws {
@@ -174,7 +192,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-rr-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let port = try await Loopback.freePort()
-        let broker = try ChildProcess("ternd", ["--listen", "127.0.0.1:\(port)"], in: directory)
+        let broker = try await ChildProcess("ternd", ["--listen", "127.0.0.1:\(port)"], in: directory)
         try await Loopback.waitForListener(on: port)
         return (broker, directory, ["--server", "127.0.0.1:\(port)"])
     }
@@ -182,14 +200,14 @@ import Testing
     @Test func anEchoResponderAnswersARequest() async throws {
         let (broker, directory, server) = try await startBroker()
         defer { broker.signal(SIGKILL) }
-        let responder = try ChildProcess("tern", ["reply", "svc", "--echo"] + server, in: directory)
+        let responder = try await ChildProcess("tern", ["reply", "svc", "--echo"] + server, in: directory)
         defer { responder.signal(SIGKILL) }
         try await Task.sleep(for: .milliseconds(500))
         let reply = try await run("tern", ["req", "svc", "hello"] + server, in: directory)
         #expect(reply.status == 0, "\(reply.errors)")
         #expect(reply.output == "hello\n")
 
-        let command = try ChildProcess("tern", ["reply", "upper"] + server + ["--", "tr", "a-z", "A-Z"], in: directory)
+        let command = try await ChildProcess("tern", ["reply", "upper"] + server + ["--", "tr", "a-z", "A-Z"], in: directory)
         defer { command.signal(SIGKILL) }
         try await Task.sleep(for: .milliseconds(500))
         let upper = try await run("tern", ["req", "upper", "hello world"] + server, in: directory)
@@ -208,9 +226,9 @@ import Testing
     @Test func killingTheResponderFailsItsRequestAtOnce() async throws {
         let (broker, directory, server) = try await startBroker()
         defer { broker.signal(SIGKILL) }
-        let responder = try ChildProcess("tern", ["reply", "slow"] + server + ["--", "sleep", "120"], in: directory)
+        let responder = try await ChildProcess("tern", ["reply", "slow"] + server + ["--", "sleep", "120"], in: directory)
         try await Task.sleep(for: .milliseconds(500))
-        let request = try ChildProcess("tern", ["req", "slow", "x", "--timeout", "120s"] + server, in: directory)
+        let request = try await ChildProcess("tern", ["req", "slow", "x", "--timeout", "120s"] + server, in: directory)
         try await Task.sleep(for: .milliseconds(500))
         responder.signal(SIGKILL)
         #expect(try await request.wait(seconds: 20) != 0)

@@ -44,7 +44,7 @@ import TernProtocol
     @Test func theMemoryOfThousandsOfConnectionsGoesBackToTheSystemOnceTheyClose() async throws {
         let daemon = try await RunningDaemon.start([])
         let idle = daemon.residentBytes
-        let pid = daemon.process.process.processIdentifier
+        let pid = daemon.process.processIdentifier
         // tern-bench opens them all, notes ternd's memory while it holds them, and closes them.
         let bench = try await run("tern-bench", [
             "connections", "--connections", "2000", "--concurrency", "50", "--broker-pid", "\(pid)",

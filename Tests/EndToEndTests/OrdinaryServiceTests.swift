@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+import TernChildProcesses
 import TernClient
 import TernProtocol
 import TernTLS
@@ -85,7 +86,7 @@ import TernTLS
             daemon.process.signal(signal)
         }
         try await eventually(within: 10, "the signals to be logged") { daemon.process.standardError.contains("signal=SIGHUP") }
-        #expect(daemon.process.process.isRunning)
+        #expect(daemon.process.isRunning)
         try await daemon.commandLineRoundTrip("after SIGHUP")
         try await daemon.stop()
     }
@@ -120,7 +121,7 @@ import TernTLS
         let port = try await Loopback.freePort()
         let second = try await run("ternd", ["--listen", "127.0.0.1:\(port)"], in: daemon.directory)
         #expect(second.status == 1)
-        #expect(second.errors == "ternd: data directory .tern is in use by another process (pid \(daemon.process.process.processIdentifier))\n")
+        #expect(second.errors == "ternd: data directory .tern is in use by another process (pid \(daemon.process.processIdentifier))\n")
         try await daemon.commandLineRoundTrip("after a second ternd was refused")
         try await daemon.stop()
     }
@@ -130,7 +131,7 @@ import TernTLS
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let port = try await Loopback.freePort()
         // A file size limit stands in for a full disk: every write past 300 bytes fails.
-        let limited = try ChildProcess(
+        let limited = try await ChildProcess(
             path: URL(fileURLWithPath: "/usr/bin/prlimit"), ["--fsize=300", Executables.url("ternd").path, "--listen", "127.0.0.1:\(port)"], in: directory
         )
         #expect(try await limited.wait() == 1, "\(limited.standardError)")
@@ -174,7 +175,7 @@ import TernTLS
     @Test func aFrozenBrokerIsNoticedByKeepAliveAndByTheRequestTimeout() async throws {
         let daemon = try await RunningDaemon.start([])
         let server = ["--server", "127.0.0.1:\(daemon.port)"]
-        let subscriber = try ChildProcess("tern", ["sub", "frozen", "--keepalive", "500ms"] + server, in: daemon.directory)
+        let subscriber = try await ChildProcess("tern", ["sub", "frozen", "--keepalive", "500ms"] + server, in: daemon.directory)
         try await eventually(within: 30, "the subscriber to be connected") {
             _ = try await run("tern", ["pub", "frozen", "ready"] + server, in: daemon.directory)
             return subscriber.standardOutput.contains("ready")

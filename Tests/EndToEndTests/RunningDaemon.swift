@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TernChildProcesses
 import TernClient
 import TernTLS
 
@@ -14,7 +15,7 @@ struct RunningDaemon {
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("tern-daemon-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let port = try await Loopback.freePort()
-        let process = try ChildProcess("ternd", ["--listen", "127.0.0.1:\(port)"] + arguments, in: directory)
+        let process = try await ChildProcess("ternd", ["--listen", "127.0.0.1:\(port)"] + arguments, in: directory)
         do {
             try await Loopback.waitForListener(on: port)
         } catch {
@@ -39,7 +40,7 @@ struct RunningDaemon {
 
     /// The first value of the line of /proc/<pid>/status that starts with `key`.
     private func status(_ key: String) -> Substring? {
-        let status = (try? String(contentsOfFile: "/proc/\(process.process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix(key) } ?? ""
         return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first
     }
@@ -57,10 +58,10 @@ struct RunningDaemon {
     func commandLineRoundTrip(_ label: String) async throws {
         let topic = "roundtrip." + label.filter { $0.isLetter || $0.isNumber }
         let server = ["--server", "127.0.0.1:\(port)"]
-        let subscriber = try ChildProcess("tern", ["sub", topic, "--count", "1"] + server, in: directory)
+        let subscriber = try await ChildProcess("tern", ["sub", topic, "--count", "1"] + server, in: directory)
         // The subscription is live at some point after `tern sub` starts: publish until it arrives.
         let deadline = ContinuousClock.now + .seconds(30)
-        while subscriber.process.isRunning && ContinuousClock.now < deadline {
+        while subscriber.isRunning && ContinuousClock.now < deadline {
             let publish = try await run("tern", ["pub", topic, label] + server, in: directory)
             #expect(publish.status == 0, "tern pub after \(label): \(publish.errors)")
             try await Task.sleep(for: .milliseconds(200))

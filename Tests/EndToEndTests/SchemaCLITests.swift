@@ -1,4 +1,5 @@
 import Foundation
+import TernChildProcesses
 import Testing
 
 /// `tern schema …` and typed `tern pub`/`tern sub` against the real `ternd`, run as a user would.
@@ -28,7 +29,7 @@ import Testing
         }
 
         private static func launch(in directory: URL, port: Int) async throws -> ChildProcess {
-            let process = try ChildProcess("ternd", ["--listen", "127.0.0.1:\(port)", "--data-dir", "data", "--log-level", "error"], in: directory)
+            let process = try await ChildProcess("ternd", ["--listen", "127.0.0.1:\(port)", "--data-dir", "data", "--log-level", "error"], in: directory)
             do {
                 try await Loopback.waitForListener(on: port)
             } catch {
@@ -47,8 +48,8 @@ import Testing
             try await run("tern", arguments + flags, in: directory, input: input)
         }
 
-        func subscriber(_ arguments: [String]) throws -> ChildProcess {
-            try ChildProcess("tern", arguments + flags, in: directory)
+        func subscriber(_ arguments: [String]) async throws -> ChildProcess {
+            try await ChildProcess("tern", arguments + flags, in: directory)
         }
     }
 
@@ -86,7 +87,7 @@ import Testing
         let badMode = try await daemon.tern(["schema", "mode", "orders", "sideways"])
         #expect(badMode.status != 0 && badMode.errors.contains("sideways"), "\(badMode.errors)")
         let missingFile = try await daemon.tern(["schema", "register", "orders", "missing.tern"])
-        #expect(missingFile.status == 1 && missingFile.errors == "tern: cannot read missing.tern: No such file or directory\n", "\(missingFile.errors)")
+        #expect(missingFile.status == 1 && missingFile.errors == "tern: cannot read missing.tern: no such file or directory\n", "\(missingFile.errors)")
     }
 
     @Test func typedMessagesArePublishedAndReadAsJSONAndOldReadersKeepWorking() async throws {
@@ -98,8 +99,8 @@ import Testing
         let bound = try await daemon.tern(["schema", "bind", "orders", "orders"])
         #expect(bound.status == 0 && bound.output == "'orders' is bound to subject 'orders'\n", "\(bound.errors)")
 
-        let oldReader = try daemon.subscriber(["sub", "orders", "--schema", "orders@1", "--count", "2"])
-        let jsonReader = try daemon.subscriber(["sub", "orders", "--schema", "orders@1", "--count", "2", "--json"])
+        let oldReader = try await daemon.subscriber(["sub", "orders", "--schema", "orders@1", "--count", "2"])
+        let jsonReader = try await daemon.subscriber(["sub", "orders", "--schema", "orders@1", "--count", "2", "--json"])
         try await Task.sleep(for: .milliseconds(700))
 
         let wrongField = try await daemon.tern(["pub", "orders", #"{"id": "x", "quantity": "two"}"#, "--schema", "orders"])
@@ -127,7 +128,7 @@ import Testing
         #expect(objects.map { ($0?["payload"] as? [String: Any])?["id"] as? String } == ["first", "second"])
         #expect(objects.allSatisfy { $0?["topic"] as? String == "orders" })
 
-        let newReader = try daemon.subscriber(["sub", "orders", "--schema", "orders", "--count", "1"])
+        let newReader = try await daemon.subscriber(["sub", "orders", "--schema", "orders", "--count", "1"])
         try await Task.sleep(for: .milliseconds(700))
         #expect(try await daemon.tern(["pub", "orders", #"{"id": "fourth", "quantity": 4}"#, "--schema", "orders@1"]).status == 0)
         #expect(try await newReader.wait() == 0, "\(newReader.standardError)")

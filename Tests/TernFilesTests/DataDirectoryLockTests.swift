@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TernChildProcesses
 import TernFiles
 
 @Suite struct DataDirectoryLockTests {
@@ -20,12 +21,10 @@ import TernFiles
         let directory = NSTemporaryDirectory() + "tern-lock-" + UUID().uuidString
         _ = try DataDirectoryLock.acquire(directory)
         // flock(1) stands in for a second daemon: it tries the same lock without waiting.
-        let flock = Process()
-        flock.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        flock.arguments = ["--nonblock", "--conflict-exit-code", "7", directory + "/" + DataDirectoryLock.fileName, "true"]
-        try flock.run()
-        flock.waitUntilExit()
-        #expect(flock.terminationStatus == 7)
+        let flock = try await ChildProcess(
+            program: "flock", ["--nonblock", "--conflict-exit-code", "7", directory + "/" + DataDirectoryLock.fileName, "true"]
+        ).result()
+        #expect(flock.status == 7, "\(flock.errors)")
     }
 
     @Test func aDirectoryThatCannotBeCreatedIsUnusable() throws {

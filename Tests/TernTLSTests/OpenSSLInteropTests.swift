@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import TernChildProcesses
 import TernTLS
 import Testing
 
@@ -19,17 +20,18 @@ struct OpenSSLInteropTests {
             behaviour: .echoLineThenClose
         )
         defer { server.close(promise: nil) }
-        let client = try OpenSSLCommand(
+        // Its input stays open: at the end of its input, s_client would close before the echo.
+        let client = try await ChildProcess(
+            program: "openssl",
             ["s_client", "-connect", "127.0.0.1:\(try server.port)", "-CAfile", fixture.files.caCertificateFile, "-verify_return_error", "-brief"]
                 + arguments,
-            directory: fixture.directory
+            in: fixture.directory.path, input: line + "\n", keepingInputOpen: true
         )
-        try client.send(line + "\n")
-        let status = try await client.waitForExit()
-        #expect(status == 0, "\(client.errorOutput)")
-        #expect(client.output.contains(line))
+        let status = try await client.wait(seconds: 20)
+        #expect(status == 0, "\(client.standardError)")
+        #expect(client.standardOutput.contains(line))
         let handshake = try await waitFor(probe.handshake.futureResult, "server handshake")
-        return (handshake, probe, client.errorOutput)
+        return (handshake, probe, client.standardError)
     }
 
     @Test("openssl s_client verifies the server, negotiates TLS 1.3 and tern/1, and gets its line echoed")
@@ -70,15 +72,16 @@ struct OpenSSLInteropTests {
     @Test("the client handler verifies openssl s_server and exchanges data over TLS 1.3 with tern/1")
     func clientWithSServer() async throws {
         let fixture = try CertificateFixture()
-        let server = try OpenSSLCommand(
+        let server = try await ChildProcess(
+            program: "openssl",
             [
                 "s_server", "-accept", "127.0.0.1:0", "-naccept", "1",
                 "-cert", fixture.files.certificateChainFile, "-key", fixture.files.privateKeyFile,
                 "-tls1_3", "-alpn", "tern/1", "-rev",
             ],
-            directory: fixture.directory
+            in: fixture.directory.path, keepingInputOpen: true
         )
-        let banner = try await server.waitForOutput(containing: "ACCEPT 127.0.0.1:")
+        let banner = try await server.standardOutput(containing: "ACCEPT 127.0.0.1:")
         guard let portText = banner.split(separator: "\n").first(where: { $0.hasPrefix("ACCEPT") })?.split(separator: ":").last,
             let port = Int(portText)
         else {
@@ -102,6 +105,6 @@ struct OpenSSLInteropTests {
         #expect(String(buffer: answer).hasPrefix("nret olleh"))
         try await waitFor(client.closeNow(), "client close")
         #expect(probe.errors.isEmpty)
-        server.stop()
+        server.signal(SIGKILL)
     }
 }

@@ -33,16 +33,16 @@ struct TLSCertificateAuthorityTests {
     func extensionsSeenByOpenSSL() async throws {
         let fixture = try CertificateFixture()
         let files = fixture.files
-        let verify = try await OpenSSLCommand.run(
+        let verify = try await runOpenSSL(
             ["verify", "-CAfile", files.caCertificateFile, "-purpose", "sslserver", files.certificateChainFile],
-            directory: fixture.directory
+            in: fixture.directory
         )
-        #expect(verify.status == 0, "\(verify.output)")
+        #expect(verify.status == 0, "\(verify.output)\(verify.errors)")
         #expect(verify.output.contains(": OK"))
 
-        let server = try await OpenSSLCommand.run(
+        let server = try await runOpenSSL(
             ["x509", "-noout", "-text", "-in", files.certificateChainFile],
-            directory: fixture.directory
+            in: fixture.directory
         )
         #expect(server.output.contains("DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"))
         #expect(server.output.contains("TLS Web Server Authentication"))
@@ -50,7 +50,7 @@ struct TLSCertificateAuthorityTests {
         #expect(server.output.contains("ecdsa-with-SHA256"))
         #expect(server.output.contains("prime256v1"))
 
-        let ca = try await OpenSSLCommand.run(["x509", "-noout", "-text", "-in", files.caCertificateFile], directory: fixture.directory)
+        let ca = try await runOpenSSL(["x509", "-noout", "-text", "-in", files.caCertificateFile], in: fixture.directory)
         #expect(ca.output.contains("CA:TRUE"))
         #expect(ca.output.contains("Certificate Sign, CRL Sign"))
     }
@@ -59,12 +59,12 @@ struct TLSCertificateAuthorityTests {
     func clientCertificate() async throws {
         let fixture = try CertificateFixture()
         let carol = try fixture.write(fixture.authority.issueClientCertificate(commonName: "carol"), as: "carol")
-        let verify = try await OpenSSLCommand.run(
+        let verify = try await runOpenSSL(
             ["verify", "-CAfile", fixture.files.caCertificateFile, "-purpose", "sslclient", carol.certificate],
-            directory: fixture.directory
+            in: fixture.directory
         )
-        #expect(verify.status == 0, "\(verify.output)")
-        let text = try await OpenSSLCommand.run(["x509", "-noout", "-subject", "-in", carol.certificate], directory: fixture.directory)
+        #expect(verify.status == 0, "\(verify.output)\(verify.errors)")
+        let text = try await runOpenSSL(["x509", "-noout", "-subject", "-in", carol.certificate], in: fixture.directory)
         #expect(text.output.contains("CN = carol"))
     }
 
