@@ -60,7 +60,7 @@ struct ReplyCommand: AsyncParsableCommand {
                     TernReply(request.payload, headers: request.headers)
                 }
             } else {
-                let limit = Int(client.welcome.limits.maxPayloadLength)
+                let limit = Int(client.serverInfo.limits.maxPayloadLength)
                 // One byte more than a reply may hold: the trailing newline that is removed.
                 let command = ExternalCommand(arguments: command, outputLimit: limit + 1, errorLimit: min(limit, Self.errorLimit))
                 try await responder.run(maxConcurrentHandlers: concurrency) { request in

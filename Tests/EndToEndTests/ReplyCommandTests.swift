@@ -26,7 +26,7 @@ import TernClient
 
     @Test func moreOutputThanTheLargestReplyFailsTheRequestAndStopsTheCommand() async throws {
         let responder = try await Responder.start(["yes"])
-        let limit = responder.client.welcome.limits.maxPayloadLength
+        let limit = responder.client.serverInfo.limits.maxPayloadLength
         let failure = "'yes' wrote more than the broker's limit of \(limit) bytes for a reply"
         #expect(try await responder.failure() == failure)
         #expect(responder.commands().isEmpty, "yes was stopped")
