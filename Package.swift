@@ -160,6 +160,7 @@ let package = Package(
         .executableTarget(
             name: "ternd",
             dependencies: [
+                "CFreedMemory",
                 "TernBroker",
                 "TernCommandSupport",
                 "TernProtocol",

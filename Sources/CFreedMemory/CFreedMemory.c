@@ -9,7 +9,13 @@
 int tern_release_freed_memory(void) {
     return malloc_trim(0);
 }
+
+void tern_merge_freed_memory_at_once(void) {
+    mallopt(M_MXFAST, 0);
+}
 #else
+void tern_merge_freed_memory_at_once(void) {}
+
 int tern_release_freed_memory(void) {
     return 0;
 }

@@ -15,6 +15,8 @@ final class BrokerCore: Sendable {
     let registry: SchemaRegistry
     let statistics: BrokerStatistics
     let logger: Logger
+    /// The turns of the event loops, for work split over them.
+    let turns: EventLoopTurns
     private let connections = NIOLockedValueBox<Registry>(Registry())
     /// The subscriptions of all connections, responders included.
     private let subscriptionCount = ManagedAtomic(0)
@@ -31,9 +33,13 @@ final class BrokerCore: Sendable {
 
     /// - Parameter registry: The schema registry; by default the one kept in the configuration's
     ///   data directory, or one in memory without it.
-    init(configuration: BrokerConfiguration, group: any EventLoopGroup, logger: Logger, registry: SchemaRegistry? = nil) throws(RegistryStore.Failure) {
+    init(
+        configuration: BrokerConfiguration, group: any EventLoopGroup, logger: Logger, registry: SchemaRegistry? = nil,
+        turns: EventLoopTurns = EventLoopTurns()
+    ) throws(RegistryStore.Failure) {
         self.configuration = configuration
         self.logger = logger
+        self.turns = turns
         let registry = if let registry { registry } else { try Self.registry(in: configuration.dataDirectory) }
         self.registry = registry
         let statistics = BrokerStatistics()
@@ -44,7 +50,8 @@ final class BrokerCore: Sendable {
             timing: TopicTiming(slowConsumerTimeout: configuration.slowConsumerTimeout, idleTopicRetirement: configuration.idleTopicRetirement),
             statistics: statistics,
             registry: registry,
-            maxTopics: configuration.maxTopics
+            maxTopics: configuration.maxTopics,
+            turns: turns
         )
     }
 

@@ -16,9 +16,11 @@ public final class BrokerServer: Sendable {
     /// - Throws: NIO's `IOError` when the address cannot be bound, for example when the port is
     ///   busy; ``BrokerStartError`` when the data directory is locked by another process or
     ///   cannot be written, or the saved schema registry cannot be read or is invalid.
+    /// - Parameter turns: The metrics delegate of `group`'s loops, when it has this one: then work
+    ///   split over turns of a loop waits for the next turn exactly (see ``EventLoopTurns``).
     public static func start(
         configuration: BrokerConfiguration, logger: Logger = Logger(label: "ternd"),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, turns: EventLoopTurns = EventLoopTurns()
     ) async throws -> BrokerServer {
         let core: BrokerCore
         do {
@@ -26,7 +28,7 @@ public final class BrokerServer: Sendable {
                 _ = try DataDirectoryLock.acquire(directory)
                 try Directories.prepareForWriting(directory + "/registry")
             }
-            core = try BrokerCore(configuration: configuration, group: group, logger: logger)
+            core = try BrokerCore(configuration: configuration, group: group, logger: logger, turns: turns)
         } catch let error as CustomStringConvertible {
             throw BrokerStartError(description: error.description)
         }

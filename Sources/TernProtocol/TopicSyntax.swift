@@ -32,24 +32,31 @@ public enum TopicSyntax {
     }
 
     private static func problem(with text: String, allowWildcards: Bool, maxLength: Int) -> String? {
-        // Nearly every topic is plain tokens: one pass over its bytes says so.
-        if text.utf8.count <= maxLength, isPlainTopic(text.utf8) { return nil }
+        // Nearly every topic and pattern is valid: one pass over its bytes says so.
+        if text.utf8.count <= maxLength, isValid(text.utf8, allowWildcards: allowWildcards) { return nil }
         return describedProblem(with: text, allowWildcards: allowWildcards, maxLength: maxLength)
     }
 
-    /// Whether `bytes` are one or more non-empty tokens of token bytes, separated by dots.
-    private static func isPlainTopic(_ bytes: String.UTF8View) -> Bool {
-        var afterDot = true
+    /// Whether `bytes` are one or more non-empty tokens separated by dots, each of token bytes
+    /// or, with `allowWildcards`, a lone `*` or a final lone `>`.
+    private static func isValid(_ bytes: String.UTF8View, allowWildcards: Bool) -> Bool {
+        var tokenLength = 0
+        var wildcard: UInt8?
         for byte in bytes {
             if byte == UInt8(ascii: ".") {
-                if afterDot { return false }
-                afterDot = true
+                guard tokenLength > 0, wildcard == nil || (tokenLength == 1 && wildcard == UInt8(ascii: "*")) else { return false }
+                tokenLength = 0
+                wildcard = nil
+            } else if byte == UInt8(ascii: "*") || byte == UInt8(ascii: ">") {
+                guard allowWildcards, tokenLength == 0 else { return false }
+                wildcard = byte
+                tokenLength = 1
             } else {
-                guard isTokenByte(byte) else { return false }
-                afterDot = false
+                guard isTokenByte(byte), wildcard == nil else { return false }
+                tokenLength += 1
             }
         }
-        return !afterDot
+        return tokenLength > 0
     }
 
     private static func describedProblem(with text: String, allowWildcards: Bool, maxLength: Int) -> String? {

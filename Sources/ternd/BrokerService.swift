@@ -1,3 +1,4 @@
+import CFreedMemory
 import Logging
 import NIOPosix
 import ServiceLifecycle
@@ -18,10 +19,13 @@ struct BrokerService: Service {
 
     /// - Throws: `BrokerStartError`, or ``ListenError`` when the address cannot be bound.
     func run() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
+        // Freed memory merged as it is freed, not in one go that would hold an event loop.
+        tern_merge_freed_memory_at_once()
+        let turns = EventLoopTurns()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops, metricsDelegate: turns)
         let server: BrokerServer
         do {
-            server = try await BrokerServer.start(configuration: configuration, logger: logger, group: group)
+            server = try await BrokerServer.start(configuration: configuration, logger: logger, group: group, turns: turns)
         } catch {
             try? await group.shutdownGracefully()
             if error is BrokerStartError { throw error }

@@ -1,4 +1,4 @@
-import Atomics
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// A thread-safe reference to one client connection, through which topics reach it.
@@ -11,9 +11,10 @@ final class ConnectionHandle: Sendable, Hashable {
     /// Completes when the connection's channel has closed.
     let closeFuture: EventLoopFuture<Void>
     private let handler: NIOLoopBoundBox<ConnectionHandler?>
-    /// Drains asked for and not yet run: the last to run flushes, so that deliveries to many
-    /// subscriptions of one connection leave in one write.
-    private let queuedDrains = ManagedAtomic(0)
+    /// Subscriptions whose queues have messages to write, and whether a task to write them is
+    /// scheduled: one task writes for all of them and flushes once, so that deliveries to many
+    /// subscriptions of one connection cost one task and leave in one write.
+    private let pendingDrains = NIOLockedValueBox<(subscribers: [Subscriber], scheduled: Bool)>(([], false))
 
     init(id: UInt64, handler: ConnectionHandler, channel: any Channel) {
         self.id = id
@@ -36,12 +37,21 @@ final class ConnectionHandle: Sendable, Hashable {
 
     /// Asks the connection to write what is queued for `subscriber`.
     func drain(_ subscriber: Subscriber) {
-        queuedDrains.wrappingIncrement(ordering: .relaxed)
+        let schedules = pendingDrains.withLockedValue { pending in
+            pending.subscribers.append(subscriber)
+            defer { pending.scheduled = true }
+            return !pending.scheduled
+        }
+        guard schedules else { return }
         execute { handler in
-            let isLast = self.queuedDrains.wrappingDecrementThenLoad(ordering: .relaxed) == 0
-            handler.drain(subscriber, flushing: isLast)
+            let subscribers = self.pendingDrains.withLockedValue { pending in
+                pending.scheduled = false
+                defer { pending.subscribers.removeAll(keepingCapacity: true) }
+                return pending.subscribers
+            }
+            handler.drain(subscribers)
         } otherwise: {
-            self.queuedDrains.wrappingDecrement(ordering: .relaxed)
+            self.pendingDrains.withLockedValue { $0 = ([], false) }
         }
     }
 

@@ -32,16 +32,29 @@ extension ConnectionHandler {
 
     /// Removes subscriptions from the broker and discards what is queued for them, a bounded
     /// number per turn of the event loop: a connection that closes with 100,000 subscriptions
-    /// does not hold the loop while they go.
+    /// does not hold the loop while they go (each is released as soon as it is retired).
     func retire(_ subscribers: [Subscriber]) {
-        var rest = subscribers[...]
-        for subscriber in rest.prefix(Self.retirementsPerTurn) {
+        retire(Retirement(subscribers))
+    }
+
+    /// Subscriptions on their way out, taken from the end.
+    private final class Retirement {
+        var subscribers: [Subscriber]
+
+        init(_ subscribers: [Subscriber]) {
+            self.subscribers = subscribers
+        }
+    }
+
+    private func retire(_ retirement: Retirement) {
+        for _ in 0..<Self.retirementsPerTurn {
+            guard let subscriber = retirement.subscribers.popLast() else { return }
             retire(subscriber)
         }
-        rest = rest.dropFirst(Self.retirementsPerTurn)
-        guard !rest.isEmpty, let eventLoop = handle?.eventLoop ?? context?.eventLoop else { return }
+        guard !retirement.subscribers.isEmpty, let eventLoop = handle?.eventLoop ?? context?.eventLoop else { return }
         let loopBoundSelf = NIOLoopBound(self, eventLoop: eventLoop)
-        eventLoop.execute { loopBoundSelf.value.retire(Array(rest)) }
+        let loopBoundRetirement = NIOLoopBound(retirement, eventLoop: eventLoop)
+        core.turns.afterThisTurn(on: eventLoop) { loopBoundSelf.value.retire(loopBoundRetirement.value) }
     }
 
     /// How many subscriptions one turn of the event loop removes.
@@ -60,10 +73,16 @@ extension ConnectionHandler {
         }
     }
 
-    /// Writes what is queued for `subscriber`, as far as the socket takes it; with `flushing`
-    /// (no other drain of this connection waits to run) flushes what was written.
-    func drain(_ subscriber: Subscriber, flushing: Bool) {
-        defer { if flushing { flushIfNeeded() } }
+    /// Writes what is queued for `subscribers`, as far as the socket takes it, and flushes once.
+    func drain(_ subscribers: [Subscriber]) {
+        for subscriber in subscribers {
+            drain(subscriber)
+        }
+        flushIfNeeded()
+    }
+
+    /// Writes what is queued for `subscriber`, as far as the socket takes it; the caller flushes.
+    func drain(_ subscriber: Subscriber) {
         guard let context, state.subscriptions.isOpen(subscriber, id: subscriber.subscriptionID) else { return }
         for _ in 0..<Self.drainRounds {
             // A connection being closed (for example for its outbound limit) takes nothing more.

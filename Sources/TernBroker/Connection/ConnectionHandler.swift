@@ -130,10 +130,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if context.channel.isWritable {
             let waiting = state.unwritableDrains
             state.unwritableDrains.removeAll()
-            for subscriber in waiting.values {
-                drain(subscriber, flushing: false)
-            }
-            flushIfNeeded()
+            drain(Array(waiting.values))
         }
         context.fireChannelWritabilityChanged()
     }
@@ -172,7 +169,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard !continuationScheduled, let context else { return }
         continuationScheduled = true
         let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
+        core.turns.afterThisTurn(on: context.eventLoop) {
             let handler = loopBoundSelf.value
             handler.continuationScheduled = false
             handler.state.budget.renew()

@@ -41,16 +41,16 @@ final class IdleTopics: Sendable {
         return due.count == Self.sweepBatch
     }
 
-    /// Sweeps every `interval` on `eventLoop`, sooner again while many topics are due.
-    func startSweeping(on eventLoop: any EventLoop, every interval: TimeAmount) -> RepeatedTask {
+    /// Sweeps every `interval` on `eventLoop`, again in the loop's next turn while many topics are due.
+    func startSweeping(on eventLoop: any EventLoop, every interval: TimeAmount, turns: EventLoopTurns) -> RepeatedTask {
         eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
-            sweepUntilDone(on: eventLoop)
+            sweepUntilDone(on: eventLoop, turns: turns)
         }
     }
 
-    private func sweepUntilDone(on eventLoop: any EventLoop) {
+    private func sweepUntilDone(on eventLoop: any EventLoop, turns: EventLoopTurns) {
         if sweep(at: eventLoop.now) {
-            eventLoop.execute { [self] in sweepUntilDone(on: eventLoop) }
+            turns.afterThisTurn(on: eventLoop) { [self] in sweepUntilDone(on: eventLoop, turns: turns) }
         }
     }
 }

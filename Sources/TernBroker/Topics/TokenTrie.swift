@@ -8,7 +8,7 @@
 /// Not thread-safe: its owner guards it.
 final class TokenTrie<Entry: AnyObject> {
     final class Node {
-        var children: [Substring: Node] = [:]
+        var children = TokenChildren<Node>()
         /// The child for a `*` token.
         var star: Node?
         /// Entries whose key ends at this node.

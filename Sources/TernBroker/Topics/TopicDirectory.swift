@@ -1,5 +1,5 @@
+import Atomics
 import NIOCore
-import Synchronization
 import TernProtocol
 
 /// Every live topic, and every subscription: creates topics on first use and retires idle ones.
@@ -7,7 +7,8 @@ import TernProtocol
 /// Topics look their subscribers up in ``subscriptions`` themselves, so neither creating a topic
 /// nor adding a subscription touches any other topic.
 final class TopicDirectory: Sendable {
-    private let live = Mutex<[String: Topic]>([:])
+    private let live = TopicTable()
+    private let liveCount = ManagedAtomic(0)
     private let eventLoops: any EventLoopGroup
     let settings: TopicSettingsResolver
     let subscriptions = SubscriptionIndex<Subscriber>()
@@ -17,13 +18,15 @@ final class TopicDirectory: Sendable {
     let registry: SchemaRegistry
     /// The most topics alive at once.
     let maxTopics: Int
+    private let turns: EventLoopTurns
 
     init(
         eventLoops: any EventLoopGroup, settings: TopicSettingsResolver, timing: TopicTiming, statistics: BrokerStatistics, registry: SchemaRegistry,
-        maxTopics: Int = .max
+        maxTopics: Int = .max, turns: EventLoopTurns = EventLoopTurns()
     ) {
         self.eventLoops = eventLoops
         self.maxTopics = maxTopics
+        self.turns = turns
         self.settings = settings
         self.timing = timing
         self.statistics = statistics
@@ -36,15 +39,14 @@ final class TopicDirectory: Sendable {
     /// else on the next loop of the group. `nil` when there is none and the broker holds its
     /// maximum of topics.
     func topic(named name: String, preferring preferredLoop: (any EventLoop)? = nil) -> Topic? {
-        if let topic = live.withLock({ $0[name] }) { return topic }
+        if let topic = live[name] { return topic }
         let created = Topic(name: name, settings: settings.settings(forTopic: name), eventLoop: preferredLoop ?? eventLoops.next(), directory: self)
-        return live.withLock { live in
-            if let topic = live[name] { return topic }
-            guard live.count < maxTopics else { return nil }
-            live[name] = created
-            statistics.topicCreated()
-            return created
+        let topic = live.topic(named: name, inserting: created) {
+            liveCount.wrappingIncrementThenLoad(ordering: .relaxed) <= maxTopics
+                || { liveCount.wrappingDecrement(ordering: .relaxed); return false }()
         }
+        if topic === created { statistics.topicCreated() }
+        return topic
     }
 
     /// Why a publish to a topic that does not exist is refused at the limit of topics.
@@ -55,26 +57,24 @@ final class TopicDirectory: Sendable {
     /// Removes `topic` if it is still the live one of its name. A retired topic forwards anything
     /// that still reaches it to its successor.
     func retire(_ topic: Topic) -> Bool {
-        live.withLock { live in
-            guard live[topic.name] === topic else { return false }
-            live[topic.name] = nil
-            statistics.topicRetired()
-            return true
-        }
+        guard live.remove(topic) else { return false }
+        liveCount.wrappingDecrement(ordering: .relaxed)
+        statistics.topicRetired()
+        return true
     }
 
     /// The number of live topics.
-    var count: Int { live.withLock { $0.count } }
+    var count: Int { liveCount.load(ordering: .relaxed) }
 
     /// Live topics, sorted by name.
     var topics: [Topic] {
-        live.withLock { Array($0.values) }.sorted { $0.name < $1.name }
+        live.all.sorted { $0.name < $1.name }
     }
 
     /// Starts retiring idle topics; the task runs until cancelled.
     func startRetiringIdleTopics() -> RepeatedTask {
         let interval = TimeAmount.nanoseconds(max(timing.idleTopicRetirement.nanoseconds / 4, TimeAmount.milliseconds(10).nanoseconds))
-        return idleTopics.startSweeping(on: eventLoops.next(), every: interval)
+        return idleTopics.startSweeping(on: eventLoops.next(), every: interval, turns: turns)
     }
 }
 

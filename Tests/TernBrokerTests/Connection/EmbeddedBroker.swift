@@ -41,10 +41,17 @@ final class EmbeddedBroker: Sendable {
         return client
     }
 
-    /// Runs the tasks the loop has.
+    /// Runs the tasks the loop has, and those it defers to a later turn (work split over turns
+    /// waits a moment of the loop's clock; see `EventLoopTurns`).
     func run() async {
         await loop.run()
+        for _ in 0..<Self.deferredTurns {
+            await loop.advanceTime(by: EventLoopTurns.fallbackDelay)
+        }
     }
+
+    /// How many later turns ``run()`` lets happen: enough for the tests' largest bursts.
+    private static let deferredTurns = 64
 
     /// Moves the loop's clock on, firing the timers due.
     func advance(by time: TimeAmount) async {
@@ -86,6 +93,18 @@ final class EmbeddedClient: Sendable {
             frames.append(frame)
         }
         #expect(unread.readableBytes == 0, "the broker writes whole frames")
+        return frames
+    }
+
+    /// The next `count` frames the broker writes, waiting for work it does off the event loop
+    /// (registry changes are saved on a thread pool).
+    func received(count: Int) async throws -> [Frame] {
+        var frames: [Frame] = []
+        for _ in 0..<2000 where frames.count < count {
+            frames += try await received()
+            if frames.count < count { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(frames.count == count, "\(count) frames: \(frames)")
         return frames
     }
 
