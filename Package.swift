@@ -47,6 +47,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        // Read through ConfigReader from providers built into the package (environment
+        // variables, an in-memory table, files): none of its traits is needed.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
     ],
     targets: [
         .systemLibrary(
@@ -62,6 +65,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TernFilesTests", dependencies: ["TernFiles"]),
+        // Sizes, durations and addresses as people write them, for command lines and settings.
+        .target(name: "TernSettingValues"),
         .target(
             name: "TernTLS",
             dependencies: [
@@ -124,19 +129,23 @@ let package = Package(
                 "TernFiles",
                 "TernProtocol",
                 "TernSchema",
+                "TernSettingValues",
                 "TernTLS",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: hotPathSettings
         ),
         .target(
             name: "TernCommandSupport",
             dependencies: [
+                "TernSettingValues",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -145,6 +154,7 @@ let package = Package(
             dependencies: [
                 "TernClient",
                 "TernCommandSupport",
+                "TernSettingValues",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -154,13 +164,16 @@ let package = Package(
                 "TernBroker",
                 "TernCommandSupport",
                 "TernProtocol",
+                "TernSettingValues",
                 "TernTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 "TernFiles",
             ],
             swiftSettings: staticFoundationSettings,
@@ -171,6 +184,7 @@ let package = Package(
             dependencies: [
                 "TernBroker",
                 "TernProtocol",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -187,6 +201,7 @@ let package = Package(
                 "tern",
                 "tern-bench",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

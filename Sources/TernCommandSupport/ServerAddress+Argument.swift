@@ -1,0 +1,8 @@
+import ArgumentParser
+import TernSettingValues
+
+extension ServerAddress: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(argument)
+    }
+}
