@@ -86,6 +86,9 @@ public struct BrokerSettingsFile: Sendable {
                 let problem = if case .object = entry { "missing key 'pattern'" } else { "expected an object, not \(describe(entry))" }
                 throw BrokerSettingError(key: path, problem: .malformed(problem))
             }
+            guard members.count(where: { $0.key == "pattern" }) == 1 else {
+                throw BrokerSettingError(key: path, problem: .malformed("duplicate key 'pattern'"))
+            }
             let text = try self.text(of: pattern, for: .pattern, at: path + ["pattern"])
             if let problem = TopicSyntax.problem(withPattern: text) {
                 throw BrokerSettingError(key: path + ["pattern"], problem: .malformed("invalid value '\(text)' (\(problem))"))

@@ -41,12 +41,12 @@ final class ChildProcess: @unchecked Sendable {
     private var closedPipes = 0
 
     /// Runs the built executable `executable` (`ternd`, `tern`, …).
-    convenience init(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil) throws {
-        try self.init(path: Executables.url(executable), arguments, in: directory, input: input)
+    convenience init(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil, environment: [String: String] = [:]) throws {
+        try self.init(path: Executables.url(executable), arguments, in: directory, input: input, environment: environment)
     }
 
-    /// Runs the program at `path`.
-    init(path: URL, _ arguments: [String], in directory: URL? = nil, input: String? = nil) throws {
+    /// Runs the program at `path`, with `environment` added to this process's.
+    init(path: URL, _ arguments: [String], in directory: URL? = nil, input: String? = nil, environment: [String: String] = [:]) throws {
         if let user = UnprivilegedUser.current {
             // Run as a user would: without root's privileges, in a directory that user owns.
             process.executableURL = UnprivilegedUser.setpriv
@@ -57,6 +57,9 @@ final class ChildProcess: @unchecked Sendable {
             process.arguments = arguments
         }
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let stdout = Pipe()
         let stderr = Pipe()
         process.standardOutput = stdout
@@ -124,8 +127,10 @@ final class ChildProcess: @unchecked Sendable {
 }
 
 /// Runs an executable to completion and returns its exit status and output.
-func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil, seconds: Double = 30) async throws -> (status: Int32, output: String, errors: String) {
-    let child = try ChildProcess(executable, arguments, in: directory, input: input)
+func run(
+    _ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil, environment: [String: String] = [:], seconds: Double = 30
+) async throws -> (status: Int32, output: String, errors: String) {
+    let child = try ChildProcess(executable, arguments, in: directory, input: input, environment: environment)
     let status = try await child.wait(seconds: seconds)
     return (status, child.standardOutput, child.standardError)
 }
