@@ -163,8 +163,6 @@ let package = Package(
             dependencies: [
                 "TernBroker",
                 "TernCommandSupport",
-                "TernProtocol",
-                "TernSettingValues",
                 "TernTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
