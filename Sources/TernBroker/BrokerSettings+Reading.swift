@@ -8,9 +8,12 @@ extension BrokerSettings {
     /// overrides of topic patterns under `topics.N` (`topics.0.pattern`,
     /// `topics.0.overflow-policy`, …; an entry's unset values are the broker's).
     ///
-    /// Each value is checked against its setting's range, which may depend on the settings read
-    /// before it, and then against the others: a mailbox or a queue must hold a frame of the
-    /// largest size, TLS files go together.
+    /// Every value is read as text, as on a command line (`"64MiB"`, `"65536"`, `"true"`): a
+    /// provider that holds a number or a boolean for a setting fails to read it (the settings
+    /// file, ``BrokerSettingsFile``, turns its JSON numbers and booleans into text). Each value is
+    /// checked against its setting's range, which may depend on the settings read before it, and
+    /// then against the others: a mailbox or a queue must hold a frame of the largest size, TLS
+    /// files go together.
     ///
     /// - Throws: ``BrokerSettingError`` naming the first setting that is not right, or that a
     ///   provider of `config` failed to read.
