@@ -49,6 +49,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         // Without its default trait, which adds Foundation's `Data` as input and output.
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
+        // Read through ConfigReader from providers built into the package (environment
+        // variables, an in-memory table, files): none of its traits is needed.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
     ],
     targets: [
         .systemLibrary(
@@ -67,6 +70,8 @@ let package = Package(
             name: "TernFilesTests",
             dependencies: ["TernFiles", "TernChildProcesses", .product(name: "SystemPackage", package: "swift-system")]
         ),
+        // Sizes and durations as people write them, for command lines and settings.
+        .target(name: "TernSettingValues"),
         .target(
             name: "TernTLS",
             dependencies: [
@@ -131,13 +136,16 @@ let package = Package(
                 "TernFiles",
                 "TernProtocol",
                 "TernSchema",
+                "TernSettingValues",
                 "TernTLS",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: hotPathSettings
         ),
@@ -145,6 +153,7 @@ let package = Package(
             name: "TernCommandSupport",
             dependencies: [
                 "TernProtocol",
+                "TernSettingValues",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -154,6 +163,7 @@ let package = Package(
             dependencies: [
                 "TernClient",
                 "TernCommandSupport",
+                "TernSettingValues",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -163,14 +173,15 @@ let package = Package(
                 "CFreedMemory",
                 "TernBroker",
                 "TernCommandSupport",
-                "TernProtocol",
                 "TernTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 "TernFiles",
             ],
             swiftSettings: staticFoundationSettings,
@@ -183,6 +194,7 @@ let package = Package(
                 "TernFiles",
                 "TernProtocol",
                 "TernTestSupport",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -203,6 +215,7 @@ let package = Package(
                 "tern-bench",
                 "TernChildProcesses",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -81,7 +81,8 @@ public final class BrokerServer: Sendable {
     /// before, at their own pace, for at most the configured shutdown timeout. Then each
     /// connection gets a DROP_NOTICE `dropped_newest` for every subscription that will not get
     /// all it was due, with the count, and GOODBYE `server_shutting_down`, and closes. One log
-    /// line gives the totals: nothing accepted disappears without a trace.
+    /// line gives the totals: nothing accepted disappears without a trace. A cancelled task
+    /// does not wait for subscribers.
     public func shutdown() async {
         try? await serverChannel.close()
         let open = core.openConnections
@@ -114,7 +115,8 @@ public final class BrokerServer: Sendable {
     }
 
     /// Waits until every connection has written everything queued for it and every topic has
-    /// handed out its mailbox, or until `deadline`; returns whether that happened.
+    /// handed out its mailbox, or until `deadline` or the task's cancellation; returns whether
+    /// that happened.
     private func waitUntilDrained(_ connections: [ConnectionHandle], deadline: NIODeadline) async -> Bool {
         while true {
             var drained = true
@@ -129,7 +131,7 @@ public final class BrokerServer: Sendable {
             }
             if drained { return true }
             let now = NIODeadline.now()
-            guard now < deadline else { return false }
+            guard now < deadline, !Task.isCancelled else { return false }
             try? await Task.sleep(for: .nanoseconds(min(Self.drainPollInterval.nanoseconds, (deadline - now).nanoseconds)))
         }
     }

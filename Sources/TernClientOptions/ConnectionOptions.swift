@@ -1,6 +1,7 @@
 import ArgumentParser
 import TernClient
 import TernCommandSupport
+import TernSettingValues
 
 /// The command-line options of a Tern client: where the broker is and how to secure the
 /// connection. Shared by `tern` and `tern-bench`.

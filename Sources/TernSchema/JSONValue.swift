@@ -1,6 +1,7 @@
 /// A parsed JSON document. Numbers keep their text so that 64-bit integers stay exact;
-/// objects keep their members in order, duplicates included, for the caller to judge.
-enum JSONValue {
+/// objects keep their members in order, duplicates included, for the caller to judge. The
+/// package's other modules read JSON with it too (the broker's settings file).
+package enum JSONValue {
     case null
     case bool(Bool)
     case number(String)
@@ -9,7 +10,7 @@ enum JSONValue {
     case object([(key: String, value: JSONValue)])
 
     /// The kind of value, for error messages.
-    var kindName: String {
+    package var kindName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -22,14 +23,19 @@ enum JSONValue {
 }
 
 /// Reads JSON text (RFC 8259) with a nesting limit.
-struct JSONReader {
+package struct JSONReader {
     static let maximumDepth = 128
 
     private let bytes: [UInt8]
     private var index = 0
 
     static func parse(_ text: String) throws(SchemaValueError) -> JSONValue {
-        var reader = JSONReader(bytes: Array(text.utf8))
+        try parse(Array(text.utf8))
+    }
+
+    /// Parses UTF-8 bytes; the error's description says what is wrong and at which offset.
+    package static func parse(_ bytes: [UInt8]) throws(SchemaValueError) -> JSONValue {
+        var reader = JSONReader(bytes: bytes)
         let value = try reader.value(depth: 0)
         reader.skipWhitespace()
         guard reader.index == reader.bytes.count else { throw reader.failure("unexpected text after the value") }

@@ -4,20 +4,16 @@ import NIOPosix
 import ServiceLifecycle
 import TernBroker
 
-/// Starts the broker, keeps it running until a graceful shutdown (SIGTERM or SIGINT), then
-/// shuts it down.
+/// Starts the broker inside the service group, whose SIGTERM and SIGINT handlers are in place
+/// by then, so that a signal that comes as soon as the port listens stops it gracefully; then
+/// runs it (``BrokerServer``'s `Service` conformance) until the group shuts down.
 struct BrokerService: Service {
-    /// The broker could not listen on its address.
-    struct ListenError: Error {
-        var underlying: any Error
-    }
-
     let configuration: BrokerConfiguration
     /// The number of threads that run connections and topics.
     let eventLoops: Int
     let logger: Logger
 
-    /// - Throws: `BrokerStartError`, or ``ListenError`` when the address cannot be bound.
+    /// - Throws: ``DaemonError`` when the broker cannot start, its address busy for example.
     func run() async throws {
         // Freed memory merged as it is freed, not in one go that would hold an event loop.
         tern_merge_freed_memory_at_once()
@@ -28,8 +24,8 @@ struct BrokerService: Service {
             server = try await BrokerServer.start(configuration: configuration, logger: logger, group: group, turns: turns)
         } catch {
             try? await group.shutdownGracefully()
-            if error is BrokerStartError { throw error }
-            throw ListenError(underlying: error)
+            if let error = error as? BrokerStartError { throw DaemonError(error.description) }
+            throw DaemonError("cannot listen on \(configuration.host):\(configuration.port): \(SystemErrorText.describe(error))")
         }
         logger.info("listening", metadata: [
             "address": "\(configuration.host):\(server.port)",
@@ -37,8 +33,7 @@ struct BrokerService: Service {
             "overflow-policy": "\(configuration.mailbox.policy)",
             "event-loops": "\(eventLoops)",
         ])
-        try? await gracefulShutdown()
-        await server.shutdown()
+        try await server.run()
         try? await group.shutdownGracefully()
     }
 }

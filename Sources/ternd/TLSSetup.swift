@@ -10,8 +10,8 @@ import TernTLS
 /// Turns the daemon's TLS settings into a ``TLSContext``, creating a private CA and a server
 /// certificate on a first start without certificates.
 enum TLSSetup {
-    static func context(for settings: DaemonSettings, logger: Logger) throws(DaemonError) -> TLSContext? {
-        guard settings.useTLS else {
+    static func context(for settings: BrokerSettings, logger: Logger) throws(DaemonError) -> TLSContext? {
+        guard settings.usesTLS else {
             logger.warning("TLS is off (--no-tls): clients connect in plaintext")
             return nil
         }

@@ -32,23 +32,26 @@ enum Executables {
 
 extension ChildProcess {
     /// Runs the built executable `executable` (`ternd`, `tern`, …).
-    convenience init(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil) async throws {
-        try await self.init(path: Executables.url(executable), arguments, in: directory, input: input)
+    convenience init(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil, environment: [String: String] = [:]) async throws {
+        try await self.init(path: Executables.url(executable), arguments, in: directory, input: input, environment: environment)
     }
 
     /// Runs the program at `path`, as a user would: when the tests run as root, as
-    /// ``UnprivilegedUser/current`` (through `setpriv`) in a directory that user owns.
-    convenience init(path: URL, _ arguments: [String], in directory: URL? = nil, input: String? = nil) async throws {
+    /// ``UnprivilegedUser/current`` (through `setpriv`) in a directory that user owns, with
+    /// `environment` added to this process's.
+    convenience init(path: URL, _ arguments: [String], in directory: URL? = nil, input: String? = nil, environment: [String: String] = [:]) async throws {
         var command = [path.path] + arguments
         if let user = UnprivilegedUser.current {
             command = [UnprivilegedUser.setpriv.path] + user.setprivArguments + command
             if let directory { try user.takeOwnership(of: directory) }
         }
-        try await self.init(program: command[0], Array(command.dropFirst()), in: directory?.path, input: input)
+        try await self.init(program: command[0], Array(command.dropFirst()), in: directory?.path, input: input, environment: environment)
     }
 }
 
 /// Runs the built executable `executable` to completion and returns its exit status and output.
-func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil, seconds: Double = 30) async throws -> (status: Int32, output: String, errors: String) {
-    try await ChildProcess(executable, arguments, in: directory, input: input).result(seconds: seconds)
+func run(
+    _ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil, environment: [String: String] = [:], seconds: Double = 30
+) async throws -> (status: Int32, output: String, errors: String) {
+    try await ChildProcess(executable, arguments, in: directory, input: input, environment: environment).result(seconds: seconds)
 }

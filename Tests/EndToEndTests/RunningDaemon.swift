@@ -10,12 +10,12 @@ struct RunningDaemon {
     let directory: URL
     let port: Int
 
-    /// Starts `ternd` with `arguments`, in `directory` or a new one.
-    static func start(_ arguments: [String], in directory: URL? = nil) async throws -> RunningDaemon {
+    /// Starts `ternd` with `arguments` and `environment`, in `directory` or a new one.
+    static func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) async throws -> RunningDaemon {
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("tern-daemon-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let port = try await Loopback.freePort()
-        let process = try await ChildProcess("ternd", ["--listen", "127.0.0.1:\(port)"] + arguments, in: directory)
+        let process = try await ChildProcess("ternd", ["--listen", "127.0.0.1:\(port)"] + arguments, in: directory, environment: environment)
         do {
             try await Loopback.waitForListener(on: port)
         } catch {

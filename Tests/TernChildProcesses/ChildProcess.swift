@@ -37,7 +37,11 @@ public final class ChildProcess: Sendable {
     ///   - keepingInputOpen: Leaves standard input open after `input` until the child exits
     ///     (a client that would quit at the end of its input); otherwise the child reads the
     ///     end of its input after `input`.
-    public init(program: String, _ arguments: [String], in directory: String? = nil, input: String? = nil, keepingInputOpen: Bool = false) async throws {
+    ///   - environment: Added to this process's environment for the child.
+    public init(
+        program: String, _ arguments: [String], in directory: String? = nil, input: String? = nil, keepingInputOpen: Bool = false,
+        environment: [String: String] = [:]
+    ) async throws {
         _ = brokenPipesFail
         let transcript = Transcript()
         let (started, starting) = AsyncThrowingStream.makeStream(of: pid_t.self)
@@ -45,6 +49,7 @@ public final class ChildProcess: Sendable {
         let configuration = Configuration(
             executable: program.contains("/") ? .path(FilePath(program)) : .name(program),
             arguments: Arguments(arguments),
+            environment: environment.isEmpty ? .inherit : .inherit.updating(Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(rawValue: $0.key)!, Optional($0.value)) })),
             workingDirectory: directory.map { FilePath($0) }
         )
         exit = Task {

@@ -1,0 +1,90 @@
+import TernProtocol
+import TernSettingValues
+
+extension BrokerSetting {
+    /// Every setting of a broker process, in the order they are read and listed: a setting's
+    /// range may depend on the settings before it (a mailbox holds at least one frame of the
+    /// largest size).
+    public static let all: [BrokerSetting] = [
+        BrokerSetting(
+            "listen", form: .address, valueName: "host:port", default: "\(BrokerSettings().listen)", help: "Address to listen on.",
+            parse: { ServerAddress($0) }, store: { address, settings in settings.listen = address }
+        ),
+        BrokerSetting(
+            "data-dir", form: .text, valueName: "dir", default: BrokerSettings().dataDirectory,
+            help: "Directory for the broker's state; generated certificates go to its tls/.",
+            parse: { $0 }, refusing: { path, _ in path.isEmpty ? "must not be empty" : nil },
+            store: { path, settings in settings.dataDirectory = path }
+        ),
+        .file("tls-cert", \.certificateFile, default: "<data-dir>/tls/server.pem, created if missing", help: "Server certificate chain (PEM)."),
+        .file("tls-key", \.keyFile, default: "<data-dir>/tls/server.key, created if missing", help: "Private key of tls-cert (PEM)."),
+        .file("tls-client-ca", \.clientCAFile, default: "none", help: "Require client certificates signed by this CA (PEM): mutual TLS."),
+        BrokerSetting(
+            "no-tls", form: .switch, valueName: "true|false", default: "false", help: "Serve plaintext, for local experiments and benchmarks.",
+            parse: { Form.state($0) }, store: { plaintext, settings in settings.usesTLS = !plaintext }
+        ),
+        .choice("log-level", \.logLevel, valueName: "level", help: "What to log, to standard error: trace, debug, info, notice, warning, error or critical."),
+        .count("max-connections", \.configuration.maxConnections, in: { _ in 1...BrokerSettings.maxConnections }, help: "Most client connections at once."),
+        .count(
+            "event-loops", \.eventLoops, default: "half the cores, at least 1", in: { _ in 1...BrokerSettings.maxEventLoops },
+            help: "Threads that run connections and topics."
+        ),
+        .size(
+            "max-frame-size", \.maxFrameSize, in: { _ in BrokerSettings.minimumFrameSize...Int(UInt32.max) },
+            help: "Largest frame, announced in WELCOME; a longer length prefix closes the connection."
+        ),
+        .size("max-payload", \.configuration.limits.maxPayloadLength, default: "max-frame-size minus 4KiB", help: "Largest payload of a publish, request or reply.") {
+            size, settings in
+            let frame = settings.configuration.limits.maxFrameLength
+            return size.bytes < frame ? nil : "(\(size.bytes) bytes) must be smaller than max-frame-size (\(frame) bytes)"
+        },
+        .size("max-header-bytes", \.configuration.limits.maxHeaderBytes, help: "Most bytes of header names and values in one frame.") { size, settings in
+            let frame = settings.configuration.limits.maxFrameLength
+            return size.bytes < frame ? nil : "(\(size.bytes)) must be smaller than max-frame-size (\(frame) bytes)"
+        },
+        .count("max-topic-length", \.configuration.limits.maxTopicLength, in: { _ in 1...Int(UInt16.max) }, help: "Longest topic or pattern, in bytes."),
+        .count("max-subscriptions", \.configuration.limits.maxSubscriptions, in: { _ in 1...Int(UInt32.max) }, help: "Most subscriptions one connection holds."),
+        .size(
+            "max-pending-bytes", \.configuration.maxPendingOutboundBytes, in: { $0.leastPendingBytes...SettingRange.maxBytes },
+            help: "Most bytes waiting to be written to one connection before it is closed; at least 1MiB plus twice max-frame-size."
+        ),
+        .duration("handshake-timeout", \.configuration.handshakeTimeout, in: .milliseconds(10)...SettingRange.maxDuration, help: "How long a client has for TLS and HELLO."),
+        .duration(
+            "ping-interval", \.configuration.pingInterval, in: .milliseconds(10)...SettingRange.maxDuration, allowingZero: true,
+            help: "How often a quiet connection is pinged; two unanswered pings close it; 0 turns pings off."
+        ),
+        .choice(
+            "overflow-policy", \.configuration.mailbox.policy, valueName: "policy", appliesPerTopic: true,
+            help: "What a topic does when a subscriber cannot keep up: block, drop-oldest, drop-newest or reject."
+        ),
+        .count(
+            "mailbox-messages", \.configuration.mailbox.capacity.messages, appliesPerTopic: true, in: { _ in 1...SettingRange.maxMessages },
+            help: "Messages a topic's mailbox holds."
+        ),
+        .size(
+            "mailbox-bytes", \.configuration.mailbox.capacity.bytes, appliesPerTopic: true, in: { $0.leastQueueBytes...SettingRange.maxBytes },
+            help: "Bytes a topic's mailbox holds; at least max-frame-size."
+        ),
+        .count(
+            "subscriber-queue-messages", \.configuration.subscriberQueue.messages, in: { _ in 1...SettingRange.maxMessages },
+            help: "Messages queued for one subscription."
+        ),
+        .size(
+            "subscriber-queue-bytes", \.configuration.subscriberQueue.bytes, in: { $0.leastQueueBytes...SettingRange.maxBytes },
+            help: "Bytes queued for one subscription; at least max-frame-size."
+        ),
+        .duration(
+            "slow-consumer-timeout", \.configuration.slowConsumerTimeout, in: .milliseconds(10)...SettingRange.maxDuration,
+            help: "How long a subscriber that holds a block or reject topic back may take nothing before it is disconnected."
+        ),
+        .duration(
+            "shutdown-timeout", \.configuration.shutdownTimeout, in: .zero...SettingRange.maxDuration,
+            help: "How long SIGTERM waits for subscribers to take what the broker accepted; the rest is reported to them and logged."
+        ),
+    ]
+
+    /// The setting with `key`, if there is one.
+    public static func named(_ key: String) -> BrokerSetting? {
+        all.first { $0.key == key }
+    }
+}
