@@ -173,6 +173,7 @@ let package = Package(
                 "CFreedMemory",
                 "TernBroker",
                 "TernCommandSupport",
+                "TernProtocol",
                 "TernTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -4,9 +4,8 @@ import TernTLS
 
 /// Everything a broker needs to run. The defaults are those of `ternd` with no flags.
 public struct BrokerConfiguration: Sendable {
-    public var host = "127.0.0.1"
-    /// The port to listen on; 0 picks a free one (see ``BrokerServer/port``).
-    public var port = 8376
+    /// Where to listen; port 0 picks a free one (see ``BrokerServer/port``).
+    public var listen = ServerAddress.local
     /// TLS for every connection; `nil` serves plaintext.
     public var tls: TLSContext?
     /// The limits announced to clients in WELCOME and enforced on their frames.

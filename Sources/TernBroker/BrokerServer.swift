@@ -46,7 +46,7 @@ public final class BrokerServer: Sendable {
                     try ConnectionPipeline.configure(channel, core: core)
                 }
             }
-            .bind(host: configuration.host, port: configuration.port)
+            .bind(host: configuration.listen.host, port: configuration.listen.port)
             .get()
         core.startTimers()
         return BrokerServer(core: core, serverChannel: channel, group: group)
@@ -63,7 +63,7 @@ public final class BrokerServer: Sendable {
 
     /// The port the broker listens on.
     public var port: Int {
-        serverChannel.localAddress?.port ?? core.configuration.port
+        serverChannel.localAddress?.port ?? core.configuration.listen.port
     }
 
     /// Statistics of every live topic, sorted by name.

@@ -43,10 +43,10 @@ public struct BrokerSettings: Sendable {
     /// The write buffer's high watermark, which pending outbound bytes must leave room for.
     static let writeBufferHighWatermark = 1 << 20
 
-    /// The address to listen on, ``BrokerConfiguration/host`` and ``BrokerConfiguration/port``.
+    /// The address to listen on.
     var listen: ServerAddress {
-        get { ServerAddress(host: configuration.host, port: configuration.port) }
-        set { (configuration.host, configuration.port) = (newValue.host, newValue.port) }
+        get { configuration.listen }
+        set { configuration.listen = newValue }
     }
 
     /// The max frame length; setting it sets the max payload to what such a frame leaves.

@@ -3,6 +3,7 @@ import Logging
 import NIOPosix
 import ServiceLifecycle
 import TernBroker
+import TernProtocol
 
 /// Starts the broker inside the service group, whose SIGTERM and SIGINT handlers are in place
 /// by then, so that a signal that comes as soon as the port listens stops it gracefully; then
@@ -25,10 +26,10 @@ struct BrokerService: Service {
         } catch {
             try? await group.shutdownGracefully()
             if let error = error as? BrokerStartError { throw DaemonError(error.description) }
-            throw DaemonError("cannot listen on \(configuration.host):\(configuration.port): \(SystemErrorText.describe(error))")
+            throw DaemonError("cannot listen on \(configuration.listen): \(SystemErrorText.describe(error))")
         }
         logger.info("listening", metadata: [
-            "address": "\(configuration.host):\(server.port)",
+            "address": "\(ServerAddress(host: configuration.listen.host, port: server.port))",
             "tls": "\(configuration.tls != nil)",
             "overflow-policy": "\(configuration.mailbox.policy)",
             "event-loops": "\(eventLoops)",

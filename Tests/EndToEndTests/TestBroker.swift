@@ -16,7 +16,7 @@ final class TestBroker: Sendable {
         let directory = NSTemporaryDirectory() + "tern-e2e-" + UUID().uuidString
         let files = try TLSCertificateAuthority.generateServerFiles(in: directory)
         var configuration = BrokerConfiguration()
-        configuration.port = 0
+        configuration.listen.port = 0
         // Tests stop brokers with clients that read nothing: a short deadline keeps them quick.
         configuration.shutdownTimeout = .seconds(2)
         configuration.tls = try TLSContext(configuration: .server(certificateChainFile: files.certificateChainFile, privateKeyFile: files.privateKeyFile))

@@ -28,7 +28,7 @@ import TernProtocol
     @Test func withNothingSetTheSettingsAreTheDefaults() async throws {
         let settings = try await read([:])
         let defaults = BrokerSettings()
-        #expect(settings.configuration.host == "127.0.0.1" && settings.configuration.port == 8376)
+        #expect(settings.configuration.listen == .local)
         #expect(settings.configuration.limits == Limits.defaults)
         #expect(settings.configuration.mailbox == defaults.configuration.mailbox)
         #expect(settings.configuration.subscriberQueue == defaults.configuration.subscriberQueue)
@@ -48,7 +48,7 @@ import TernProtocol
         #expect(Set(values.keys) == Set(BrokerSetting.all.map(\.key)).subtracting(["no-tls"]), "every setting but the switch")
         let settings = try await read(values)
         let configuration = settings.configuration
-        #expect(configuration.host == "::1" && configuration.port == 9000)
+        #expect(configuration.listen == ServerAddress(host: "::1", port: 9000))
         #expect(settings.dataDirectory == "/var/lib/tern" && settings.logLevel == .debug && settings.eventLoops == 3)
         #expect(settings.certificateFile == "server.pem" && settings.keyFile == "server.key" && settings.clientCAFile == "ca.pem" && settings.usesTLS)
         #expect(configuration.maxConnections == 10 && configuration.maxPendingOutboundBytes == 64 << 20)
@@ -109,7 +109,7 @@ import TernProtocol
             """.utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let settings = try await BrokerSettings(config: ConfigReader(provider: FileProvider<BrokerSettingsFile>(filePath: .init(path))))
-        #expect(settings.configuration.host == "0.0.0.0" && !settings.usesTLS)
+        #expect(settings.configuration.listen.host == "0.0.0.0" && !settings.usesTLS)
         #expect(settings.configuration.mailbox.capacity == QueueCapacity(messages: 500, bytes: 4 << 20))
         #expect(settings.configuration.shutdownTimeout == .milliseconds(1500))
         #expect(settings.configuration.topicOverrides.map(\.settings.policy) == [.dropOldest])
