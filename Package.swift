@@ -1,31 +1,37 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-/// The manifest's tools version is 6.2: from it on, SwiftPM lets other packages depend on a
-/// tagged version of products whose targets use `unsafeFlags`, so `TernClient` works as an
-/// ordinary versioned dependency despite the settings below (6.1 refused it).
+/// Build policy stays out of what a dependent compiles: no setting here reaches a package that
+/// depends on TernClient (or any other product) unless it asks for it.
 ///
-/// The modules on the per-message path (framing, TLS, broker, client) skip the run-time
-/// exclusivity checks in release builds: the compiler still proves exclusivity statically, debug
-/// builds (and so the tests) keep the dynamic checks, and the checks cost about a tenth of the
-/// broker's time per message.
+/// Two settings make the shipped `ternd` and `tern-bench` faster: release builds of the modules
+/// on the per-message path (framing, TLS, broker, client) skip Swift's run-time exclusivity
+/// checks (the compiler still proves exclusivity statically; debug builds keep the checks; about
+/// a sixth of the broker's instructions per message, most of it in NIO's inlined ByteBuffer code),
+/// and the executables link the Swift runtime and Foundation statically (about a tenth more).
+///
+/// They apply when this repository is built itself (its own release builds, CI, the benchmarks
+/// and the fuzzer, which depend on it by path), and never when SwiftPM builds it as a dependency,
+/// from a checkout: a service that depends on TernClient compiles it with every check on. Such a
+/// service may still ask for the first with the `UncheckedExclusivity` trait, off by default.
+let isBuiltAsDependency = Context.packageDirectory.split(separator: "/").contains("checkouts")
+
 let hotPathSettings: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    isBuiltAsDependency
+        ? .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release, traits: ["UncheckedExclusivity"]))
+        : .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
-/// ternd and tern-bench link the Swift runtime and Foundation statically in Linux release
-/// builds: calls into the runtime (reference counting, task allocation) then go straight to
-/// their code, not through the dynamic linker's tables, and the runtime's thread-local state is
-/// read without a call. That took about a seventh off the time per message of both.
-let staticRuntimeSettings: [LinkerSetting] = [
-    .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release)),
-]
+/// Links the Swift runtime (and Foundation) into the shipped executables: calls into the runtime
+/// (reference counting, task allocation) go straight to their code rather than through the
+/// dynamic linker's tables. Only where this repository is built itself.
+let staticRuntimeSettings: [LinkerSetting] = isBuiltAsDependency
+    ? [] : [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
 
 /// What a module of those executables that imports Foundation also needs: compiled against the
 /// static Foundation, it names the libraries that one depends on for the linker.
-let staticFoundationSettings: [SwiftSetting] = [
-    .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release)),
-]
+let staticFoundationSettings: [SwiftSetting] = isBuiltAsDependency
+    ? [] : [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
 
 let package = Package(
     name: "tern",
@@ -37,6 +43,13 @@ let package = Package(
         .library(name: "TernSchema", targets: ["TernSchema"]),
         // For the fuzz package in Tests/Fuzz, which drives the broker's connection state machine.
         .library(name: "TernBroker", targets: ["TernBroker"]),
+    ],
+    traits: [
+        .trait(
+            name: "UncheckedExclusivity",
+            description: "In a package that depends on Tern: release builds of Tern's per-message path skip Swift's run-time exclusivity checks."
+        ),
+        .default(enabledTraits: []),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),

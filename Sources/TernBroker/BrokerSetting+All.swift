@@ -44,6 +44,14 @@ extension BrokerSetting {
         },
         .count("max-topic-length", \.configuration.limits.maxTopicLength, in: { _ in 1...Int(UInt16.max) }, help: "Longest topic or pattern, in bytes."),
         .count("max-subscriptions", \.configuration.limits.maxSubscriptions, in: { _ in 1...Int(UInt32.max) }, help: "Most subscriptions one connection holds."),
+        .count(
+            "max-total-subscriptions", \.configuration.maxTotalSubscriptions, in: { _ in 1...SettingRange.maxMessages },
+            help: "Most subscriptions of all connections together, responders included."
+        ),
+        .count(
+            "max-topics", \.configuration.maxTopics, in: { _ in 1...SettingRange.maxMessages },
+            help: "Most topics at once; a publish that would create one more is refused (too_many_topics)."
+        ),
         .size(
             "max-pending-bytes", \.configuration.maxPendingOutboundBytes, in: { $0.leastPendingBytes...SettingRange.maxBytes },
             help: "Most bytes waiting to be written to one connection before it is closed; at least 1MiB plus twice max-frame-size."
