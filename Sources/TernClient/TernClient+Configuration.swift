@@ -26,13 +26,14 @@ extension TernClient {
         /// How the client finds out that a broker is gone without a word (frozen, or cut off
         /// by the network): when the connection has been quiet for `interval`, it sends PING;
         /// after `maxUnansweredPings` of them went unanswered in a row it gives the connection
-        /// up with ``TernClientError/disconnected(code:reason:)``, so a dead broker is noticed
-        /// within `interval × (maxUnansweredPings + 1)`.
+        /// up with ``TernClientError/disconnected(code:reason:)``. The check runs every
+        /// `interval`, so a dead broker is noticed between `interval × (maxUnansweredPings + 1)`
+        /// and `interval × (maxUnansweredPings + 2)` after its last word.
         public struct KeepAlive: Sendable, Hashable {
             public var interval: Duration
             public var maxUnansweredPings: Int
 
-            /// A PING after 10 seconds of quiet; dead after 2 unanswered, within 30 seconds.
+            /// A PING after 10 seconds of quiet; dead after 2 unanswered: 30 to 40 seconds.
             public init(interval: Duration = .seconds(10), maxUnansweredPings: Int = 2) {
                 self.interval = interval
                 self.maxUnansweredPings = maxUnansweredPings
