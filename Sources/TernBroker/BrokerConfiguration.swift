@@ -26,6 +26,12 @@ public struct BrokerConfiguration: Sendable {
     /// How often a quiet connection is pinged; it is closed after two unanswered pings.
     public var pingInterval = TimeAmount.seconds(30)
     public var maxConnections = 65_536
+    /// How long the broker waits for the reply to a REQUEST that asks for its default (a
+    /// timeout of 0).
+    public var requestTimeout = TimeAmount.seconds(10)
+    /// The most requests one connection's responders may hold unanswered; a request beyond it
+    /// is answered `too_many_requests`.
+    public var maxRequestsInFlight = 65_536
     /// The most topics the broker holds at once; a publish that would create one more is
     /// refused with `too_many_topics`. Idle topics are retired and do not count.
     public var maxTopics = 1_000_000

@@ -56,6 +56,14 @@ extension BrokerSetting {
             "max-pending-bytes", \.configuration.maxPendingOutboundBytes, in: { $0.leastPendingBytes...SettingRange.maxBytes },
             help: "Most bytes waiting to be written to one connection before it is closed; at least 1MiB plus twice max-frame-size."
         ),
+        .duration(
+            "request-timeout", \.configuration.requestTimeout, in: .milliseconds(1)...Duration.milliseconds(UInt32.max),
+            help: "How long a request that names no timeout waits for its reply."
+        ),
+        .count(
+            "max-requests-in-flight", \.configuration.maxRequestsInFlight, in: { _ in 1...SettingRange.maxMessages },
+            help: "Most requests one connection's responders hold unanswered; more are refused (too_many_requests)."
+        ),
         .duration("handshake-timeout", \.configuration.handshakeTimeout, in: .milliseconds(10)...SettingRange.maxDuration, help: "How long a client has for TLS and HELLO."),
         .duration(
             "ping-interval", \.configuration.pingInterval, in: .milliseconds(10)...SettingRange.maxDuration, allowingZero: true,

@@ -5,7 +5,8 @@ extension TernClientError {
     /// `Order.quantity: field added without a default (BACKWARD: new readers cannot read old
     /// messages)`; empty for any other error.
     ///
-    /// These are the lines of the broker's message, without a heading line ending in `:`.
+    /// These are the lines of the broker's message (PROTOCOL.md section 5.15); a heading line
+    /// ending in `:`, which brokers before revision 2 of the protocol sent, is left out.
     public var violations: [String] {
         guard case .registry(.incompatibleSchema, let message) = self else { return [] }
         var lines = message.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)

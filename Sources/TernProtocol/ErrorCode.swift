@@ -54,6 +54,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let schemaRequired = ErrorCode(rawValue: 0x0304)
     public static let invalidPayload = ErrorCode(rawValue: 0x0305)
     public static let schemaMismatch = ErrorCode(rawValue: 0x0306)
+    public static let invalidSubject = ErrorCode(rawValue: 0x0307)
 
     private static let names: [UInt16: String] = [
         0x0000: "ok",
@@ -69,7 +70,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         0x0203: "handler failed", 0x0204: "unknown request", 0x0205: "too many requests",
         0x0300: "unknown subject", 0x0301: "unknown version", 0x0302: "incompatible schema",
         0x0303: "invalid schema", 0x0304: "schema required", 0x0305: "invalid payload",
-        0x0306: "schema mismatch",
+        0x0306: "schema mismatch", 0x0307: "invalid subject",
     ]
 
     /// The code's name as the specification's table gives it, e.g. "no responders".

@@ -9,6 +9,25 @@ extension ByteBuffer {
         writeString(string)
     }
 
+    /// Writes the human-readable message of an ACK, ERROR or GOODBYE as a `str`, cut to
+    /// ``maxMessageLength`` bytes: a message that names a long topic must neither keep its frame
+    /// from being sent nor make it longer than the smallest max frame length a server has.
+    mutating func writeMessage(_ message: String) {
+        let utf8 = message.utf8
+        guard utf8.count > Self.maxMessageLength else {
+            writeInteger(UInt16(utf8.count))
+            writeString(message)
+            return
+        }
+        // A sequence cut in half decodes to U+FFFD (3 bytes); "…" takes 3 more.
+        let cut = String(decoding: utf8.prefix(Self.maxMessageLength - 6), as: UTF8.self) + "…"
+        writeInteger(UInt16(cut.utf8.count))
+        writeString(cut)
+    }
+
+    /// The longest message ``writeMessage(_:)`` writes, in bytes.
+    static let maxMessageLength = 4096
+
     /// Writes a `text`: a `UInt32` length and the UTF-8 bytes.
     mutating func writeText(_ string: String) {
         writeInteger(UInt32(string.utf8.count))

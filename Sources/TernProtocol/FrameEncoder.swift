@@ -106,7 +106,7 @@ extension ByteBuffer {
             writeTypeAndFlags(.ack, 0)
             writeInteger(ack.ackID)
             writeInteger(ack.code.rawValue)
-            try writeShortString(ack.message, field: "message")
+            writeMessage(ack.message)
         case .ping(let ping):
             writeTypeAndFlags(.ping, 0)
             writeInteger(ping.token)
@@ -118,7 +118,7 @@ extension ByteBuffer {
             writeInteger(error.code.rawValue)
             writeInteger(error.subject.rawValue)
             writeInteger(error.id)
-            try writeShortString(error.message, field: "message")
+            writeMessage(error.message)
         case .dropNotice(let notice):
             writeTypeAndFlags(.dropNotice, 0)
             writeInteger(notice.subscriptionID)
@@ -127,7 +127,7 @@ extension ByteBuffer {
         case .goodbye(let goodbye):
             writeTypeAndFlags(.goodbye, 0)
             writeInteger(goodbye.code.rawValue)
-            try writeShortString(goodbye.message, field: "message")
+            writeMessage(goodbye.message)
         case .registerSchema(let register):
             writeTypeAndFlags(.registerSchema, 0)
             writeInteger(register.operationID)

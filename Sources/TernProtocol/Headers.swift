@@ -52,7 +52,6 @@ public struct Headers: Sendable, Hashable, ExpressibleByDictionaryLiteral, Rando
 
     /// Whether `name` is a valid header name.
     public static func isValidName(_ name: String) -> Bool {
-        let utf8 = name.utf8
-        return (1...255).contains(utf8.count) && utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
+        VisibleName.isValid(name) && !name.utf8.contains(UInt8(ascii: ":"))
     }
 }

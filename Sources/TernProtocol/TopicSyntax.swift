@@ -63,7 +63,7 @@ public enum TopicSyntax {
         let kind = allowWildcards ? "pattern" : "topic"
         let bytes = text.utf8
         guard !bytes.isEmpty else { return "\(kind) is empty" }
-        guard bytes.count <= maxLength else { return "\(kind) is \(bytes.count) bytes, longer than \(maxLength)" }
+        guard bytes.count <= maxLength else { return "\(kind) '\(text)' is \(bytes.count) bytes, longer than \(maxLength)" }
         let tokens = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         for (index, token) in tokens.enumerated() {
             guard !token.isEmpty else { return "\(kind) '\(text)' has an empty token" }

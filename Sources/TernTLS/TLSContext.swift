@@ -199,9 +199,11 @@ public final class TLSContext: @unchecked Sendable {
     }
 }
 
-/// The server's ALPN callback: picks the first of the server's protocols (wire format at
-/// `serverList`, ended by a zero byte, owned by the ``TLSContext``) that the client also offers. Without a common
-/// protocol the handshake goes on without ALPN.
+/// The server's ALPN callback, called only when the client offers ALPN: picks the first of the
+/// server's protocols (wire format at `serverList`, ended by a zero byte, owned by the
+/// ``TLSContext``) that the client also offers. Without a common protocol the handshake fails
+/// with the alert `no_application_protocol` (RFC 7301, section 3.2); a client that offers no
+/// ALPN at all is not asked and goes on without it.
 private func selectALPN(
     ssl: OpaquePointer?,
     selected: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
@@ -221,7 +223,7 @@ private func selectALPN(
     }
     var chosen: UnsafeMutablePointer<UInt8>? = nil
     let outcome = SSL_select_next_proto(&chosen, selectedLength, server, UInt32(serverLength), clientList, clientLength)
-    guard outcome == OPENSSL_NPN_NEGOTIATED, let chosen else { return SSL_TLSEXT_ERR_NOACK }
+    guard outcome == OPENSSL_NPN_NEGOTIATED, let chosen else { return SSL_TLSEXT_ERR_ALERT_FATAL }
     selected.pointee = UnsafePointer(chosen)
     return SSL_TLSEXT_ERR_OK
 }

@@ -88,7 +88,7 @@ import TernSchema
 
             for (payload, reference, expected) in [
                 (try order("untagged"), nil, ErrorCode.schemaRequired), (try order("other"), other, .schemaMismatch),
-                (try order("unknown"), SchemaReference(subjectID: orders.subjectID, version: 9), .unknownVersion),
+                (try order("unknown"), SchemaReference(subjectID: orders.subjectID, version: 9), .schemaMismatch),
             ] as [(ByteBuffer, SchemaReference?, ErrorCode)] {
                 let refused = await Self.refusal {
                     if let reference {

@@ -44,7 +44,7 @@ import TernProtocol
             "max-header-bytes": "8KiB", "max-topic-length": "100", "max-subscriptions": "5", "max-pending-bytes": "64MiB",
             "handshake-timeout": "2s", "ping-interval": "0", "overflow-policy": "drop-newest", "mailbox-messages": "10", "mailbox-bytes": "4MiB",
             "subscriber-queue-messages": "20", "subscriber-queue-bytes": "2MiB", "slow-consumer-timeout": "250ms", "shutdown-timeout": "1m",
-            "max-total-subscriptions": "30", "max-topics": "40",
+            "max-total-subscriptions": "30", "max-topics": "40", "request-timeout": "3s", "max-requests-in-flight": "50",
         ]
         #expect(Set(values.keys) == Set(BrokerSetting.all.map(\.key)).subtracting(["no-tls"]), "every setting but the switch")
         let settings = try await read(values)
@@ -58,6 +58,7 @@ import TernProtocol
         #expect(configuration.mailbox == MailboxSettings(capacity: QueueCapacity(messages: 10, bytes: 4 << 20), policy: .dropNewest))
         #expect(configuration.subscriberQueue == QueueCapacity(messages: 20, bytes: 2 << 20))
         #expect(configuration.slowConsumerTimeout == .milliseconds(250) && configuration.shutdownTimeout == .minutes(1))
+        #expect(configuration.requestTimeout == .seconds(3) && configuration.maxRequestsInFlight == 50)
         #expect(configuration.maxTotalSubscriptions == 30 && configuration.maxTopics == 40)
         #expect(try await read(["no-tls": "true"]).usesTLS == false)
         #expect(try await read(["no-tls": "no"]).usesTLS == true)

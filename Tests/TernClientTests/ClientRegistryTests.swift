@@ -87,13 +87,13 @@ struct ClientRegistryTests {
     @Test("a refusal in REGISTRY_RESULT or in an ERROR about the operation throws the registry's code and message")
     func refused() async throws {
         try await BrokerEnd.withClient { client, broker in
-            let message = "incompatible with subject 'orders' under BACKWARD:\nOrder.priority: field added without a default"
+            let message = "Order.priority: field added without a default\nOrder.id: type changed from string to int32"
             let registering = Task { try await client.registerSchema("record Order { priority: int32 }", subject: "orders") }
             let first = try await Self.operationID(of: broker.nextFrame())
             try await broker.send(.registryResult(Frame.RegistryResult(operationID: first, code: .incompatibleSchema, message: message)))
             await #expect { try await registering.value } throws: { error in
                 error as? TernClientError == .registry(code: .incompatibleSchema, message: message)
-                    && (error as? TernClientError)?.violations == ["Order.priority: field added without a default"]
+                    && (error as? TernClientError)?.violations == ["Order.priority: field added without a default", "Order.id: type changed from string to int32"]
             }
 
             let binding = Task { try await client.bind(topic: "t", toSubject: "missing") }

@@ -3,7 +3,7 @@ import TernProtocol
 
 /// What each valid vector in Protocol/vectors means, written independently of its hex.
 enum ExpectedFrames {
-    static let schemaText = "record Order { id: string, qty: int }"
+    static let schemaText = "record Order { id: string, qty: int32 }"
 
     static let byVector: [String: Frame] = [
         "hello-minimal": .hello(.init(minVersion: 1, maxVersion: 1, clientName: "demo")),
@@ -87,17 +87,18 @@ enum ExpectedFrames {
         "schema-check": .checkSchema(.init(operationID: 9, subject: "orders", definition: schemaText)),
         "schema-info": .schemaInfo(.init(
             operationID: 1, subject: "orders", reference: .init(subjectID: 5, version: 2),
-            fingerprint: 0x8899_AABB_CCDD_EEFF, mode: .backward, definition: schemaText
+            fingerprint: 0x08B3_A36F_1A5F_319D, mode: .backward, definition: schemaText
         )),
         "schema-list-result": .schemaList(.init(operationID: 4, entries: [
             .init(subject: "orders", subjectID: 5, mode: .backward, versions: [1, 2]),
-            .init(subject: "users", subjectID: 6, mode: .none, versions: []),
+            .init(subject: "users", subjectID: 6, mode: .none, versions: [1]),
         ])),
         "schema-list-result-empty": .schemaList(.init(operationID: 5, entries: [])),
         "registry-result-ok": .registryResult(.init(operationID: 6)),
         "registry-result-incompatible": .registryResult(.init(
             operationID: 9, code: .incompatibleSchema,
-            message: "qty: removed field without default (BACKWARD)\nid: type changed from string to int (BACKWARD)"
+            message: "Order.id: type changed from string to int32, which is not a promotion (BACKWARD: new readers cannot read old messages)\n"
+                + "Order.note: field added without a default (BACKWARD: new readers cannot read old messages)"
         )),
 
         "unknown-type": .unknown(.init(type: 0x7F, flags: 0x03, body: ByteBuffer(bytes: [0xDE, 0xAD, 0xBE, 0xEF]))),

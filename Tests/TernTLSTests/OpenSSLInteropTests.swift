@@ -58,6 +58,24 @@ struct OpenSSLInteropTests {
         #expect(handshake.alpnProtocol == "tern/1")
     }
 
+    @Test("a client that offers ALPN without tern/1 fails the handshake with no_application_protocol")
+    func alpnWithoutTern() async throws {
+        let fixture = try CertificateFixture()
+        let server = try await Loopback.startServer(
+            context: TLSContext(configuration: fixture.serverConfiguration()), probe: Loopback.probe(), behaviour: .echoLineThenClose
+        )
+        defer { server.close(promise: nil) }
+        let client = try await ChildProcess(
+            program: "openssl",
+            ["s_client", "-connect", "127.0.0.1:\(try server.port)", "-CAfile", fixture.files.caCertificateFile, "-brief", "-alpn", "h2,http/1.1"],
+            in: fixture.directory.path, input: "refused\n", keepingInputOpen: true
+        )
+        let status = try await client.wait(seconds: 20)
+        #expect(status != 0)
+        #expect(client.standardError.contains("no application protocol"), "\(client.standardError)")
+        #expect(!client.standardOutput.contains("refused"))
+    }
+
     @Test("openssl s_client presenting a client certificate passes a server that requires one")
     func mutualTLSWithSClient() async throws {
         let fixture = try CertificateFixture()

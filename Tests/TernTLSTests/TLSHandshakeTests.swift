@@ -87,11 +87,22 @@ struct TLSHandshakeTests {
         #expect(handshake.protocolVersion == "TLSv1.3")
     }
 
-    @Test("ALPN without a common protocol goes on without one")
+    @Test("ALPN without a common protocol fails the handshake with no_application_protocol")
     func alpnMismatch() async throws {
         let fixture = try CertificateFixture()
         var clientConfiguration = fixture.clientConfiguration()
         clientConfiguration.applicationProtocols = ["other/9"]
+        let connection = try await self.connect(server: fixture.serverConfiguration(), client: clientConfiguration)
+        defer { connection.close() }
+        let clientError = try await tlsError(of: connection.clientProbe, "client")
+        #expect("\(clientError)".contains("no application protocol"), "\(clientError)")
+    }
+
+    @Test("a client that offers no ALPN goes on without it")
+    func noALPN() async throws {
+        let fixture = try CertificateFixture()
+        var clientConfiguration = fixture.clientConfiguration()
+        clientConfiguration.applicationProtocols = []
         let connection = try await self.connect(server: fixture.serverConfiguration(), client: clientConfiguration)
         defer { connection.close() }
         let handshake = try await waitFor(connection.clientProbe.handshake.futureResult, "client handshake")

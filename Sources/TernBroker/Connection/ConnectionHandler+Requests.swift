@@ -2,16 +2,12 @@ import NIOCore
 import TernProtocol
 
 extension ConnectionHandler {
-    /// Routes a REQUEST from this connection to one responder, or answers `noResponders` at once.
+    /// Routes a REQUEST from this connection to one responder, or answers at once why it cannot:
+    /// the checks of PROTOCOL.md section 8, in its order.
     func route(_ request: Frame.Request) {
         guard let handle else { return }
-        if let problem = TopicSyntax.problem(withTopic: request.topic, maxLength: Int(limits.maxTopicLength)) {
-            sendReply(Frame.Reply(requestID: request.requestID, code: .invalidTopic, payload: ByteBuffer(string: problem)))
-            return
-        }
-        if request.payload.readableBytes > limits.maxPayloadLength {
-            let reason = "payload of \(request.payload.readableBytes) bytes exceeds the limit of \(limits.maxPayloadLength)"
-            sendReply(Frame.Reply(requestID: request.requestID, code: .payloadTooLarge, payload: ByteBuffer(string: reason)))
+        if let (code, reason) = problem(with: request) {
+            sendReply(Frame.Reply(requestID: request.requestID, code: code, payload: ByteBuffer(string: reason)))
             return
         }
         guard let responder = core.responders.responder(for: request.topic) else {
@@ -24,23 +20,58 @@ extension ConnectionHandler {
         responder.connection.execute { $0.deliver(request, to: responder, from: handle) }
     }
 
-    /// Hands a routed request to this connection's responder `subscriber`.
+    /// Why `request` cannot be routed: its topic, payload, headers or its topic's binding.
+    private func problem(with request: Frame.Request) -> (ErrorCode, String)? {
+        if let problem = TopicSyntax.problem(withTopic: request.topic, maxLength: Int(limits.maxTopicLength)) {
+            return (.invalidTopic, problem)
+        }
+        if let (code, reason) = limits.problem(withPayloadLength: request.payload.readableBytes) ?? limits.problem(withHeaders: request.headers) {
+            return (code, "topic '\(request.topic)': " + reason)
+        }
+        return core.registry.binding(forTopic: request.topic)?.problem(with: request.schema, payload: request.payload, topic: request.topic)
+    }
+
+    /// Hands a routed request to this connection's responder `subscriber`, read as the
+    /// subscriber's schema version when it reads as one.
     func deliver(_ request: Frame.Request, to subscriber: Subscriber, from requester: ConnectionHandle) {
         guard let context, state.subscriptions.isOpen(subscriber, id: subscriber.subscriptionID) else {
             requester.execute { $0.route(request) }
             return
         }
+        var request = request
+        if let readAs = subscriber.readAs {
+            let besidesPayload = DeliveredFrameLength.incomingRequest(
+                topic: request.topic, headers: request.headers, hasSchema: true, payloadLength: 0
+            )
+            switch read(request.payload, writtenWith: request.schema, as: readAs, besidesPayload: besidesPayload) {
+            case .success(let payload):
+                request.schema = payload.schema
+                request.payload = payload.bytes
+            case .failure(let unreadable):
+                send(.dropNotice(Frame.DropNotice(subscriptionID: subscriber.subscriptionID, reason: .unreadable, count: 1)))
+                flushIfNeeded()
+                core.statistics.dropped(1)
+                let reply = Frame.Reply(
+                    requestID: request.requestID, code: unreadable.code,
+                    payload: ByteBuffer(string: "the responder reads as \(readAs) and cannot read this request: \(unreadable.reason)")
+                )
+                requester.execute { $0.sendReply(reply) }
+                return
+            }
+        }
         let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let milliseconds = request.timeoutMilliseconds == 0 ? Self.defaultRequestTimeoutMilliseconds : request.timeoutMilliseconds
+        let milliseconds = request.timeoutMilliseconds == 0
+            ? UInt32(clamping: core.configuration.requestTimeout.nanoseconds / 1_000_000) : request.timeoutMilliseconds
         let admitted = state.requests.admit(requestID: request.requestID, from: requester) { id in
             context.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
                 loopBoundSelf.value.fail(incomingRequest: id, code: .timeout, reason: "no reply within \(milliseconds) ms")
             }
         }
         guard let id = admitted else {
-            requester.execute {
-                $0.sendReply(Frame.Reply(requestID: request.requestID, code: .tooManyRequests, payload: ByteBuffer(string: "the responder has too many requests in flight")))
-            }
+            let refusal = Frame.Reply(
+                requestID: request.requestID, code: .tooManyRequests, payload: ByteBuffer(string: "the responder has too many requests in flight")
+            )
+            requester.execute { $0.sendReply(refusal) }
             return
         }
         core.statistics.requestRouted()
@@ -57,6 +88,14 @@ extension ConnectionHandler {
         let answer = Frame.Reply(requestID: request.requestID, code: reply.code, headers: reply.headers, schema: reply.schema, payload: reply.payload)
         let statistics = core.statistics
         request.requester.execute({ $0.sendReply(answer) }, otherwise: { statistics.lateReplyDropped() })
+    }
+
+    /// Tells a responder its REPLY broke a limit, and the requester of `request` that its
+    /// request failed for it.
+    func refuseReply(_ error: Frame.Error, of request: ConnectionStateMachine.Requests.Request) {
+        send(.error(error))
+        fail(request, code: error.code, reason: "the responder's reply was refused: \(error.message)")
+        flushIfNeeded()
     }
 
     /// Ends an in-flight request with an error for its requester.
@@ -84,6 +123,4 @@ extension ConnectionHandler {
         flushIfNeeded()
     }
 
-    /// The timeout of a request that asks for the broker's default (a timeout of 0).
-    static let defaultRequestTimeoutMilliseconds: UInt32 = 10_000
 }

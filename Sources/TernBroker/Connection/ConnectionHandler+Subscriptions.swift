@@ -132,6 +132,7 @@ extension ConnectionHandler {
         if unreadable > 0 {
             logger.info("dropped messages a subscriber cannot read as its version", metadata: ["subscription": "\(id)", "count": "\(unreadable)"])
             _ = try? buffer.writeFrame(.dropNotice(Frame.DropNotice(subscriptionID: id, reason: .unreadable, count: unreadable)))
+            core.statistics.dropped(Int(unreadable))
         }
         core.statistics.delivered(batch.messages.count - Int(unreadable))
         guard buffer.readableBytes > 0 else { return false }

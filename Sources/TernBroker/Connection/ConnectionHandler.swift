@@ -20,8 +20,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     var state: ConnectionStateMachine
     /// Splits the bytes read into frames.
     private var frames: FrameStream
-    /// Compiled writer→reader resolutions for subscriptions that read as a version.
-    var resolvers: [ResolverKey: SchemaResolver?] = [:]
+    /// How subscriptions that read as a version take each writer version, worked out once.
+    var readings: [ResolverKey: Result<PayloadReading, Unreadable>] = [:]
     private var handshakeDeadline: Scheduled<Void>?
     private var pingTimer: RepeatedTask?
     private var needsFlush = false
@@ -35,14 +35,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     init(core: BrokerCore) {
         self.core = core
         self.logger = core.logger
-        self.state = ConnectionStateMachine(limits: core.configuration.limits, maxInFlightRequests: Self.maxInFlightRequests)
+        self.state = ConnectionStateMachine(limits: core.configuration.limits, maxInFlightRequests: core.configuration.maxRequestsInFlight)
         self.frames = FrameStream(decoder: FrameDecoder(maxFrameLength: core.configuration.limits.maxFrameLength))
     }
 
     var limits: Limits { core.configuration.limits }
-
-    /// The most requests one connection's responders may hold unanswered.
-    static let maxInFlightRequests = 65_536
 
     // MARK: Channel events
 
@@ -55,20 +52,21 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        guard let handle = core.register(self, channel: context.channel) else {
-            core.logger.warning("refused a connection: the broker holds its maximum of \(core.configuration.maxConnections)")
-            sendError(Frame.Error(code: .tooManyConnections, message: "the broker is at its connection limit", closesConnection: true))
-            return
-        }
-        self.handle = handle
-        logger[metadataKey: "connection"] = "\(handle.id)"
-        logger[metadataKey: "peer"] = "\(context.remoteAddress?.description ?? "?")"
-        core.statistics.connectionOpened()
-        logger.debug("connection opened")
         let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         handshakeDeadline = context.eventLoop.scheduleTask(in: core.configuration.handshakeTimeout) {
             let handler = loopBoundSelf.value
             if let error = handler.state.handshakeDeadlinePassed() { handler.sendError(error) }
+        }
+        logger[metadataKey: "peer"] = "\(context.remoteAddress?.description ?? "?")"
+        if let handle = core.register(self, channel: context.channel) {
+            self.handle = handle
+            logger[metadataKey: "connection"] = "\(handle.id)"
+            core.statistics.connectionOpened()
+            logger.debug("connection opened")
+        } else {
+            // Without a handle the connection takes part in nothing; its HELLO is refused.
+            logger.warning("refusing a connection: the broker holds its maximum of \(core.configuration.maxConnections)")
+            state.connectionLimitReached(maxConnections: core.configuration.maxConnections)
         }
         context.fireChannelActive()
     }
@@ -150,7 +148,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             } others: { frame in
                 // What comes after publishes comes after them in their topics too.
                 handOffPublishes()
-                run(state.frameReceived(frame, isRegistered: { core.registry.schema(for: $0) != nil }))
+                run(state.frameReceived(frame, readAsProblem: { core.registry.problem(readingAs: $0) }))
                 return !state.budget.isSpent && !state.isClosing && !awaitingRegistry
             }
         } catch {
@@ -236,6 +234,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .dropLateReply(let requestID):
             core.statistics.lateReplyDropped()
             logger.debug("dropped a reply to a request no longer in flight", metadata: ["request": "\(requestID)"])
+        case .refuseReply(let error, let request):
+            refuseReply(error, of: request)
         case .administer(let frame):
             administer(frame)
         case .closeAfterRead:

@@ -27,6 +27,9 @@ struct ConnectionLifecycle {
     }
 
     private(set) var state = State.awaitingHello
+    /// Set for a connection accepted beyond the connection limit: its HELLO is answered with
+    /// this ERROR instead of WELCOME.
+    private var refusal: Frame.Error?
     private var missedPings = 0
     private var heardSinceLastTick = false
     private var nextPingToken: UInt64 = 1
@@ -46,6 +49,10 @@ struct ConnectionLifecycle {
             guard let version = ProtocolVersion.negotiate(clientMin: hello.minVersion, clientMax: hello.maxVersion) else {
                 state = .closing
                 return .sendError(ProtocolVersion.unsupportedVersionError(clientMin: hello.minVersion, clientMax: hello.maxVersion))
+            }
+            if let refusal {
+                state = .closing
+                return .sendError(refusal)
             }
             state = .ready(version: version)
             return .sendWelcome(version: version)
@@ -116,6 +123,15 @@ struct ConnectionLifecycle {
         missedPings += 1
         nextPingToken += 1
         return .sendPing(Frame.Ping(token: nextPingToken))
+    }
+
+    /// The connection is beyond the broker's limit of `maxConnections`: it is read until its
+    /// HELLO, which is answered `too_many_connections` (PROTOCOL.md section 6.1), so that the
+    /// client hears why rather than meeting a reset.
+    mutating func connectionLimitReached(maxConnections: Int) {
+        refusal = Frame.Error(
+            code: .tooManyConnections, message: "the broker is at its limit of \(maxConnections) connections", closesConnection: true
+        )
     }
 
     /// The server closes the connection on its own account.

@@ -34,6 +34,9 @@ struct ConnectionStateMachine {
         case forwardReply(Frame.Reply, to: Requests.Request)
         /// A REPLY to a request no longer in flight (it timed out): dropped and counted.
         case dropLateReply(requestID: UInt64)
+        /// A responder's REPLY broke a limit: tell the responder with the ERROR, and the requester
+        /// of `request`, which has ended, with a REPLY of the same code.
+        case refuseReply(Frame.Error, request: Requests.Request)
         case administer(Frame)
         /// The client said GOODBYE: close once this read is processed.
         case closeAfterRead
@@ -71,17 +74,17 @@ struct ConnectionStateMachine {
 
     /// A PUBLISH arrived, nearly all the traffic: `nil` when it was taken in as it is.
     mutating func publishReceived(_ publish: consuming Frame.Publish) -> FrameAction? {
-        guard lifecycle.workReceived() else { return frameReceived(.publish(publish), isRegistered: { _ in false }) }
+        guard lifecycle.workReceived() else { return frameReceived(.publish(publish), readAsProblem: { _ in nil }) }
         if let refusal = intake.accept(publish) { return .refusePublish(refusal) }
         return intake.batchedTopicCount > Self.topicsPerHandOff ? .handOffPublishes : nil
     }
 
-    /// Any other frame arrived. `isRegistered` tells whether a schema version exists, for a
-    /// subscription that reads as one.
-    mutating func frameReceived(_ frame: Frame, isRegistered: (SchemaReference) -> Bool) -> FrameAction {
+    /// Any other frame arrived. `readAsProblem` tells why a subscription cannot read as a schema
+    /// version, if it cannot.
+    mutating func frameReceived(_ frame: Frame, readAsProblem: (SchemaReference) -> (ErrorCode, String)?) -> FrameAction {
         // The frames that do work skip the lifecycle's verdict once the connection is ready.
         if Self.isWork(frame), lifecycle.workReceived() {
-            return process(frame, isRegistered: isRegistered)
+            return process(frame, readAsProblem: readAsProblem)
         }
         switch lifecycle.frameReceived(frame) {
         case .none, .sendPing:
@@ -96,7 +99,7 @@ struct ConnectionStateMachine {
             closesAfterRead = true
             return .closeAfterRead
         case .process(let frame):
-            return process(frame, isRegistered: isRegistered)
+            return process(frame, readAsProblem: readAsProblem)
         }
     }
 
@@ -109,13 +112,13 @@ struct ConnectionStateMachine {
         }
     }
 
-    private mutating func process(_ frame: Frame, isRegistered: (SchemaReference) -> Bool) -> FrameAction {
+    private mutating func process(_ frame: Frame, readAsProblem: (SchemaReference) -> (ErrorCode, String)?) -> FrameAction {
         switch frame {
         case .publish(let publish):
             return intake.accept(publish).map(FrameAction.refusePublish) ?? .none
         case .subscribe(let subscribe):
             budget.spend(WorkBudget.subscriptionChange)
-            if let (code, reason) = subscriptions.problem(with: subscribe, isRegistered: isRegistered) {
+            if let (code, reason) = subscriptions.problem(with: subscribe, readAsProblem: readAsProblem) {
                 return .sendError(Frame.Error(code: code, subject: .subscription, id: UInt64(subscribe.subscriptionID), message: reason, closesConnection: false))
             }
             return .openSubscription(subscribe)
@@ -131,7 +134,20 @@ struct ConnectionStateMachine {
         case .request(let request):
             return .routeRequest(request)
         case .reply(let reply):
-            guard let request = requests.end(reply.requestID) else { return .dropLateReply(requestID: reply.requestID) }
+            guard let request = requests.end(reply.requestID) else {
+                guard requests.wasIssued(reply.requestID) else {
+                    return .sendError(Frame.Error(
+                        code: .unknownRequest, subject: .request, id: reply.requestID,
+                        message: "request \(reply.requestID) was never sent to this connection", closesConnection: false
+                    ))
+                }
+                return .dropLateReply(requestID: reply.requestID)
+            }
+            let limits = subscriptions.limits
+            if let (code, reason) = limits.problem(withPayloadLength: reply.payload.readableBytes) ?? limits.problem(withHeaders: reply.headers) {
+                let error = Frame.Error(code: code, subject: .request, id: reply.requestID, message: "reply refused: " + reason, closesConnection: false)
+                return .refuseReply(error, request: request)
+            }
             return .forwardReply(reply, to: request)
         case .registerSchema, .getSchema, .listSchemas, .setCompatibility, .bindTopic, .checkSchema:
             budget.spend(WorkBudget.registryOperation)
@@ -173,6 +189,11 @@ struct ConnectionStateMachine {
     }
 
     // MARK: Closing
+
+    /// The connection is beyond the broker's connection limit: its HELLO will be refused.
+    mutating func connectionLimitReached(maxConnections: Int) {
+        lifecycle.connectionLimitReached(maxConnections: maxConnections)
+    }
 
     /// The server closes the connection on its own account.
     mutating func closeRequested() {

@@ -34,6 +34,11 @@ struct InFlightRequests<Requester, Timeout> {
         requests.removeValue(forKey: id)
     }
 
+    /// Whether the broker issued `id` on this connection: ids run from 1 to the last one issued.
+    func wasIssued(_ id: UInt64) -> Bool {
+        id >= 1 && id <= lastID
+    }
+
     /// Ends every request, returning them.
     mutating func endAll() -> [Request] {
         defer { requests = [:] }

@@ -60,26 +60,19 @@ struct PublishIntake {
             lastValidTopic = publish.topic
         }
         if let replyTo = publish.replyTo, let problem = TopicSyntax.problem(withTopic: replyTo, maxLength: Int(limits.maxTopicLength)) {
-            return (.invalidTopic, "reply-to: " + problem)
+            return (.invalidTopic, "topic '\(publish.topic)': reply-to: " + problem)
         }
-        if publish.payload.readableBytes > limits.maxPayloadLength {
-            return (.payloadTooLarge, "payload of \(publish.payload.readableBytes) bytes exceeds the limit of \(limits.maxPayloadLength)")
-        }
-        let headerBytes = publish.headers.byteCount
-        if headerBytes > limits.maxHeaderBytes {
-            return (.invalidHeaders, "headers of \(headerBytes) bytes exceed the limit of \(limits.maxHeaderBytes)")
+        if let (code, reason) = limits.problem(withPayloadLength: publish.payload.readableBytes) ?? limits.problem(withHeaders: publish.headers) {
+            return (code, "topic '\(publish.topic)': " + reason)
         }
         // A MESSAGE carries a subscription id that the PUBLISH did not: it must still fit a frame.
-        let messageLength = Self.messageFrameLength(of: publish)
+        let messageLength = DeliveredFrameLength.message(
+            topic: publish.topic, replyTo: publish.replyTo, headers: publish.headers, hasSchema: publish.schema != nil,
+            payloadLength: publish.payload.readableBytes
+        )
         if messageLength > limits.maxFrameLength {
-            return (.payloadTooLarge, "the message would be a frame of \(messageLength) bytes, over the limit of \(limits.maxFrameLength)")
+            return (.payloadTooLarge, "topic '\(publish.topic)': the message would be a frame of \(messageLength) bytes, over the limit of \(limits.maxFrameLength)")
         }
         return nil
-    }
-
-    /// The length of the MESSAGE frame that delivers `publish`, not counting its length prefix.
-    private static func messageFrameLength(of publish: Frame.Publish) -> Int {
-        2 + 4 + 2 + publish.topic.utf8.count + (publish.replyTo.map { 2 + $0.utf8.count } ?? 0)
-            + publish.headers.encodedLength + (publish.schema == nil ? 0 : 8) + publish.payload.readableBytes
     }
 }

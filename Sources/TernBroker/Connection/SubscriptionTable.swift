@@ -12,14 +12,14 @@ struct SubscriptionTable<Subscription: AnyObject> {
 
     var count: Int { byID.count }
 
-    /// Why `subscribe` cannot open a subscription, or `nil` when it can. `isRegistered` tells
-    /// whether a read-as schema exists.
-    func problem(with subscribe: Frame.Subscribe, isRegistered: (SchemaReference) -> Bool) -> (ErrorCode, String)? {
+    /// Why `subscribe` cannot open a subscription, or `nil` when it can. `readAsProblem` tells
+    /// why a subscription cannot read as a schema version (it is not registered), if it cannot.
+    func problem(with subscribe: Frame.Subscribe, readAsProblem: (SchemaReference) -> (ErrorCode, String)?) -> (ErrorCode, String)? {
         if let problem = TopicSyntax.problem(withPattern: subscribe.pattern, maxLength: Int(limits.maxTopicLength)) {
             return (.invalidPattern, problem)
         }
-        if let group = subscribe.queueGroup, !Headers.isValidName(group) || group.contains(".") {
-            return (.invalidPattern, "queue group '\(group)' must be 1 to 255 visible ASCII characters without '.' or ':'")
+        if let group = subscribe.queueGroup, !VisibleName.isValid(group) {
+            return (.invalidPattern, "queue group '\(group)' must be 1 to 255 bytes of visible ASCII")
         }
         if byID[subscribe.subscriptionID] != nil {
             return (.duplicateSubscription, "subscription \(subscribe.subscriptionID) is already open")
@@ -27,8 +27,8 @@ struct SubscriptionTable<Subscription: AnyObject> {
         if byID.count >= limits.maxSubscriptions {
             return (.tooManySubscriptions, "a connection may hold \(limits.maxSubscriptions) subscriptions")
         }
-        if let readAs = subscribe.readAs, readAs.version == 0 || !isRegistered(readAs) {
-            return (.unknownVersion, "no registered schema \(readAs) to read as")
+        if let readAs = subscribe.readAs, let problem = readAsProblem(readAs) {
+            return problem
         }
         return nil
     }

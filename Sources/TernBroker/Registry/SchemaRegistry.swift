@@ -115,6 +115,7 @@ final class SchemaRegistry: Sendable {
     /// Registers `definition` under `subject`: the existing version when it is identical to
     /// one, else a new version if the subject's mode allows it.
     func register(subject name: String, definition: String) throws(Failure) -> (Subject, Version) {
+        try Self.checkName(name)
         let schema = try Self.parse(definition)
         return try mutate { state throws(Failure) in
             var subject = state.subjects[name] ?? Subject(name: name, id: state.lastSubjectID + 1, mode: Self.defaultMode, versions: [])
@@ -132,6 +133,7 @@ final class SchemaRegistry: Sendable {
 
     /// Whether `definition` would be accepted as the subject's next version.
     func check(subject name: String, definition: String) throws(Failure) {
+        try Self.checkName(name)
         let schema = try Self.parse(definition)
         guard let subject = state.withLockedValue({ $0.subjects[name] }) else { return }
         try Self.checkCompatibility(of: schema, with: subject)
@@ -184,6 +186,19 @@ final class SchemaRegistry: Sendable {
         }
     }
 
+    /// Why a subscription cannot read as `reference`, or `nil` when the version is registered.
+    func problem(readingAs reference: SchemaReference) -> (ErrorCode, String)? {
+        state.withLockedValue { state in
+            guard let subject = state.subjects.values.first(where: { $0.id == reference.subjectID }) else {
+                return (.unknownSubject, "no subject has id \(reference.subjectID), so it cannot be read as")
+            }
+            guard reference.version != 0, subject.version(reference.version) != nil else {
+                return (.unknownVersion, "subject '\(subject.name)' has no version \(reference.version) to read as")
+            }
+            return nil
+        }
+    }
+
     /// The registered schema a reference names.
     func schema(for reference: SchemaReference) -> Schema? {
         state.withLockedValue { state in
@@ -192,6 +207,12 @@ final class SchemaRegistry: Sendable {
     }
 
     // MARK: Internals
+
+    /// Refuses a subject name that is not 1 to 255 bytes of visible ASCII (PROTOCOL.md section 10.1).
+    private static func checkName(_ name: String) throws(Failure) {
+        guard !VisibleName.isValid(name) else { return }
+        throw Failure(code: .invalidSubject, message: "subject name '\(name)' must be 1 to 255 bytes of visible ASCII")
+    }
 
     private static func parse(_ definition: String) throws(Failure) -> Schema {
         do {
@@ -205,11 +226,9 @@ final class SchemaRegistry: Sendable {
         guard let mode = SchemaCompatibility.Mode(rawValue: subject.mode.description) else { return }
         let violations = SchemaCompatibility.check(schema, against: subject.versions.map(\.schema), mode: mode)
         guard violations.isEmpty else {
+            // One line per broken rule and nothing else (PROTOCOL.md section 5.15).
             let lines = Set(violations.map(\.description)).sorted()
-            throw Failure(
-                code: .incompatibleSchema,
-                message: "incompatible with subject '\(subject.name)' under \(subject.mode):\n" + lines.joined(separator: "\n")
-            )
+            throw Failure(code: .incompatibleSchema, message: lines.joined(separator: "\n"))
         }
     }
 

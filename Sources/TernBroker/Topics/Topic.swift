@@ -1,7 +1,6 @@
 import DequeModule
 import NIOCore
 import TernProtocol
-import TernSchema
 
 /// One topic: an actor, running on an event loop, with a bounded mailbox.
 ///
@@ -78,30 +77,11 @@ actor Topic {
         refreshSubscribers()
         let binding = directory.registry.binding(forTopic: name)
         let effects = core.publish(messages, from: publisher, refusal: { message in
-            binding.flatMap { Self.problem(with: message, boundTo: $0.subject, topic: self.name) }
+            binding?.problem(with: message.schema, payload: message.payload, topic: self.name)
         }, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) })
         directory.statistics.published(messages.count - effects.rejection.count)
         if effects.rejection.count > 0 { directory.statistics.rejected(effects.rejection.count) }
         run(effects, publisher: publisher)
-    }
-
-    /// Why a message may not enter a topic bound to `subject`, or `nil` when it may.
-    private static func problem(with message: PublishedMessage, boundTo subject: SchemaRegistry.Subject, topic: String) -> (ErrorCode, String)? {
-        guard let reference = message.schema else {
-            return (.schemaRequired, "topic '\(topic)' is bound to subject '\(subject.name)': a publish must name one of its versions")
-        }
-        guard reference.subjectID == subject.id else {
-            return (.schemaMismatch, "topic '\(topic)' takes subject '\(subject.name)' (id \(subject.id)), not subject id \(reference.subjectID)")
-        }
-        guard let version = subject.version(reference.version), reference.version != 0 else {
-            return (.unknownVersion, "subject '\(subject.name)' has no version \(reference.version)")
-        }
-        do {
-            try message.payload.withUnsafeReadableBytes { bytes throws(SchemaValueError) in try version.schema.validate(bytes) }
-            return nil
-        } catch {
-            return (.invalidPayload, "payload does not match \(subject.name) version \(version.number): \(error)")
-        }
     }
 
     /// Hands subscribers what their queues have room for now: a queue that filled up was

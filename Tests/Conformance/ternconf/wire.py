@@ -73,11 +73,12 @@ ERROR_CODES = {
     "invalid_topic": 0x0100, "invalid_pattern": 0x0101, "payload_too_large": 0x0102,
     "invalid_headers": 0x0103, "too_many_subscriptions": 0x0104,
     "duplicate_subscription": 0x0105, "unknown_subscription": 0x0106, "mailbox_full": 0x0107,
+    "too_many_topics": 0x0108,
     "no_responders": 0x0200, "timeout": 0x0201, "responder_gone": 0x0202,
     "handler_failed": 0x0203, "unknown_request": 0x0204, "too_many_requests": 0x0205,
     "unknown_subject": 0x0300, "unknown_version": 0x0301, "incompatible_schema": 0x0302,
     "invalid_schema": 0x0303, "schema_required": 0x0304, "invalid_payload": 0x0305,
-    "schema_mismatch": 0x0306,
+    "schema_mismatch": 0x0306, "invalid_subject": 0x0307,
 }
 ERROR_NAMES = {v: k for k, v in ERROR_CODES.items()}
 CLOSING_CODES = {"malformed_frame", "unsupported_version", "frame_too_large", "unexpected_frame",

@@ -52,6 +52,16 @@ def alpn_without_tern1_fails_handshake(env):
 
 
 @test("§1", "tls")
+def no_alpn_is_served(env):
+    """A client that offers no ALPN at all completes the handshake, gets no protocol selected, and is served."""
+    br = env.broker("main")
+    conn = env.connect(tls_ctx=br.tls_ctx(alpn=None))
+    assert conn.sock.selected_alpn_protocol() is None, conn.sock.selected_alpn_protocol()
+    assert conn.welcome["version"] == 1
+    conn.flush()
+
+
+@test("§1", "tls")
 def tls12_is_supported(env):
     """Servers MUST support TLS 1.2 or later: a TLS 1.2-only client completes the handshake and gets WELCOME."""
     br = env.broker("main")
@@ -200,6 +210,23 @@ def empty_client_name_is_allowed(env):
     assert fr.type == w.WELCOME, fr
 
 
+@test("§6.1", "handshake")
+def frames_right_after_hello_are_processed_in_order(env):
+    """Frames a client sends with HELLO, before WELCOME arrives, are processed in order after it: WELCOME first, then the MESSAGE of a SUBSCRIBE and PUBLISH sent in the same write, and the PONG."""
+    conn = raw(env)
+    topic = unique()
+    conn.send(w.encode(w.HELLO, min_version=1, max_version=1, client_name="eager")
+              + w.encode(w.SUBSCRIBE, sub_id=1, pattern=topic)
+              + w.encode(w.PUBLISH, topic=topic, payload=b"early")
+              + w.encode(w.PING, token=77))
+    first = conn.expect(lambda f: True, 5, "WELCOME")
+    assert first.type == w.WELCOME, first
+    m = conn.expect_type(w.MESSAGE)
+    assert m["payload"] == b"early", m
+    pong = conn.expect_type(w.PONG)
+    assert pong["token"] == 77, pong
+
+
 @test("§5.1 vectors", "handshake")
 def hello_minimal_vector_is_welcomed(env):
     """The bytes of hello-minimal.txt get WELCOME version 1."""
@@ -224,6 +251,7 @@ for _name, _data in (("ping", w.encode(w.PING, token=1)),
                      ("subscribe", w.encode(w.SUBSCRIBE, sub_id=1, pattern="a")),
                      ("schema_list", w.encode(w.SCHEMA_LIST, op=1, subject="")),
                      ("goodbye", w.encode(w.GOODBYE, code=0, message="")),
+                     ("unknown_type", bytes.fromhex("00000006 7f00 deadbeef".replace(" ", ""))),
                      ("welcome", w.encode(w.WELCOME, version=1, server_id="", max_frame=4096, max_payload=1,
                                           max_header_bytes=1, max_topic=1, max_subscriptions=1, features=0,
                                           ping_interval=0))):
@@ -271,7 +299,17 @@ def handshake_timeout_without_tls(env):
 def too_many_connections(env):
     """At the connection limit (--max-connections 1) a new connection gets ERROR too_many_connections with CLOSE."""
     br = env.broker("maxconn")
-    first = env.connect(br)
+    first = []
+
+    def first_ok():
+        # The broker's start-up probe (a bare TCP connect) holds the one slot until it is closed.
+        try:
+            first.append(env.connect(br))
+            return True
+        except (AssertionError, OSError, ssl.SSLError):
+            return False
+    wait_until(first_ok, 10, "a first connection to be accepted", step=0.2)
+    first = first[0]
     try:
         second = env.track(c.Conn(HOST, br.port, br.tls_ctx(), label="second"))
     except (OSError, ssl.SSLError) as e:
@@ -454,12 +492,12 @@ def ping_interval_zero_means_no_pings(env):
 
 @test("§6.3 §5.14", "goodbye")
 def client_goodbye_closes(env):
-    """After a client's GOODBYE (code 0) the server closes the connection, without an ERROR."""
+    """After a client's GOODBYE (code 0) the server closes the connection without answering: no ERROR, no GOODBYE."""
     conn = env.connect()
     conn.goodbye(close=False)
     conn.wait_closed(10)
-    errs = [f for f in conn.log if f.type == w.ERROR]
-    assert not errs, errs
+    answers = [f for f in conn.log if f.type in (w.ERROR, w.GOODBYE)]
+    assert not answers, answers
 
 
 @test("§6.3", "goodbye")
@@ -560,5 +598,5 @@ def authentication_failed(env):
 
 @test("§5.2", "welcome")
 def unannounced_feature_is_refused(env):
-    """A frame of a feature the server did not announce gets unknown_frame_type (no CLOSE)."""
+    """A frame of a feature the server did not announce gets unknown_frame_type (no CLOSE); that feature's flags on known frames are malformed_frame."""
     raise Skip("ternd announces all four features and has no flag to turn one off")

@@ -848,7 +848,13 @@ def _too_large_for_frame(conn):
 
 _too_large_for_frame.broker = "limits"
 
+def _same_version_invalid(conn):
+    _, (r1,) = _subject_with(conn, ["record R{a:int32,b:string}"])
+    return r1, [(b"\x02", r1)]   # truncated: b is missing; the topic is unbound, so only the read-as check sees it
+
+
 for _n, _make in (("other_subject", _other_subject), ("enum_symbol_unknown_to_reader", _enum_symbol_unknown),
+                  ("same_version_invalid_payload", _same_version_invalid),
                   ("invalid_written_payload", _invalid_written_payload),
                   ("unknown_writer_version", _unknown_writer_version),
                   ("reader_cannot_read_writer", _reader_cannot_read),
@@ -938,3 +944,49 @@ def bound_topic_accepts_every_version_of_its_subject(env):
     assert conn.publish_acked(topic, b"\x02", schema=r2)["code"] == E["invalid_payload"]
     got = [(m["schema"], m["payload"]) for m in (conn.expect_type(w.MESSAGE), conn.expect_type(w.MESSAGE))]
     assert got == [(r1, b"\x02"), (r2, b"\x02\x01y")], got
+
+
+def _responder_unreadable_test(make, code):
+    def fn(env):
+        resp = env.connect()
+        req = env.connect()
+        topic = unique()
+        sub_ref, pubs = make(resp)
+        resp.subscribe(4, topic, responder=True, read_as=sub_ref)
+        payload, ref = pubs[0]
+        rep = req.request(topic, payload, schema=ref, timeout_ms=3000)
+        assert rep["code"] == E[code], "the requester got %r, expected REPLY %s" % (rep, code)
+        assert rep["payload"].decode("utf-8"), "failure REPLY without a message"
+        d = resp.expect_type(w.DROP_NOTICE, lambda f: f["sub_id"] == 4, 3, "DROP_NOTICE unreadable")
+        assert d["reason"] == 3 and d["count"] == 1, d
+        expect_no(resp, lambda f: f.type == w.INCOMING_REQUEST, what="INCOMING_REQUEST of an unreadable request")
+    return fn
+
+
+for _n, _make, _code in (("other_subject", _other_subject, "schema_mismatch"),
+                         ("unknown_writer_version", _unknown_writer_version, "schema_mismatch"),
+                         ("reader_cannot_read_writer", _reader_cannot_read, "invalid_payload"),
+                         ("same_version_invalid_payload", _same_version_invalid, "invalid_payload")):
+    register("§10.3 §8", "read_as", "responder_unreadable_" + _n,
+             "A request a read-as responder cannot read (%s) is not delivered: the responder gets DROP_NOTICE "
+             "unreadable, the requester REPLY %s." % (_n.replace("_", " "), _code),
+             _responder_unreadable_test(_make, _code))
+
+
+@test("§10.1 §14", "registry")
+def subject_name_syntax(env):
+    """Subject names are 1-255 bytes of visible ASCII: '', 'a b', 'é' and 256 bytes are invalid_subject for SCHEMA_REGISTER and SCHEMA_CHECK; '.', ':' and '-' are fine; lookups of an invalid name are unknown_subject."""
+    conn = env.connect()
+    definition = "record R{a:int32}"
+    for bad in ("", "a b", "caf\u00e9", "x" * 256, "tab\there"):
+        for op in (w.SCHEMA_REGISTER, w.SCHEMA_CHECK):
+            fr = conn.registry(op, subject=bad, definition=definition)
+            assert fr.type == w.REGISTRY_RESULT and fr["code"] == E["invalid_subject"], \
+                "%s of subject %r: %r" % (w.TYPE_NAMES[op], bad[:20], fr)
+    for good in (unique("com.example:Order-v") + "_x", "y" * 255):
+        fr = conn.registry(w.SCHEMA_REGISTER, subject=good, definition=definition)
+        assert fr.type == w.SCHEMA_INFO and fr["subject"] == good, fr
+    fr = conn.registry(w.SCHEMA_GET, subject="a b", version=0)
+    assert fr.type == w.REGISTRY_RESULT and fr["code"] == E["unknown_subject"], fr
+    fr = conn.registry(w.SCHEMA_SET_MODE, subject="", mode=MODE["NONE"])
+    assert fr.type == w.REGISTRY_RESULT and fr["code"] == E["unknown_subject"], fr

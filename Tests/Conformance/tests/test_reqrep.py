@@ -417,3 +417,86 @@ def responder_codes_are_passed_on(env):
         answer(resp, incoming(resp), b"why", code=code)
         rep = req.expect_type(w.REPLY, lambda f: f["request_id"] == rid)
         assert rep["code"] == code and rep["payload"] == b"why", rep
+
+
+# --- §8 replies over the limits, request ids, order of checks -----------------------------------
+
+def _responder_and_requester(env, name="main"):
+    """A connection with a responder subscription (id 1) on a fresh topic, another to request on it."""
+    resp = env.connect(name)
+    req = env.connect(name)
+    topic = unique()
+    resp.subscribe(1, topic, responder=True)
+    return resp, req, topic
+
+
+def _reply_over_limit(code, build):
+    def fn(env):
+        resp, req, topic = _responder_and_requester(env, "limits")
+        rid = req.request(topic, b"q", timeout_ms=5000, wait=None)
+        inc = incoming(resp)
+        answer(resp, inc, **build(resp))
+        expect_error(resp, code, subject=w.SUBJECT_REQUEST, id=inc["request_id"], close=False, timeout=3)
+        rep = req.expect_type(w.REPLY, lambda f: f["request_id"] == rid)
+        assert rep["code"] == E[code], "the requester got %r, expected REPLY %s" % (rep, code)
+        assert rep["payload"].decode("utf-8"), "failure REPLY without a message"
+        # The request has ended: a corrected REPLY is dropped, not forwarded.
+        answer(resp, inc, b"late")
+        expect_no(req, lambda f: f.type == w.REPLY, what="a second REPLY")
+        expect_no(resp, lambda f: f.type == w.ERROR, settle=0.1, what="ERROR for the late REPLY")
+    return fn
+
+
+for _code, _name, _build in (
+        ("payload_too_large", "payload", lambda c: dict(payload=b"r" * (c.welcome["max_payload"] + 1))),
+        ("invalid_headers", "headers", lambda c: dict(headers=[("h", "v" * c.welcome["max_header_bytes"])]))):
+    register("§8 §12 §13 §14", "reqrep", "reply_over_limit_%s" % _name,
+             "A responder's REPLY over the %s limit is not forwarded: the responder gets ERROR %s (subject request, "
+             "its id, no CLOSE), the requester REPLY %s, and the request ends." % (_name, _code, _code),
+             _reply_over_limit(_code, _build))
+
+
+@test("§8", "reqrep")
+def repeated_request_id_gets_one_reply_each(env):
+    """Two REQUESTs in flight with one id are both routed and each gets a REPLY carrying that id."""
+    resp, req, topic = _responder_and_requester(env)
+    req.request(topic, b"a", request_id=42, wait=None)
+    req.request(topic, b"b", request_id=42, wait=None)
+    first, second = incoming(resp), incoming(resp)
+    assert {first["payload"], second["payload"]} == {b"a", b"b"}, (first, second)
+    assert first["request_id"] != second["request_id"], "the broker's ids must differ: %r %r" % (first, second)
+    answer(resp, first, b"1")
+    answer(resp, second, b"2")
+    replies = [req.expect_type(w.REPLY, lambda f: f["request_id"] == 42) for _ in range(2)]
+    assert sorted(r["payload"] for r in replies) == [b"1", b"2"], replies
+
+
+@test("§8", "reqrep")
+def broker_request_ids_start_at_one(env):
+    """The ids of INCOMING_REQUEST start at 1 on a connection and grow by 1; a REPLY with id 0 is unknown_request."""
+    resp, req, topic = _responder_and_requester(env)
+    for n in range(3):
+        req.request(topic, b"%d" % n, wait=None)
+    ids = [incoming(resp)["request_id"] for _ in range(3)]
+    assert ids == [1, 2, 3], ids
+    resp.send_frame(w.REPLY, request_id=0, code=0, payload=b"")
+    expect_error(resp, "unknown_request", subject=w.SUBJECT_REQUEST, id=0, close=False, timeout=3)
+
+
+@test("§8 §10.2", "reqrep")
+def request_checks_come_in_order(env):
+    """The first failing check decides a REQUEST's REPLY: payload before headers, the binding before no_responders."""
+    conn = env.connect("limits")
+    topic = unique()
+    big_payload = b"p" * (conn.welcome["max_payload"] + 1)
+    big_headers = [("h", "v" * conn.welcome["max_header_bytes"])]
+    rep = conn.request(topic, big_payload, headers=big_headers, timeout_ms=1000)
+    assert rep["code"] == E["payload_too_large"], rep
+    subject = unique("s")
+    info = conn.registry(w.SCHEMA_REGISTER, subject=subject, definition="record R{a:int32}")
+    assert info.type == w.SCHEMA_INFO, info
+    assert conn.registry(w.SCHEMA_BIND, topic=topic, subject=subject)["code"] == 0
+    rep = conn.request(topic, b"\x02", timeout_ms=1000)
+    assert rep["code"] == E["schema_required"], "no responder and no schema reference: %r" % rep
+    rep = conn.request(topic, b"\x02", schema=info["ref"], timeout_ms=1000)
+    assert rep["code"] == E["no_responders"], rep

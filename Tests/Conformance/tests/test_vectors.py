@@ -1,17 +1,23 @@
 """Golden vectors (Protocol/vectors/): each valid vector's meaning, transcribed by hand from
 its comments, is encoded with our encoder and compared byte for byte, and its bytes are decoded
 and compared with the meaning.  Invalid vectors must fail with their stated error; incomplete
-ones must yield nothing and no error.  Offline: no broker needed."""
+ones must yield nothing and no error.  Offline, except the check that the registry vectors
+agree with the broker."""
 
 import os
 import re
 
+from ternconf import schema as sch
 from ternconf import wire as w
 from ternconf.framework import test
 
+from .util import unique
+
 VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "Protocol", "vectors")
 
-ORDER_DEF = "record Order { id: string, qty: int }"
+ORDER_DEF = "record Order { id: string, qty: int32 }"
+# The candidate that registry-result-incompatible.txt refuses, after ORDER_DEF, under BACKWARD.
+ORDER_CANDIDATE = "record Order { id: int32, qty: int32, note: string }"
 
 # file -> (type, meaning).  Meaning fields are the wire.LAYOUTS names.
 VALID = {
@@ -24,6 +30,8 @@ VALID = {
                                                 message="pattern 'a.>.b' has '>' before its last token")),
     "error-publish-mailbox-full.txt": (w.ERROR, dict(code=0x0107, subject=2, id=0, close=False,
                                                      message="mailbox of t is full")),
+    "error-publish-too-many-topics.txt": (w.ERROR, dict(code=0x0108, subject=2, id=0, close=False,
+                                                         message="too many topics")),
     "error-unknown-frame-type.txt": (w.ERROR, dict(code=0x0005, subject=0, id=0x7F, close=False,
                                                    message="unknown frame type 0x7f")),
     "error-unsupported-version-close.txt": (w.ERROR, dict(
@@ -65,7 +73,9 @@ VALID = {
                                                 schema=(3, 2), payload=b"\x01\x02")),
     "registry-result-incompatible.txt": (w.REGISTRY_RESULT, dict(
         op=9, code=0x0302,
-        message="qty: removed field without default (BACKWARD)\nid: type changed from string to int (BACKWARD)")),
+        message="Order.id: type changed from string to int32, which is not a promotion "
+                "(BACKWARD: new readers cannot read old messages)\n"
+                "Order.note: field added without a default (BACKWARD: new readers cannot read old messages)")),
     "registry-result-ok.txt": (w.REGISTRY_RESULT, dict(op=6, code=0, message="")),
     "reply-handler-failed.txt": (w.REPLY, dict(request_id=17, code=0x0203, headers=None, schema=None,
                                                payload=b"boom")),
@@ -82,14 +92,14 @@ VALID = {
     "schema-check.txt": (w.SCHEMA_CHECK, dict(op=9, subject="orders", definition=ORDER_DEF)),
     "schema-get-latest.txt": (w.SCHEMA_GET, dict(op=2, subject="orders", version=0)),
     "schema-get-version.txt": (w.SCHEMA_GET, dict(op=3, subject="orders", version=2)),
-    "schema-info.txt": (w.SCHEMA_INFO, dict(op=1, subject="orders", ref=(5, 2), fingerprint=0x8899AABBCCDDEEFF,
+    "schema-info.txt": (w.SCHEMA_INFO, dict(op=1, subject="orders", ref=(5, 2), fingerprint=0x08B3A36F1A5F319D,
                                             mode=1, definition=ORDER_DEF)),
     "schema-list-all.txt": (w.SCHEMA_LIST, dict(op=4, subject="")),
     "schema-list-one.txt": (w.SCHEMA_LIST, dict(op=5, subject="orders")),
     "schema-list-result-empty.txt": (w.SCHEMA_LIST_RESULT, dict(op=5, entries=[])),
     "schema-list-result.txt": (w.SCHEMA_LIST_RESULT, dict(op=4, entries=[
         dict(subject="orders", subject_id=5, mode=1, versions=[1, 2]),
-        dict(subject="users", subject_id=6, mode=0, versions=[])])),
+        dict(subject="users", subject_id=6, mode=0, versions=[1])])),
     "schema-register.txt": (w.SCHEMA_REGISTER, dict(op=1, subject="orders", definition=ORDER_DEF)),
     "schema-set-mode.txt": (w.SCHEMA_SET_MODE, dict(op=6, subject="orders", mode=6)),
     "schema-unbind.txt": (w.SCHEMA_BIND, dict(op=8, topic="orders.eu", subject="")),
@@ -289,3 +299,22 @@ def worked_example_bytes(env):
         assert w.encode(ftype, **meaning) == data
     goodbye = bytes.fromhex("00000006 0f00 0000 0000".replace(" ", ""))
     assert goodbye == w.encode(w.GOODBYE, code=0, message="") == read_vector("goodbye-ok.txt")[0]
+
+
+@test("§5.15 §10.1 SCHEMAS §2 §3 §7 vectors", "vectors")
+def registry_vectors_agree_with_schemas_and_broker(env):
+    """The registry vectors are valid SCHEMAS.md text; schema-info's fingerprint is that of its definition; the broker gives the same fingerprint and, for the candidate, exactly the incompatible_schema message of registry-result-incompatible."""
+    definition = VALID["schema-register.txt"][1]["definition"]
+    sch.parse(definition)
+    info = VALID["schema-info.txt"][1]
+    assert info["definition"] == definition and VALID["schema-check.txt"][1]["definition"] == definition
+    assert info["fingerprint"] == sch.fingerprint(definition), hex(sch.fingerprint(definition))
+    conn = env.connect()
+    subject = unique("orders")
+    got = conn.registry(w.SCHEMA_REGISTER, subject=subject, definition=definition)
+    assert got.type == w.SCHEMA_INFO and got["fingerprint"] == info["fingerprint"], got
+    assert got["mode"] == w.MODE_BY_NAME["BACKWARD"], "a new subject starts in BACKWARD: %r" % got
+    refused = conn.registry(w.SCHEMA_CHECK, subject=subject, definition=ORDER_CANDIDATE)
+    expected = VALID["registry-result-incompatible.txt"][1]
+    assert refused.type == w.REGISTRY_RESULT and refused["code"] == expected["code"], refused
+    assert refused["message"] == expected["message"], refused["message"]

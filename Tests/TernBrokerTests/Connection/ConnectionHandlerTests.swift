@@ -59,11 +59,14 @@ import TernProtocol
         #expect(await client.isClosed)
     }
 
-    @Test func aConnectionBeyondTheLimitIsRefused() async throws {
+    @Test func aConnectionBeyondTheLimitIsReadUntilItsHelloAndRefused() async throws {
         let broker = try EmbeddedBroker { $0.maxConnections = 1 }
         _ = try await broker.connectReady()
         let second = try await broker.connect()
-        #expect(errorCodes(try await second.received()) == [.tooManyConnections])
+        #expect(try await second.received().isEmpty, "it waits for HELLO, so the client hears why")
+        #expect(await !second.isClosed)
+        let refused = try await second.exchange(.hello(Frame.Hello(minVersion: 1, maxVersion: 1, clientName: "second")))
+        #expect(errorCodes(refused) == [.tooManyConnections])
         #expect(await second.isClosed)
     }
 
@@ -109,7 +112,7 @@ import TernProtocol
         let client = try await broker.connectReady()
         let frames = try await client.exchange(
             .subscribe(Frame.Subscribe(subscriptionID: 1, pattern: "a.>.b")),
-            .subscribe(Frame.Subscribe(subscriptionID: 2, pattern: "a", queueGroup: "bad.group")),
+            .subscribe(Frame.Subscribe(subscriptionID: 2, pattern: "a", queueGroup: "bad group")),
             .subscribe(Frame.Subscribe(subscriptionID: 3, pattern: "a")),
             .subscribe(Frame.Subscribe(subscriptionID: 3, pattern: "b")),
             .subscribe(Frame.Subscribe(subscriptionID: 4, pattern: "c")),
@@ -123,11 +126,18 @@ import TernProtocol
         #expect(await !client.isClosed)
     }
 
-    @Test func anUnknownReadAsVersionIsRefused() async throws {
-        let broker = try EmbeddedBroker()
+    @Test func anUnknownReadAsSubjectOrVersionIsRefused() async throws {
+        let registry = SchemaRegistry()
+        let (subject, _) = try registry.register(subject: "orders", definition: "record Order { id: string }")
+        let broker = try EmbeddedBroker(registry: registry)
         let client = try await broker.connectReady()
-        let frames = try await client.exchange(.subscribe(Frame.Subscribe(subscriptionID: 1, pattern: "e", readAs: SchemaReference(subjectID: 9, version: 1))))
-        #expect(errorCodes(frames) == [.unknownVersion])
+        let frames = try await client.exchange(
+            .subscribe(Frame.Subscribe(subscriptionID: 1, pattern: "e", readAs: SchemaReference(subjectID: 9, version: 1))),
+            .subscribe(Frame.Subscribe(subscriptionID: 2, pattern: "e", readAs: SchemaReference(subjectID: subject.id, version: 2))),
+            .subscribe(Frame.Subscribe(subscriptionID: 3, pattern: "e", readAs: SchemaReference(subjectID: subject.id, version: 0))),
+            .subscribe(Frame.Subscribe(subscriptionID: 4, pattern: "e", readAs: SchemaReference(subjectID: subject.id, version: 1)))
+        )
+        #expect(errorCodes(frames) == [.unknownSubject, .unknownVersion, .unknownVersion])
     }
 
     @Test func anUnsubscribedSubscriptionGetsNothingMore() async throws {
@@ -267,6 +277,28 @@ import TernProtocol
         #expect(broker.core.statistics.snapshot.lateRepliesDropped == 1)
     }
 
+    @Test func aReplyWithAnIDNeverIssuedIsUnknownAndOneOverTheLimitsIsRefusedToBothSides() async throws {
+        let broker = try EmbeddedBroker { $0.limits.maxPayloadLength = 4 }
+        let responder = try await broker.connectReady()
+        let never = try await responder.exchange(.reply(Frame.Reply(requestID: 1, payload: ByteBuffer())))
+        guard case .error(let unknown) = never.first else { Issue.record("\(never)"); return }
+        #expect(unknown.code == .unknownRequest && unknown.subject == .request && unknown.id == 1 && !unknown.closesConnection)
+        try await responder.subscribe("svc", responder: true)
+        let requester = try await broker.connectReady()
+        _ = try await requester.exchange(.request(Frame.Request(requestID: 9, topic: "svc", timeoutMilliseconds: 1000, payload: ByteBuffer())))
+        guard case .incomingRequest(let incoming) = try await responder.received().first else { Issue.record("no request"); return }
+        let refused = try await responder.exchange(.reply(Frame.Reply(requestID: incoming.requestID, payload: ByteBuffer(string: "12345"))))
+        guard case .error(let tooLarge) = refused.first else { Issue.record("\(refused)"); return }
+        #expect(tooLarge.code == .payloadTooLarge && tooLarge.subject == .request && tooLarge.id == incoming.requestID)
+        let answered = try await requester.received()
+        guard case .reply(let reply) = answered.first else { Issue.record("\(answered)"); return }
+        #expect(reply.requestID == 9 && reply.code == .payloadTooLarge)
+        // The request ended: a corrected reply is late, and an id above the last issued unknown.
+        #expect(try await responder.exchange(.reply(Frame.Reply(requestID: incoming.requestID, payload: ByteBuffer()))).isEmpty)
+        let above = try await responder.exchange(.reply(Frame.Reply(requestID: incoming.requestID + 1, payload: ByteBuffer())))
+        #expect(errorCodes(above) == [.unknownRequest])
+    }
+
     @Test func anUnansweredRequestTimesOutAndAGoneResponderFailsItsRequests() async throws {
         let broker = try EmbeddedBroker()
         let responder = try await broker.connectReady()
@@ -316,7 +348,7 @@ import TernProtocol
         #expect(missing.operationID == 7 && missing.code == .unknownSubject)
         // The bound topic now refuses a publish without the schema.
         let refused = try await client.exchange(publish("orders", "raw", ack: 9))
-        #expect(refused == [.ack(Frame.Ack(ackID: 9, code: .schemaRequired, message: "topic 'orders' is bound to subject 'orders': a publish must name one of its versions"))])
+        #expect(refused == [.ack(Frame.Ack(ackID: 9, code: .schemaRequired, message: "topic 'orders' is bound to subject 'orders': a message on it must name one of its versions"))])
     }
 
     // MARK: Closing and bad input

@@ -71,7 +71,7 @@ import TernProtocol
             return
         }
         #expect(info.operationID == 1 && bound.operationID == 2 && bound.code == .ok)
-        #expect(answers[2] == .ack(Frame.Ack(ackID: 3, code: .schemaRequired, message: "topic 'orders' is bound to subject 'orders': a publish must name one of its versions")))
+        #expect(answers[2] == .ack(Frame.Ack(ackID: 3, code: .schemaRequired, message: "topic 'orders' is bound to subject 'orders': a message on it must name one of its versions")))
     }
 
     private func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {

@@ -86,7 +86,7 @@ import TernProtocol
         }
         #expect(refusals.prefix(3).allSatisfy { $0 == nil })
         #expect(refusals[3]?.code == .invalidTopic && refusals[4]?.code == .invalidTopic)
-        #expect(refusals[5] == PublishIntake.Refusal(ackID: 6, code: .payloadTooLarge, reason: "payload of 5 bytes exceeds the limit of 4"))
+        #expect(refusals[5] == PublishIntake.Refusal(ackID: 6, code: .payloadTooLarge, reason: "topic 'a': payload of 5 bytes exceeds the limit of 4"))
         #expect(intake.batchedTopicCount == 2)
         let batches = intake.takeBatches()
         #expect(batches["a"]?.map { String(buffer: $0.payload) } == ["1", "3"])
@@ -109,16 +109,24 @@ import TernProtocol
         limits.maxSubscriptions = 1
         var table = SubscriptionTable<Token>(limits: limits)
         let subscribe = Frame.Subscribe(subscriptionID: 1, pattern: "a.>")
-        #expect(table.problem(with: subscribe, isRegistered: { _ in true }) == nil)
+        #expect(table.problem(with: subscribe, readAsProblem: { _ in nil }) == nil)
         let token = Token()
         table.add(token, id: 1)
         #expect(table.isOpen(token, id: 1) && !table.isOpen(Token(), id: 1))
-        #expect(table.problem(with: subscribe, isRegistered: { _ in true })?.0 == .duplicateSubscription)
-        #expect(table.problem(with: Frame.Subscribe(subscriptionID: 2, pattern: "b"), isRegistered: { _ in true })?.0 == .tooManySubscriptions)
+        #expect(table.problem(with: subscribe, readAsProblem: { _ in nil })?.0 == .duplicateSubscription)
+        #expect(table.problem(with: Frame.Subscribe(subscriptionID: 2, pattern: "b"), readAsProblem: { _ in nil })?.0 == .tooManySubscriptions)
         let removed = table.remove(id: 1)
         let again = table.remove(id: 1)
         #expect(removed === token && again == nil)
         let readAs = Frame.Subscribe(subscriptionID: 3, pattern: "c", readAs: SchemaReference(subjectID: 1, version: 2))
-        #expect(table.problem(with: readAs, isRegistered: { _ in false })?.0 == .unknownVersion)
+        #expect(table.problem(with: readAs, readAsProblem: { _ in (.unknownSubject, "none") })?.0 == .unknownSubject)
+        for group in ["a.b", "x:y", "~!", String(repeating: "g", count: 255)] {
+            let grouped = Frame.Subscribe(subscriptionID: 4, pattern: "c", queueGroup: group)
+            #expect(table.problem(with: grouped, readAsProblem: { _ in nil }) == nil, "queue group \(group)")
+        }
+        for group in ["", "a b", "é", String(repeating: "g", count: 256)] {
+            let grouped = Frame.Subscribe(subscriptionID: 4, pattern: "c", queueGroup: group)
+            #expect(table.problem(with: grouped, readAsProblem: { _ in nil })?.0 == .invalidPattern, "queue group \(group)")
+        }
     }
 }
