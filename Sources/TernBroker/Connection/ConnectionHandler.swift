@@ -24,6 +24,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// What the TLS handshake agreed, for log lines; `nil` without TLS.
     private var handshake: TLSHandshakeCompleted?
     private var handshakeDeadline: Scheduled<Void>?
+    /// The timer of the requests in flight to this connection's responders, and its deadline.
+    var requestTimer: (deadline: NIODeadline, task: Scheduled<Void>)?
     private var pingTimer: RepeatedTask?
     private var needsFlush = false
     /// Messages written since the last flush.

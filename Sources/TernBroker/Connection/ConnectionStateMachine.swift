@@ -11,7 +11,7 @@ import TernProtocol
 /// that comes back; the machine itself does no I/O. Kept in one stored property of the handler,
 /// it is mutated once per event.
 struct ConnectionStateMachine {
-    typealias Requests = InFlightRequests<ConnectionHandle, Scheduled<Void>>
+    typealias Requests = InFlightRequests<ConnectionHandle, NIODeadline>
 
     /// What the handler does about a frame from the client.
     enum FrameAction {
