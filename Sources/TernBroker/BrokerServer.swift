@@ -39,8 +39,9 @@ public final class BrokerServer: Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
             .childChannelOption(.maxMessagesPerRead, value: 16)
             // NIO keeps each channel's receive buffer for reuse: start small, so that an idle
-            // connection holds 4 KiB rather than 64 KiB; a busy one grows it within a few reads.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 4096, maximum: 262_144))
+            // connection holds 1 KiB (a TLS ClientHello and a HELLO fit); a busy one doubles it
+            // at every full read, to 256 KiB within nine reads.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 1024, maximum: 262_144))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try ConnectionPipeline.configure(channel, core: core)

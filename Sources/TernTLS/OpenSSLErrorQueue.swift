@@ -18,8 +18,12 @@ enum OpenSSLErrorQueue {
     }
 
     /// Discards every queued error.
+    ///
+    /// Called before every `SSL_*` call, so it peeks first: clearing an empty queue walks all of
+    /// its slots (about 800 instructions in OpenSSL 3.0, a few per cent of a small record's
+    /// cost), peeking at it takes a few dozen.
     static func clear() {
-        ERR_clear_error()
+        if ERR_peek_error() != 0 { ERR_clear_error() }
     }
 
     /// Removes and returns every queued error, oldest first.

@@ -49,7 +49,7 @@ public final class TLSHandler: ChannelDuplexHandler {
     private var state: State = .idle
 
     /// Writes not yet encrypted, oldest first; the first `flushedWriteCount` were flushed.
-    private var pendingWrites = CircularBuffer<(data: ByteBuffer, promise: EventLoopPromise<Void>?)>()
+    private var pendingWrites = CircularBuffer<(data: ByteBuffer, promise: EventLoopPromise<Void>?)>(initialCapacity: 4)
     private var flushedWriteCount = 0
     /// Reused buffer where small writes are packed into one record's worth of plaintext;
     /// sized by the connection's largest flush, up to one record.

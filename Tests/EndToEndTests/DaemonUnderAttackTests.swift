@@ -54,8 +54,11 @@ import TernProtocol
         let report = try JSONSerialization.jsonObject(with: Data(bench.output.utf8)) as? [String: Any]
         let holding = try #require(report?["broker_rss_after_bytes"] as? Int)
         #expect(holding > idle + (20 << 20), "2,000 TLS connections hold tens of MiB: \(holding >> 20) MiB against \(idle >> 20) MiB idle")
+        // Without the release ternd stays at its peak; with it, what stays is a few MiB of the
+        // allocator's and NIO's own (about 8 here), so half of what the connections held is a
+        // bound that holds on a busy machine too.
         try await eventually(within: 30, "ternd to give most of the connections' memory back") {
-            daemon.residentBytes < idle + (holding - idle) / 4
+            daemon.residentBytes < idle + (holding - idle) / 2
         }
         print("ternd RSS: idle \(idle >> 20) MiB, holding 2,000 connections \(holding >> 20) MiB, after they closed \(daemon.residentBytes >> 20) MiB")
         try await daemon.stop()

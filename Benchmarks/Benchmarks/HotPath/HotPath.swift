@@ -19,7 +19,8 @@ let benchmarks: @Sendable () -> Void = {
     registerIndexBenchmarks(configuration)
     do {
         try registerTopicBenchmarks(configuration)
+        try registerTLSBenchmarks(configuration)
     } catch {
-        fatalError("could not set up the topic benchmarks: \(error)")
+        fatalError("could not set up the topic and TLS benchmarks: \(error)")
     }
 }

@@ -25,7 +25,7 @@ extension ConnectionHandler {
         if let problem = TopicSyntax.problem(withTopic: request.topic, maxLength: Int(limits.maxTopicLength)) {
             return (.invalidTopic, problem)
         }
-        if let (code, reason) = limits.problem(withPayloadLength: request.payload.readableBytes) ?? limits.problem(withHeaders: request.headers) {
+        if let (code, reason) = limits.problem(withPayloadLength: request.payload.readableBytes, headerBytes: request.headers.byteCount) {
             return (code, "topic '\(request.topic)': " + reason)
         }
         return core.registry.binding(forTopic: request.topic)?.problem(with: request.schema, payload: request.payload, topic: request.topic)
@@ -38,15 +38,14 @@ extension ConnectionHandler {
             requester.execute { $0.route(request) }
             return
         }
-        var request = request
+        var readPayload: ReadPayload?
         if let readAs = subscriber.readAs {
             let besidesPayload = DeliveredFrameLength.incomingRequest(
                 topic: request.topic, headers: request.headers, hasSchema: true, payloadLength: 0
             )
             switch read(request.payload, writtenWith: request.schema, as: readAs, besidesPayload: besidesPayload) {
             case .success(let payload):
-                request.schema = payload.schema
-                request.payload = payload.bytes
+                readPayload = payload
             case .failure(let unreadable):
                 send(.dropNotice(Frame.DropNotice(subscriptionID: subscriber.subscriptionID, reason: .unreadable, count: 1)))
                 flushIfNeeded()
@@ -59,14 +58,11 @@ extension ConnectionHandler {
                 return
             }
         }
-        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         let milliseconds = request.timeoutMilliseconds == 0
             ? UInt32(clamping: core.configuration.requestTimeout.nanoseconds / 1_000_000) : request.timeoutMilliseconds
-        let admitted = state.requests.admit(requestID: request.requestID, from: requester) { id in
-            context.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
-                loopBoundSelf.value.fail(incomingRequest: id, code: .timeout, reason: "no reply within \(milliseconds) ms")
-            }
-        }
+        let admitted = state.requests.admit(
+            requestID: request.requestID, from: requester, deadline: context.eventLoop.now + .milliseconds(Int64(milliseconds)), timeoutMilliseconds: milliseconds
+        )
         guard let id = admitted else {
             let refusal = Frame.Reply(
                 requestID: request.requestID, code: .tooManyRequests, payload: ByteBuffer(string: "the responder has too many requests in flight")
@@ -74,17 +70,17 @@ extension ConnectionHandler {
             requester.execute { $0.sendReply(refusal) }
             return
         }
+        armRequestTimer()
         core.statistics.requestRouted()
         send(.incomingRequest(Frame.IncomingRequest(
             subscriptionID: subscriber.subscriptionID, requestID: id, topic: request.topic,
-            headers: request.headers, schema: request.schema, payload: request.payload
+            headers: request.headers, schema: readPayload.map(\.schema) ?? request.schema, payload: readPayload?.bytes ?? request.payload
         )))
         flushIfNeeded()
     }
 
     /// Passes a responder's REPLY back to the requester of `request`.
     func forward(_ reply: Frame.Reply, of request: ConnectionStateMachine.Requests.Request) {
-        request.timeout.cancel()
         let answer = Frame.Reply(requestID: request.requestID, code: reply.code, headers: reply.headers, schema: reply.schema, payload: reply.payload)
         let statistics = core.statistics
         request.requester.execute({ $0.sendReply(answer) }, otherwise: { statistics.lateReplyDropped() })
@@ -99,20 +95,36 @@ extension ConnectionHandler {
     }
 
     /// Ends an in-flight request with an error for its requester.
-    func fail(incomingRequest id: UInt64, code: ErrorCode, reason: String) {
-        guard let request = state.requests.end(id) else { return }
-        fail(request, code: code, reason: reason)
-    }
-
     private func fail(_ request: ConnectionStateMachine.Requests.Request, code: ErrorCode, reason: String) {
-        request.timeout.cancel()
         if code == .timeout { core.statistics.requestTimedOut() }
         let reply = Frame.Reply(requestID: request.requestID, code: code, payload: ByteBuffer(string: reason))
         request.requester.execute { $0.sendReply(reply) }
     }
 
+    /// Keeps the one timer of this connection's requests armed for the earliest deadline of
+    /// those in flight. A timer armed for an earlier deadline (of a request answered since) is
+    /// kept: it fires, finds nothing due and arms the next.
+    private func armRequestTimer() {
+        guard let context, let next = state.requests.nextDeadline() else { return }
+        if let armed = requestTimer, armed.deadline <= next { return }
+        requestTimer?.task.cancel()
+        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        requestTimer = (next, context.eventLoop.scheduleTask(deadline: next) { loopBoundSelf.value.requestTimerFired() })
+    }
+
+    private func requestTimerFired() {
+        guard let context else { return }
+        requestTimer = nil
+        for request in state.requests.endExpired(at: context.eventLoop.now) {
+            fail(request, code: .timeout, reason: "no reply within \(request.timeoutMilliseconds) ms")
+        }
+        armRequestTimer()
+    }
+
     /// Fails every request in flight to this connection: it is going away.
     func failInFlightRequests() {
+        requestTimer?.task.cancel()
+        requestTimer = nil
         for request in state.requests.endAll() {
             fail(request, code: .responderGone, reason: "the responder disconnected")
         }

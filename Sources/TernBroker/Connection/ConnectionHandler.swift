@@ -14,7 +14,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     let core: BrokerCore
-    var logger: Logger
     var context: ChannelHandlerContext?
     var handle: ConnectionHandle?
     var state: ConnectionStateMachine
@@ -22,7 +21,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var frames: FrameStream
     /// How subscriptions that read as a version take each writer version, worked out once.
     var readings: [ResolverKey: Result<PayloadReading, Unreadable>] = [:]
+    /// What the TLS handshake agreed, for log lines; `nil` without TLS.
+    private var handshake: TLSHandshakeCompleted?
     private var handshakeDeadline: Scheduled<Void>?
+    /// The timer of the requests in flight to this connection's responders, and its deadline.
+    var requestTimer: (deadline: NIODeadline, task: Scheduled<Void>)?
     private var pingTimer: RepeatedTask?
     private var needsFlush = false
     /// Messages written since the last flush.
@@ -34,12 +37,24 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     init(core: BrokerCore) {
         self.core = core
-        self.logger = core.logger
         self.state = ConnectionStateMachine(limits: core.configuration.limits, maxInFlightRequests: core.configuration.maxRequestsInFlight)
         self.frames = FrameStream(decoder: FrameDecoder(maxFrameLength: core.configuration.limits.maxFrameLength))
     }
 
     var limits: Limits { core.configuration.limits }
+
+    /// The broker's logger with this connection's metadata. Built for each line logged, so that
+    /// an idle connection holds no metadata of its own (about 600 bytes each).
+    var logger: Logger {
+        var logger = core.logger
+        logger[metadataKey: "peer"] = "\(context?.remoteAddress?.description ?? "?")"
+        if let handle { logger[metadataKey: "connection"] = "\(handle.id)" }
+        if let handshake {
+            logger[metadataKey: "tls"] = "\(handshake.protocolVersion)"
+            if let subject = handshake.peerSubject { logger[metadataKey: "client-certificate"] = "\(subject)" }
+        }
+        return logger
+    }
 
     // MARK: Channel events
 
@@ -57,10 +72,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
             let handler = loopBoundSelf.value
             if let error = handler.state.handshakeDeadlinePassed() { handler.sendError(error) }
         }
-        logger[metadataKey: "peer"] = "\(context.remoteAddress?.description ?? "?")"
         if let handle = core.register(self, channel: context.channel) {
             self.handle = handle
-            logger[metadataKey: "connection"] = "\(handle.id)"
             core.statistics.connectionOpened()
             logger.debug("connection opened")
         } else {
@@ -101,10 +114,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let handshake = event as? TLSHandshakeCompleted {
-            logger[metadataKey: "tls"] = "\(handshake.protocolVersion)"
-            if let subject = handshake.peerSubject { logger[metadataKey: "client-certificate"] = "\(subject)" }
-        }
+        if let handshake = event as? TLSHandshakeCompleted { self.handshake = handshake }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -302,6 +312,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard needsFlush, let context else { return }
         needsFlush = false
         context.flush()
+        // Below the channel's high-water mark the outbound limit cannot have been reached, and a
+        // flush without messages needs no marker: then the exact count of bytes waiting, an
+        // option read through NIO's generic path (about 1,500 instructions), is not needed.
+        guard unflushedMessages > 0 || !context.channel.isWritable else { return }
         let pending = enforceOutboundLimit(context: context)
         guard unflushedMessages > 0 else { return }
         if let marker = state.written.wrote(unflushedMessages, bufferedBytes: pending) {

@@ -11,7 +11,7 @@ import TernProtocol
 /// that comes back; the machine itself does no I/O. Kept in one stored property of the handler,
 /// it is mutated once per event.
 struct ConnectionStateMachine {
-    typealias Requests = InFlightRequests<ConnectionHandle, Scheduled<Void>>
+    typealias Requests = InFlightRequests<ConnectionHandle, NIODeadline>
 
     /// What the handler does about a frame from the client.
     enum FrameAction {
@@ -144,7 +144,7 @@ struct ConnectionStateMachine {
                 return .dropLateReply(requestID: reply.requestID)
             }
             let limits = subscriptions.limits
-            if let (code, reason) = limits.problem(withPayloadLength: reply.payload.readableBytes) ?? limits.problem(withHeaders: reply.headers) {
+            if let (code, reason) = limits.problem(withPayloadLength: reply.payload.readableBytes, headerBytes: reply.headers.byteCount) {
                 let error = Frame.Error(code: code, subject: .request, id: reply.requestID, message: "reply refused: " + reason, closesConnection: false)
                 return .refuseReply(error, request: request)
             }

@@ -30,10 +30,10 @@ import TernProtocol
 
     @Test func inFlightRequestsAreBoundedAndEndOnce() {
         var requests = InFlightRequests<String, Int>(limit: 2)
-        let first = requests.admit(requestID: 10, from: "a") { Int($0) }
-        let second = requests.admit(requestID: 11, from: "b") { Int($0) }
+        let first = requests.admit(requestID: 10, from: "a", deadline: 100, timeoutMilliseconds: 100)
+        let second = requests.admit(requestID: 11, from: "b", deadline: 100, timeoutMilliseconds: 100)
         #expect(first == 1 && second == 2)
-        let refused = requests.admit(requestID: 12, from: "c") { Int($0) }
+        let refused = requests.admit(requestID: 12, from: "c", deadline: 100, timeoutMilliseconds: 100)
         #expect(refused == nil, "the limit")
         let ended = requests.end(1)
         #expect(ended?.requestID == 10)
@@ -41,11 +41,39 @@ import TernProtocol
         #expect(again == nil, "ended once; a later reply is late")
         let unknown = requests.end(99)
         #expect(unknown == nil, "never issued")
-        let third = requests.admit(requestID: 13, from: "d") { Int($0) }
+        let third = requests.admit(requestID: 13, from: "d", deadline: 100, timeoutMilliseconds: 100)
         #expect(third == 3, "room again, ids are never reused")
         let rest = requests.endAll()
         #expect(rest.map(\.requestID).sorted() == [11, 13])
         #expect(requests.count == 0)
+        #expect(requests.nextDeadline() == nil)
+    }
+
+    @Test func inFlightRequestsExpireInDeadlineOrderAndAnsweredOnesNeverExpire() {
+        var requests = InFlightRequests<String, Int>(limit: 100)
+        let late = requests.admit(requestID: 1, from: "a", deadline: 300, timeoutMilliseconds: 300)
+        let answered = requests.admit(requestID: 2, from: "a", deadline: 100, timeoutMilliseconds: 100)
+        _ = requests.admit(requestID: 3, from: "b", deadline: 200, timeoutMilliseconds: 200)
+        #expect(requests.nextDeadline() == 100)
+        _ = requests.end(answered!)
+        #expect(requests.nextDeadline() == 200, "an answered request's deadline no longer counts")
+        #expect(requests.endExpired(at: 150).isEmpty)
+        let due = requests.endExpired(at: 250)
+        #expect(due.map(\.requestID) == [3])
+        #expect(requests.end(late!)?.timeoutMilliseconds == 300)
+        #expect(requests.nextDeadline() == nil)
+    }
+
+    @Test func aRequestInFlightAmongManyAnsweredOnesStillExpires() {
+        var requests = InFlightRequests<String, Int>(limit: 10)
+        for deadline in 0..<100_000 {
+            let id = requests.admit(requestID: UInt64(deadline), from: "a", deadline: deadline + 1_000_000, timeoutMilliseconds: 1)
+            _ = requests.end(id!)
+        }
+        let kept = requests.admit(requestID: 7, from: "a", deadline: 5, timeoutMilliseconds: 1)
+        #expect(requests.nextDeadline() == 5)
+        #expect(requests.endExpired(at: 5).map(\.requestID) == [7], "the one in flight, among 100,000 answered")
+        #expect(kept != nil && requests.count == 0)
     }
 
     @Test func theReadGateHoldsAReadWhileAnyReasonStandsAndReleasesItOnce() {
