@@ -28,9 +28,10 @@ struct BenchOptions: ParsableArguments {
         try warmup?.validate("--warmup", within: .zero...ConnectionOptions.longestDuration)
     }
 
-    /// The client configuration these options describe, named `clientName`.
-    func configuration(clientName: String) -> TernClient.Configuration {
-        connection.configuration(clientName: clientName)
+    /// The client configuration these options describe, named `clientName`. A lost connection
+    /// fails a measurement, so clients do not reconnect unless `reconnecting`.
+    func configuration(clientName: String, reconnecting: Bool = false) -> TernClient.Configuration {
+        connection.configuration(clientName: clientName, reconnecting: reconnecting)
     }
 
     /// The fields every report starts with.

@@ -33,8 +33,8 @@ struct ConnectionsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let loopback = ["127.", "localhost", "::1"].contains { options.connection.server.host.hasPrefix($0) }
-            let pid = brokerPID ?? (loopback ? BrokerProcess.pid(listeningOn: options.connection.server.port) : nil)
+            let loopback = ["127.", "localhost", "::1"].contains { options.connection.server.first.host.hasPrefix($0) }
+            let pid = brokerPID ?? (loopback ? BrokerProcess.pid(listeningOn: options.connection.server.first.port) : nil)
             let benchmark = ConnectionsBenchmark(
                 connections: options.duration == nil ? connections ?? 100 : nil,
                 duration: options.duration?.duration, warmup: options.warmup?.duration, concurrency: concurrency,
@@ -57,7 +57,7 @@ struct ConnectionsCommand: AsyncParsableCommand {
             } else if let pid {
                 StandardError.writeLine("tern-bench: cannot read the broker's memory from /proc/\(pid)/status")
             } else {
-                StandardError.writeLine("tern-bench: the broker's memory is unknown: no process here listens on \(options.connection.server) (pass --broker-pid)")
+                StandardError.writeLine("tern-bench: the broker's memory is unknown: no process here listens on \(options.connection.server.first) (pass --broker-pid)")
             }
             fields += outcome.latency.fields(labelled: "connect time")
             try options.emit(Report(fields: fields), latency: outcome.latency)

@@ -4,7 +4,9 @@ import TernTLS
 
 /// The last handler of a client channel: decodes frames, runs the
 /// ``ConnectionStateMachine``'s actions, writes what the ``OutboundBuffer`` holds, and holds
-/// back socket reads while a subscription's buffer is full.
+/// back socket reads while a subscription's buffer is full. It tells its ``ClientSession``
+/// when the connection is ready, what the broker announced, and what the connection still
+/// owed when it closed.
 ///
 /// Everything here runs on the channel's event loop.
 final class ConnectionHandler: ChannelDuplexHandler {
@@ -19,6 +21,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     static let closeTimeout: TimeAmount = .seconds(5)
 
     private var stateMachine: ConnectionStateMachine
+    /// The session this connection serves; it lets go of the handler when the channel closes.
+    private let session: ClientSession
     private let outbound: OutboundBuffer
     private let clientName: String
     private let handshakeTimeout: TimeAmount
@@ -38,16 +42,29 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var batch: DeliveryBatches<TernMessage>.Batch = []
     private var batchTarget: (id: UInt32, source: TernSubscription.Queue)?
 
+    /// A handler for a new connection of `session`, which opens `carried`'s subscriptions again
+    /// once the broker welcomes it.
     init(
-        outbound: OutboundBuffer, clientName: String, handshakeTimeout: TimeAmount, keepAlive: TernClient.Configuration.KeepAlive?,
-        handshake: EventLoopPromise<Frame.Welcome>
+        session: ClientSession, outbound: OutboundBuffer, clientName: String, handshakeTimeout: TimeAmount,
+        keepAlive: TernClient.Configuration.KeepAlive?, handshake: EventLoopPromise<Frame.Welcome>,
+        carrying carried: ConnectionStateMachine.CarriedState
     ) {
+        self.session = session
         self.outbound = outbound
         self.clientName = clientName
         self.handshakeTimeout = handshakeTimeout
         self.keepAlive = keepAlive
-        self.stateMachine = ConnectionStateMachine(handshake: handshake)
+        self.stateMachine = ConnectionStateMachine(handshake: handshake, carrying: carried)
     }
+
+    /// Whether the broker welcomed the connection and it is not closing.
+    var isReady: Bool { stateMachine.state == .ready }
+
+    /// The ids of the open subscriptions, responders included.
+    var subscriptionIDs: [UInt32] { stateMachine.subscriptionIDs }
+
+    /// Whether a request delivered to a responder of this connection waits for its answer.
+    var hasUnansweredRequests: Bool { stateMachine.hasUnansweredRequests }
 
     // MARK: Channel events
 
@@ -71,7 +88,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private func sendHello() {
         let version = ProtocolVersion.supported
-        outbound.appendFromEventLoop(.hello(Frame.Hello(minVersion: version.lowerBound, maxVersion: version.upperBound, clientName: clientName)))
+        outbound.appendAhead(.hello(Frame.Hello(minVersion: version.lowerBound, maxVersion: version.upperBound, clientName: clientName)))
         drain()
     }
 
@@ -110,6 +127,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context.fireChannelWritabilityChanged()
     }
 
+    /// The channel never opened: what the connection owed, ending with `error`.
+    func abandon(_ error: TernClientError) -> ConnectionStateMachine.CloseActions {
+        handshakeTimer?.cancel()
+        stateMachine.channelFailed(error)
+        return stateMachine.connectionClosed()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         stateMachine.channelFailed(TernClientError(channelError: error))
         context.close(promise: nil)
@@ -119,13 +143,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         deliverBatch()
         handshakeTimer?.cancel()
         keepAliveTimer?.cancel()
-        let actions = stateMachine.connectionClosed()
-        outbound.fail(actions.error)
-        actions.handshake?.fail(actions.error)
-        for promise in actions.promises { promise.fail(actions.error) }
-        for request in actions.requests { request.fail(actions.error) }
-        for operation in actions.operations { operation.fail(actions.error) }
-        for (sink, error) in actions.subscriptions { sink.finish(error) }
+        session.channelClosed(self, owing: stateMachine.connectionClosed())
         context.fireChannelInactive()
     }
 
@@ -165,10 +183,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .sendReply(let reply):
             outbound.appendFromEventLoop(.reply(reply))
             needsDrain = true
-        case .completeHandshake(let promise, let welcome):
+        case .completeHandshake(let promise, let welcome, let resubscribe):
             handshakeTimer?.cancel()
             startKeepAlive()
+            for frame in resubscribe { outbound.appendAhead(frame) }
             promise.succeed(welcome)
+            session.connectionReady(self, welcome: welcome)
+            needsDrain = true
         case .sendPong(let token):
             outbound.appendFromEventLoop(.pong(Frame.Ping(token: token)))
             needsDrain = true
@@ -181,6 +202,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
             sink.finish(error)
         case .reportDrop(let monitor, let notice):
             monitor.record(notice)
+        case .reportLameDuck(let duration):
+            session.brokerEnteredLameDuck(duration: duration)
+        case .learnServers(let addresses):
+            session.learnServers(addresses)
+        case .reportError(let error):
+            session.report(error)
+        case .finishDrained(let sinks):
+            for sink in sinks { sink.finish() }
         case .close:
             context?.close(promise: nil)
         }
@@ -233,7 +262,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     /// Sends SUBSCRIBE and the PING whose PONG completes `confirmation`.
     func subscribe(_ subscribe: Frame.Subscribe, monitor: SubscriptionMonitor, sink: SubscriptionSink, confirmation: EventLoopPromise<Void>) {
-        guard let token = stateMachine.subscribe(id: subscribe.subscriptionID, monitor: monitor, sink: sink, confirmation: confirmation) else {
+        guard let token = stateMachine.subscribe(subscribe, monitor: monitor, sink: sink, confirmation: confirmation) else {
             confirmation.fail(stateMachine.unavailableError)
             return
         }
@@ -316,6 +345,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard stateMachine.answer(requestID: requestID) else { return }
         outbound.appendFromEventLoop(encoded: reply)
         drain()
+    }
+
+    /// Sends an UNSUBSCRIBE for every subscription and a PING after them, whose PONG ends their
+    /// sequences; returns whether there was any.
+    func drainSubscriptions() -> Bool {
+        let frames = stateMachine.drainSubscriptions()
+        for frame in frames { outbound.appendFromEventLoop(frame) }
+        drain()
+        return !frames.isEmpty
     }
 
     /// Says GOODBYE after the pending frames, then closes the channel.

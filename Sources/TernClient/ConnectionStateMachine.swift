@@ -6,6 +6,9 @@ import TernProtocol
 /// the client, the channel closing), actions out. It owns the waiters (handshake, flushes,
 /// acknowledgements, requests, registry operations), the open subscriptions and the requests
 /// its responders have not answered yet; ``ConnectionHandler`` runs its actions.
+///
+/// A connection that replaces a lost one starts with the subscriptions the lost one carried
+/// (``CarriedState``) and opens them again as soon as the broker welcomes it.
 struct ConnectionStateMachine {
     typealias Source = TernSubscription.Queue
 
@@ -19,12 +22,23 @@ struct ConnectionStateMachine {
     }
 
     struct Subscription {
+        /// What opens the subscription on a broker: sent again on each new connection.
+        let subscribe: Frame.Subscribe
         let monitor: SubscriptionMonitor
         let sink: SubscriptionSink
         /// Completed when the broker has processed the SUBSCRIBE, failed when it refused it.
         var confirmation: EventLoopPromise<Void>?
         /// Whether the subscription's buffer is full, so the socket must not be read.
         var isPaused = false
+        /// UNSUBSCRIBE was sent by a drain: the sequence ends once the broker has processed it.
+        var isDraining = false
+    }
+
+    /// What a lost connection hands to the one that replaces it: the subscriptions to open
+    /// again, and a publish failure the next flush still has to report.
+    struct CarriedState {
+        var subscriptions: [UInt32: Subscription] = [:]
+        var unattributedPublishFailure: TernClientError?
     }
 
     /// What a PONG completes.
@@ -33,6 +47,8 @@ struct ConnectionStateMachine {
         case confirmSubscription(UInt32)
         /// Checks that a quiet broker is still there.
         case keepAlive
+        /// Proves that the broker has processed a drain's UNSUBSCRIBEs.
+        case drained
     }
 
     /// What the handler does when the keep-alive interval has passed.
@@ -46,7 +62,9 @@ struct ConnectionStateMachine {
     /// What the handler does after a frame arrived.
     enum ReceiveAction {
         case none
-        case completeHandshake(EventLoopPromise<Frame.Welcome>, Frame.Welcome)
+        /// The broker welcomed the connection: send `resubscribe` (the carried subscriptions'
+        /// SUBSCRIBEs and the PINGs that confirm them) before anything else.
+        case completeHandshake(EventLoopPromise<Frame.Welcome>, Frame.Welcome, resubscribe: [Frame])
         case deliver(Source, TernMessage, subscriptionID: UInt32)
         case deliverRequest(TernResponder.Queue, Frame.IncomingRequest, subscriptionID: UInt32)
         case completeRequest(PendingRequest, Frame.Reply)
@@ -61,19 +79,16 @@ struct ConnectionStateMachine {
         case fail(EventLoopPromise<Void>, TernClientError)
         case finishSubscription(SubscriptionSink, TernClientError, confirmation: EventLoopPromise<Void>?)
         case reportDrop(SubscriptionMonitor, TernDropNotice)
+        /// The broker is in lame duck mode: it closes this connection within `duration`.
+        case reportLameDuck(duration: Duration)
+        /// The broker named addresses of itself and of other brokers to reconnect to.
+        case learnServers([String])
+        /// An error from the broker that belongs to no call.
+        case reportError(TernClientError)
+        /// The broker processed a drain's UNSUBSCRIBEs: end these sequences normally.
+        case finishDrained([SubscriptionSink])
         /// Close the channel; ``connectionClosed()`` follows once it is closed.
         case close
-    }
-
-    /// What the handler does once the channel has closed.
-    struct CloseActions {
-        var handshake: EventLoopPromise<Frame.Welcome>?
-        var promises: [EventLoopPromise<Void>] = []
-        var requests: [PendingRequest] = []
-        var operations: [EventLoopPromise<Frame>] = []
-        /// Subscriptions to finish, with the error to throw or `nil` to end normally.
-        var subscriptions: [(SubscriptionSink, TernClientError?)] = []
-        var error: TernClientError
     }
 
     private(set) var state: State = .handshaking
@@ -99,8 +114,12 @@ struct ConnectionStateMachine {
     /// Keep-alive PINGs sent since the broker last said anything.
     private var unansweredKeepAlives = 0
 
-    init(handshake: EventLoopPromise<Frame.Welcome>) {
+    /// A connection waiting for WELCOME, which opens `carried`'s subscriptions again.
+    init(handshake: EventLoopPromise<Frame.Welcome>, carrying carried: CarriedState = CarriedState()) {
         self.handshake = handshake
+        subscriptions = carried.subscriptions
+        pausedCount = carried.subscriptions.values.count { $0.isPaused }
+        unattributedPublishFailure = carried.unattributedPublishFailure
     }
 
     /// The error for a command that arrives when the connection is not open.
@@ -108,8 +127,15 @@ struct ConnectionStateMachine {
         failure ?? .closed
     }
 
-    /// Whether the socket may be read: no subscription's buffer is full.
-    var mayRead: Bool { pausedCount == 0 }
+    /// Whether the socket may be read: during the handshake, and then while no subscription's
+    /// buffer is full.
+    var mayRead: Bool { pausedCount == 0 || state == .handshaking }
+
+    /// The ids of the open subscriptions, responders included.
+    var subscriptionIDs: [UInt32] { Array(subscriptions.keys) }
+
+    /// Whether a request delivered to this connection's responders waits for its answer.
+    var hasUnansweredRequests: Bool { !unanswered.isEmpty }
 
     // MARK: Frames from the broker
 
@@ -161,7 +187,7 @@ struct ConnectionStateMachine {
             }
             self.handshake = nil
             state = .ready
-            return .completeHandshake(handshake, welcome)
+            return .completeHandshake(handshake, welcome, resubscribe: resubscription())
         case .ping(let ping):
             return state == .closed ? .none : .sendPong(token: ping.token)
         case .pong(let pong):
@@ -181,6 +207,10 @@ struct ConnectionStateMachine {
                 failure = .disconnected(code: goodbye.code == .ok ? nil : goodbye.code, reason: reason)
             }
             return .close
+        case .lameDuck(let lameDuck):
+            return state == .ready ? .reportLameDuck(duration: .milliseconds(lameDuck.durationMilliseconds)) : .none
+        case .servers(let servers):
+            return .learnServers(servers.addresses)
         case .registryResult(let result):
             guard let promise = operations.removeValue(forKey: result.operationID) else { return .none }
             return result.code == .ok ? .completeOperation(promise, frame)
@@ -216,6 +246,13 @@ struct ConnectionStateMachine {
             return .succeed(confirmation)
         case .keepAlive:
             return .none
+        case .drained:
+            var sinks: [SubscriptionSink] = []
+            for (id, subscription) in subscriptions where subscription.isDraining {
+                _ = removeSubscription(id)
+                sinks.append(subscription.sink)
+            }
+            return .finishDrained(sinks)
         }
     }
 
@@ -251,12 +288,12 @@ struct ConnectionStateMachine {
                 return .fail(promise, refusal)
             }
             unattributedPublishFailure = refusal
-            return .none
+            return .reportError(refusal)
         case .registry:
             guard let promise = operations.removeValue(forKey: error.id) else { return .none }
             return .failOperation(promise, .registry(code: error.code, message: error.message))
         case .connection, .request:
-            return .none
+            return .reportError(refusal)
         }
     }
 
@@ -290,17 +327,45 @@ struct ConnectionStateMachine {
 
     /// Registers a subscription: the token of the PING that confirms it, or `nil` when the
     /// connection is not open.
-    mutating func subscribe(id: UInt32, monitor: SubscriptionMonitor, sink: SubscriptionSink, confirmation: EventLoopPromise<Void>) -> UInt64? {
+    mutating func subscribe(_ subscribe: Frame.Subscribe, monitor: SubscriptionMonitor, sink: SubscriptionSink, confirmation: EventLoopPromise<Void>) -> UInt64? {
         guard state == .ready else { return nil }
-        subscriptions[id] = Subscription(monitor: monitor, sink: sink, confirmation: confirmation)
+        let id = subscribe.subscriptionID
+        subscriptions[id] = Subscription(subscribe: subscribe, monitor: monitor, sink: sink, confirmation: confirmation)
         return registerPing(.confirmSubscription(id))
     }
 
-    /// The subscription's consumer is gone: the frames to send, an UNSUBSCRIBE and, for a
-    /// responder, a ``ErrorCode/responderGone`` REPLY to each request it did not answer.
+    /// The frames that open the carried subscriptions on a new connection, in the order they
+    /// were first opened: each SUBSCRIBE, then a PING for each one still unconfirmed.
+    private mutating func resubscription() -> [Frame] {
+        let ids = subscriptions.keys.sorted()
+        var frames = ids.compactMap { subscriptions[$0].map { Frame.subscribe($0.subscribe) } }
+        for id in ids where subscriptions[id]?.confirmation != nil {
+            frames.append(.ping(Frame.Ping(token: registerPing(.confirmSubscription(id)))))
+        }
+        return frames
+    }
+
+    /// A drain begins: an UNSUBSCRIBE for each subscription and a PING after them, whose PONG
+    /// ends their sequences (messages sent before the broker processed the UNSUBSCRIBE are
+    /// still delivered). Empty when nothing is subscribed or the connection is not open.
+    mutating func drainSubscriptions() -> [Frame] {
+        guard state == .ready else { return [] }
+        var frames: [Frame] = []
+        for id in subscriptions.keys.sorted() where subscriptions[id]?.isDraining == false {
+            subscriptions[id]?.isDraining = true
+            frames.append(.unsubscribe(Frame.Unsubscribe(subscriptionID: id)))
+        }
+        guard !frames.isEmpty else { return [] }
+        frames.append(.ping(Frame.Ping(token: registerPing(.drained))))
+        return frames
+    }
+
+    /// The subscription's consumer is gone: the frames to send, an UNSUBSCRIBE (unless a drain
+    /// sent it) and, for a responder, a ``ErrorCode/responderGone`` REPLY to each request it did
+    /// not answer.
     mutating func subscriptionEnded(id: UInt32) -> [Frame] {
-        guard removeSubscription(id) != nil, state == .ready else { return [] }
-        var frames: [Frame] = [.unsubscribe(Frame.Unsubscribe(subscriptionID: id))]
+        guard let subscription = removeSubscription(id), state == .ready else { return [] }
+        var frames: [Frame] = subscription.isDraining ? [] : [.unsubscribe(Frame.Unsubscribe(subscriptionID: id))]
         for requestID in unanswered.filter({ $0.value == id }).keys {
             unanswered[requestID] = nil
             frames.append(.reply(.responderStopped(requestID: requestID)))
@@ -372,7 +437,8 @@ struct ConnectionStateMachine {
         }
     }
 
-    /// The channel closed: every waiter fails and every subscription ends.
+    /// The channel closed: what the connection still owed, which
+    /// ``CloseActions/complete(reconnecting:)`` settles.
     mutating func connectionClosed() -> CloseActions {
         let clientClosed = state == .closing && failure == nil
         let error = failure ?? (
@@ -386,22 +452,21 @@ struct ConnectionStateMachine {
         var actions = CloseActions(handshake: handshake, error: error)
         handshake = nil
         for (_, purpose) in pings {
-            if case .flush(let promise) = purpose { actions.promises.append(promise) }
+            if case .flush(let promise) = purpose { actions.flushes.append(promise) }
         }
         pings.removeAll()
-        actions.promises.append(contentsOf: acks.values)
+        actions.acks = Array(acks.values)
         acks.removeAll()
-        actions.requests.append(contentsOf: requests.values)
+        actions.requests = Array(requests.values)
         requests.removeAll()
-        actions.operations.append(contentsOf: operations.values)
+        actions.operations = Array(operations.values)
         operations.removeAll()
         unanswered.removeAll()
-        for subscription in subscriptions.values {
-            if let confirmation = subscription.confirmation { actions.promises.append(confirmation) }
-            actions.subscriptions.append((subscription.sink, clientClosed ? nil : error))
-        }
+        actions.subscriptions = subscriptions
         subscriptions.removeAll()
         pausedCount = 0
+        actions.unattributedPublishFailure = unattributedPublishFailure
+        unattributedPublishFailure = nil
         return actions
     }
 

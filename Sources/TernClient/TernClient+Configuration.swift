@@ -10,7 +10,7 @@ import Darwin
 #endif
 
 extension TernClient {
-    /// Where a client connects and how it secures the connection.
+    /// Where a client connects, how it secures the connection and how it replaces a lost one.
     public struct Configuration: Sendable, Hashable {
         /// How the connection is secured.
         public enum Security: Sendable, Hashable {
@@ -40,16 +40,48 @@ extension TernClient {
             }
         }
 
+        /// How a client reconnects when its connection is lost: it tries its servers one after
+        /// the other, waiting before each attempt a backoff of `initialDelay`, doubled with each
+        /// failed attempt up to `maxDelay`, of which it waits a random part between half and
+        /// all, and gives up after `maxAttempts` failed attempts in a row (`nil`: never).
+        /// Meanwhile publishes wait in a reconnect buffer of `bufferSize` bytes.
+        public struct Reconnect: Sendable, Hashable {
+            public var initialDelay: Duration
+            public var maxDelay: Duration
+            public var maxAttempts: Int?
+            public var bufferSize: Int
+
+            /// The first attempt 25 to 50 ms after the loss, then 50 to 100 ms, 100 to 200 ms …
+            /// and 1 to 2 s between attempts, for ever; 8 MiB of publishes buffered.
+            public init(initialDelay: Duration = .milliseconds(50), maxDelay: Duration = .seconds(2), maxAttempts: Int? = nil, bufferSize: Int = 8 << 20) {
+                self.initialDelay = initialDelay
+                self.maxDelay = maxDelay
+                self.maxAttempts = maxAttempts
+                self.bufferSize = bufferSize
+            }
+        }
+
         /// The CA file a broker started with no configuration creates in its working directory.
         public static let defaultCAFile = ".tern/tls/ca.pem"
 
-        /// The broker's address.
-        public var server: ServerAddress
+        /// The brokers' addresses. The client connects to one of them, and on a lost connection
+        /// to the next; addresses the brokers announce are added.
+        public var servers: [ServerAddress]
+        /// Whether the servers are tried in a random order (so that many clients spread over
+        /// them), or in the order given.
+        public var randomizeServers: Bool
         public var security: Security
         /// The name the client gives the broker in its HELLO; brokers show it in their logs.
         public var clientName: String
-        /// How long connecting, the TLS handshake and the protocol handshake may take together.
+        /// How long connecting, the TLS handshake and the protocol handshake may take together,
+        /// for each attempt.
         public var connectTimeout: Duration
+        /// How long ``TernClient/connect(_:)`` keeps trying, with the reconnect backoff, when no
+        /// server can be reached; `nil` tries each server once.
+        public var retryFirstConnectionFor: Duration?
+        /// How a lost connection is replaced; `nil` never reconnects: the client ends with the
+        /// connection.
+        public var reconnect: Reconnect?
         /// How many bytes of unsent publishes may be queued before `publish` waits for the
         /// connection to catch up.
         public var maxPendingBytes: Int
@@ -62,18 +94,24 @@ extension TernClient {
         public var keepAlive: KeepAlive?
 
         public init(
-            server: ServerAddress = .local,
+            servers: [ServerAddress] = [.local],
+            randomizeServers: Bool = true,
             security: Security = Configuration.defaultSecurity(),
             clientName: String = "tern-swift",
             connectTimeout: Duration = .seconds(10),
+            retryFirstConnectionFor: Duration? = nil,
+            reconnect: Reconnect? = Reconnect(),
             maxPendingBytes: Int = 1 << 20,
             subscriptionBufferSize: Int = 1024,
             keepAlive: KeepAlive? = KeepAlive()
         ) {
-            self.server = server
+            self.servers = servers
+            self.randomizeServers = randomizeServers
             self.security = security
             self.clientName = clientName
             self.connectTimeout = connectTimeout
+            self.retryFirstConnectionFor = retryFirstConnectionFor
+            self.reconnect = reconnect
             self.maxPendingBytes = maxPendingBytes
             self.subscriptionBufferSize = subscriptionBufferSize
             self.keepAlive = keepAlive

@@ -4,58 +4,48 @@ import TernProtocol
 import TernTLS
 
 extension TernClient {
-    /// Connects to the broker, runs the TLS handshake (unless the configuration says
-    /// plaintext) and the protocol handshake.
+    /// Connects to one of the configured brokers, runs the TLS handshake (unless the
+    /// configuration says plaintext) and the protocol handshake.
+    ///
+    /// The servers are tried one after the other (each once, or with the reconnect backoff for
+    /// `retryFirstConnectionFor` when that is set); the error of the last attempt is thrown.
     ///
     /// - Throws: ``TernClientError/connectionFailed(reason:)``, ``TernClientError/tls(_:)``,
     ///   ``TernClientError/refused(code:message:)`` when the broker turns the client away, or
     ///   ``TernClientError/timeout`` after the configuration's `connectTimeout`.
     public static func connect(_ configuration: Configuration = Configuration()) async throws -> TernClient {
-        let tlsContext = try makeTLSContext(configuration)
-        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
-        let setup = ConnectionSetup(configuration: configuration, eventLoop: eventLoop)
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(TimeAmount(configuration.connectTimeout))
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let tlsContext {
-                        try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tlsContext))
-                    }
-                    try setup.addHandler(to: channel)
-                }
-            }
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.connect(host: configuration.server.host, port: configuration.server.port).get()
-        } catch {
-            setup.abandon(error)
-            throw TernClientError(channelError: error)
-        }
-        return try await setup.client(over: channel)
+        let opener = SocketChannelOpener(
+            tls: try makeTLSContext(configuration), serverName: configuration.security.serverName, connectTimeout: configuration.connectTimeout
+        )
+        return try await connect(configuration, opener: opener, on: MultiThreadedEventLoopGroup.singleton.next())
     }
 
-    /// Runs the protocol handshake over `channel`, an active channel to a broker, and returns
-    /// the client that uses it: what ``connect(_:)`` does once the TCP connection is open, with
-    /// the same handler and handshake.
-    ///
-    /// The pipeline must already hold what the transport needs (TLS, when it is used); the
-    /// configuration's `server` and `security` are not looked at. Tests run the client over a
-    /// `NIOAsyncTestingChannel` this way, frame bytes in and out, without a socket.
-    static func connect(over channel: any Channel, configuration: Configuration) async throws -> TernClient {
-        let setup = ConnectionSetup(configuration: configuration, eventLoop: channel.eventLoop)
+    /// Connects as ``connect(_:)`` does, through `opener`'s channels on `eventLoop`, where every
+    /// connection of the client runs. Tests run the client over `NIOAsyncTestingChannel`s this
+    /// way, frame bytes in and out, without a socket.
+    static func connect(_ configuration: Configuration, opener: some ChannelOpener, on eventLoop: any EventLoop) async throws -> TernClient {
+        let outbound = OutboundBuffer(limit: configuration.maxPendingBytes, reconnectBufferLimit: configuration.reconnect?.bufferSize ?? 0)
+        let (session, box, firstConnection) = try await eventLoop.submit {
+            let session = ClientSession(configuration: configuration, outbound: outbound, opener: opener, eventLoop: eventLoop)
+            session.start()
+            let box = NIOLoopBoundBox<ClientSession?>(session, eventLoop: eventLoop)
+            return (NIOLoopBound(session, eventLoop: eventLoop), box, session.firstConnection.futureResult)
+        }.get()
         do {
-            try await channel.eventLoop.submit { try setup.addHandler(to: channel) }.get()
+            try await firstConnection.get()
         } catch {
-            setup.abandon(error)
             throw TernClientError(channelError: error)
         }
-        return try await setup.client(over: channel)
+        return try await eventLoop.submit {
+            let serverInfo = session.value.serverInfo.withLockedValue { $0 }
+            guard let serverInfo else { throw TernClientError.closed }
+            return TernClient(configuration: configuration, serverInfo: serverInfo, session: session.value, box: box)
+        }.get()
     }
 
     /// The TLS context for `configuration`, or `nil` for plaintext.
     private static func makeTLSContext(_ configuration: Configuration) throws -> TLSContext? {
-        guard let tls = configuration.security.tlsConfiguration(host: configuration.server.host) else { return nil }
+        guard let tls = configuration.security.tlsConfiguration(host: configuration.servers.first?.host ?? "") else { return nil }
         do {
             return try TLSContext(configuration: tls)
         } catch {
@@ -64,47 +54,9 @@ extension TernClient {
     }
 }
 
-/// What a connection is made of before its channel opens: the buffer publishes go to, the
-/// handshake's promise, and the box that holds the channel's ``ConnectionHandler`` once it is
-/// added.
-private struct ConnectionSetup: Sendable {
-    let configuration: TernClient.Configuration
-    let outbound: OutboundBuffer
-    let handshake: EventLoopPromise<Frame.Welcome>
-    let handler: NIOLoopBoundBox<ConnectionHandler?>
-
-    init(configuration: TernClient.Configuration, eventLoop: any EventLoop) {
-        self.configuration = configuration
-        outbound = OutboundBuffer(limit: configuration.maxPendingBytes)
-        handshake = eventLoop.makePromise(of: Frame.Welcome.self)
-        handler = .makeEmptyBox(eventLoop: eventLoop)
-    }
-
-    /// Adds the connection's handler at the end of `channel`'s pipeline; it says HELLO as soon
-    /// as the channel is active. Call it on the channel's event loop.
-    func addHandler(to channel: any Channel) throws {
-        let connection = ConnectionHandler(
-            outbound: outbound, clientName: configuration.clientName, handshakeTimeout: TimeAmount(configuration.connectTimeout),
-            keepAlive: configuration.keepAlive, handshake: handshake
-        )
-        try channel.pipeline.syncOperations.addHandler(connection)
-        handler.value = connection
-    }
-
-    /// The channel never opened, or its handler could not be added: nothing else completes the
-    /// handshake.
-    func abandon(_ error: any Error) {
-        handshake.fail(error)
-    }
-
-    /// Waits for the broker's WELCOME on `channel` and returns the client.
-    func client(over channel: any Channel) async throws -> TernClient {
-        let welcome: Frame.Welcome
-        do {
-            welcome = try await handshake.futureResult.get()
-        } catch {
-            throw TernClientError(channelError: error)
-        }
-        return TernClient(configuration: configuration, serverInfo: TernServerInfo(welcome), channel: channel, handler: handler, outbound: outbound)
+extension TernClient.Configuration.Security {
+    /// The name expected in the brokers' certificates when one is configured.
+    var serverName: String? {
+        if case .tls(_, _, _, let serverName) = self { serverName } else { nil }
     }
 }

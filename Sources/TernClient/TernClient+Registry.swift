@@ -81,10 +81,10 @@ extension TernClient {
         let id = nextOperationID.wrappingIncrementThenLoad(ordering: .relaxed)
         let frame = try encode(makeFrame(id))
         let promise = eventLoop.makePromise(of: Frame.self)
-        let handler = self.handler
+        let session = self.session
         eventLoop.execute {
-            guard let connection = handler.value else { return promise.fail(TernClientError.closed) }
-            connection.administer(frame, operationID: id, promise: promise)
+            guard let session = session.value else { return promise.fail(TernClientError.closed) }
+            session.administer(frame, operationID: id, promise: promise)
         }
         return try await promise.futureResult.get()
     }

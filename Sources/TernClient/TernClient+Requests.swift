@@ -49,16 +49,16 @@ extension TernClient {
             to: &frame, id: id, topic: topic, timeoutMilliseconds: milliseconds, headers: headers, writePayload: writePayload
         )
         let promise = eventLoop.makePromise(of: TernMessage.self)
-        let (handler, eventLoop, encodedFrame) = (self.handler, self.eventLoop, frame)
+        let (session, eventLoop, encodedFrame) = (self.session, self.eventLoop, frame)
         let localTimeout = TimeAmount.milliseconds(Int64(milliseconds)) + Self.localTimeoutGrace
         onEventLoop {
-            guard let connection = handler.value else { return promise.fail(TernClientError.closed) }
-            connection.request(encodedFrame, id: id, topic: topic, localTimeout: localTimeout, promise: promise)
+            guard let session = session.value else { return promise.fail(TernClientError.closed) }
+            session.request(encodedFrame, id: id, topic: topic, localTimeout: localTimeout, promise: promise)
         }
         return try await withTaskCancellationHandler {
             try await promise.futureResult.get()
         } onCancel: {
-            eventLoop.execute { handler.value?.abandonRequest(id: id, with: CancellationError()) }
+            eventLoop.execute { session.value?.abandonRequest(id: id, with: CancellationError()) }
         }
     }
 

@@ -55,7 +55,7 @@ extension TernClient {
             reply = Frame.Reply(requestID: incoming.requestID, code: .handlerFailed, payload: ByteBuffer(string: "\(error)"))
         }
         let encoded = encoding.encode(reply)
-        let (handler, id) = (self.handler, incoming.requestID)
-        onEventLoop { handler.value?.answer(encoded, requestID: id) }
+        let (session, id) = (self.session, incoming.requestID)
+        onEventLoop { session.value?.answer(encoded, requestID: id) }
     }
 }

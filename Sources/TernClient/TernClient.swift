@@ -1,4 +1,5 @@
 import Atomics
+import NIOConcurrencyHelpers
 import NIOCore
 import TernProtocol
 
@@ -14,16 +15,21 @@ import TernProtocol
 /// A client is safe to use from many tasks at once. Publishes are queued and written in
 /// batches; ``flush()`` waits until the broker has processed everything sent before it.
 /// Errors are ``TernClientError``s (and `CancellationError` for a cancelled publish or request).
+///
+/// When the connection is lost, the client reconnects (to the next of its servers, with backoff
+/// and jitter), opens its subscriptions and responders again and carries on; ``events`` tells
+/// what happens. See ``Configuration/Reconnect`` and ``Configuration/reconnect``.
 public final class TernClient: Sendable {
     /// The configuration the client connected with.
     public let configuration: Configuration
-    /// What the broker announced when the connection opened: version, limits, features.
-    public let serverInfo: TernServerInfo
 
-    private let channel: any Channel
     let eventLoop: any EventLoop
     private let eventLoopExecutor: EventLoopTaskExecutor
-    let handler: NIOLoopBoundBox<ConnectionHandler?>
+    let session: NIOLoopBoundBox<ClientSession?>
+    private let clientEvents: ClientEvents
+    private let announced: NIOLockedValueBox<TernServerInfo?>
+    private let firstServerInfo: TernServerInfo
+    private let closed: EventLoopFuture<Void>
     private let outbound: OutboundBuffer
     let encoding: PublishEncoding
     private let nextSubscriptionID = ManagedAtomic<UInt32>(0)
@@ -33,25 +39,53 @@ public final class TernClient: Sendable {
     /// The registered versions of the schemas typed messages were sent or read with.
     let schemaReferences = SchemaReferenceCache()
 
-    /// A client of the connection over `channel`, whose handshake the broker answered with `serverInfo`.
-    init(
-        configuration: Configuration, serverInfo: TernServerInfo, channel: any Channel,
-        handler: NIOLoopBoundBox<ConnectionHandler?>, outbound: OutboundBuffer
-    ) {
+    /// A client of `session`, whose first connection the broker welcomed with `serverInfo`.
+    init(configuration: Configuration, serverInfo: TernServerInfo, session: ClientSession, box: NIOLoopBoundBox<ClientSession?>) {
         self.configuration = configuration
-        self.serverInfo = serverInfo
-        self.channel = channel
-        self.eventLoop = channel.eventLoop
-        self.eventLoopExecutor = EventLoopTaskExecutor(eventLoop: channel.eventLoop)
-        self.handler = handler
-        self.outbound = outbound
+        self.eventLoop = session.eventLoop
+        self.eventLoopExecutor = EventLoopTaskExecutor(eventLoop: session.eventLoop)
+        self.session = box
+        self.clientEvents = session.events
+        self.announced = session.serverInfo
+        self.firstServerInfo = serverInfo
+        self.closed = session.closed.futureResult
+        self.outbound = session.outbound
+        // Frames are checked against the first broker's limits: brokers that serve the same
+        // clients are expected to share them (one with smaller limits refuses what exceeds them).
         self.encoding = PublishEncoding(limits: serverInfo.limits)
     }
 
     /// A client nothing refers to any more (no subscription either) says goodbye and closes.
     deinit {
-        let handler = self.handler
-        eventLoop.execute { handler.value?.close() }
+        let session = self.session
+        eventLoop.execute { session.value?.close() }
+    }
+
+    /// What the broker of the connection announced when it opened (the last broker's, while
+    /// reconnecting): version, limits, features.
+    public var serverInfo: TernServerInfo {
+        announced.withLockedValue { $0 } ?? firstServerInfo
+    }
+
+    /// The address of the broker the client is connected to; `nil` while it reconnects and
+    /// once it is closed.
+    public var connectedServer: ServerAddress? {
+        clientEvents.connectedServer
+    }
+
+    /// What happens to the connection from now on: ``TernClientEvent/disconnected(_:reason:)``,
+    /// ``TernClientEvent/reconnected(_:after:)``, lame duck, errors from the broker that belong
+    /// to no call, and ``TernClientEvent/closed(reason:)``, which ends the sequence.
+    ///
+    /// Each access makes a new sequence that starts with the client's state
+    /// (``TernClientEvent/connected(_:)`` while connected); several tasks may each follow one.
+    /// A sequence nobody reads keeps the newest 256 events.
+    ///
+    /// ```swift
+    /// for await event in client.events { logger.info("\(event)") }
+    /// ```
+    public var events: AsyncStream<TernClientEvent> {
+        clientEvents.stream()
     }
 
     /// The thread that does this connection's I/O, as a task executor.
@@ -123,7 +157,7 @@ public final class TernClient: Sendable {
     }
 
     func checkPayloadSize(_ size: Int) throws {
-        let limit = Int(serverInfo.limits.maxPayloadLength)
+        let limit = Int(encoding.limits.maxPayloadLength)
         if size > limit { throw TernClientError.payloadTooLarge(size: size, limit: limit) }
     }
 
@@ -142,8 +176,8 @@ public final class TernClient: Sendable {
             )
         }
         if outcome.scheduleDrain {
-            let handler = self.handler
-            eventLoop.execute { handler.value?.drain() }
+            let session = self.session
+            eventLoop.execute { session.value?.drainOutbound() }
         }
         if outcome.mustWait {
             try await outbound.waitForRoom()
@@ -161,10 +195,10 @@ public final class TernClient: Sendable {
             payload: payload
         )
         let promise = eventLoop.makePromise(of: Void.self)
-        let (handler, encodedFrame) = (self.handler, frame)
+        let (session, encodedFrame) = (self.session, frame)
         onEventLoop {
-            guard let connection = handler.value else { return promise.fail(TernClientError.closed) }
-            connection.publishAcknowledged(encodedFrame, ackID: ackID, promise: promise)
+            guard let session = session.value else { return promise.fail(TernClientError.closed) }
+            session.publishAcknowledged(encodedFrame, ackID: ackID, promise: promise)
         }
         try await promise.futureResult.get()
     }
@@ -209,21 +243,21 @@ public final class TernClient: Sendable {
         monitor: SubscriptionMonitor,
         sink: (DeliveryQueue<Element>) -> SubscriptionSink
     ) async throws -> Deliveries<Element> {
-        if let problem = TopicSyntax.problem(withPattern: pattern, maxLength: Int(serverInfo.limits.maxTopicLength)) {
+        if let problem = TopicSyntax.problem(withPattern: pattern, maxLength: Int(encoding.limits.maxTopicLength)) {
             throw TernClientError.invalidTopic(reason: problem)
         }
         let id = nextSubscriptionID.wrappingIncrementThenLoad(ordering: .relaxed)
-        let handler = self.handler
+        let session = self.session
         let new = DeliveryQueue<Element>.makeSequence(
             highWatermark: configuration.subscriptionBufferSize,
-            delegate: SubscriptionDelegate(subscriptionID: id, eventLoop: eventLoop, handler: handler)
+            delegate: SubscriptionDelegate(subscriptionID: id, eventLoop: eventLoop, session: session)
         )
         let confirmation = eventLoop.makePromise(of: Void.self)
         let subscribe = Frame.Subscribe(subscriptionID: id, pattern: pattern, queueGroup: queueGroup, isResponder: isResponder, readAs: readAs)
         let deliveries = sink(new.queue)
         eventLoop.execute {
-            guard let connection = handler.value else { return confirmation.fail(TernClientError.closed) }
-            connection.subscribe(subscribe, monitor: monitor, sink: deliveries, confirmation: confirmation)
+            guard let session = session.value else { return confirmation.fail(TernClientError.closed) }
+            session.subscribe(subscribe, monitor: monitor, sink: deliveries, confirmation: confirmation)
         }
         try await confirmation.futureResult.get()
         return new.sequence
@@ -233,25 +267,29 @@ public final class TernClient: Sendable {
 
     /// Waits until the broker has processed everything this client sent before the call.
     ///
-    /// Also throws a publish failure the broker reported for an unacknowledged publish since
-    /// the previous flush.
+    /// While the client reconnects it waits for the new connection, where it follows the
+    /// publishes of the reconnect buffer; a flush in flight when the connection is lost is sent
+    /// again on the next one. Also throws a publish failure the broker reported for an
+    /// unacknowledged publish since the previous flush.
     public func flush() async throws {
         let promise = eventLoop.makePromise(of: Void.self)
-        let handler = self.handler
+        let session = self.session
         onEventLoop {
-            guard let connection = handler.value else { return promise.fail(TernClientError.closed) }
-            connection.flush(promise)
+            guard let session = session.value else { return promise.fail(TernClientError.closed) }
+            session.flush(promise)
         }
         try await promise.futureResult.get()
     }
 
-    /// Says goodbye to the broker after the queued messages and closes the connection.
+    /// Says goodbye to the broker after the queued messages and closes the connection; a client
+    /// that is reconnecting stops, and the publishes in its reconnect buffer are dropped (use
+    /// ``drain(timeout:)`` to have them sent).
     ///
     /// Subscriptions end normally; later calls fail with ``TernClientError/closed``. Calling
     /// it again does nothing more and returns when the connection is closed.
     public func close() async {
-        let handler = self.handler
-        eventLoop.execute { handler.value?.close() }
-        try? await channel.closeFuture.get()
+        let session = self.session
+        eventLoop.execute { session.value?.close() }
+        try? await closed.get()
     }
 }

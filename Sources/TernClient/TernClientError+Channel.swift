@@ -16,6 +16,10 @@ extension TernClientError {
         switch error {
         case let error as TernClientError:
             self = error
+        case TLSError.uncleanShutdown:
+            // The peer's socket closed without TLS's goodbye: the broker was killed or the
+            // network cut the connection.
+            self = .disconnected(code: nil, reason: "the connection was closed abruptly")
         case let error as TLSError:
             self = .tls(error)
         case ChannelError.connectTimeout:

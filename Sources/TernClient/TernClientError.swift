@@ -12,7 +12,14 @@ public enum TernClientError: Error, Sendable, Equatable, CustomStringConvertible
     /// The connection ended without the client closing it; `code` is the broker's reason when
     /// it gave one (for example ``ErrorCode/slowConsumer`` or ``ErrorCode/serverShuttingDown``).
     case disconnected(code: ErrorCode?, reason: String)
-    /// The client was closed with ``TernClient/close()``.
+    /// The connection ended while the call was in flight, so its outcome is unknown: the broker
+    /// may or may not have processed an acknowledged publish, a request or a registry operation.
+    /// Reported at once, not at the call's timeout.
+    case connectionLost(reason: String)
+    /// The client is reconnecting and its reconnect buffer holds `limit` bytes of publishes
+    /// already: the publish was not queued.
+    case reconnectBufferFull(limit: Int)
+    /// The client was closed with ``TernClient/close()`` or ``TernClient/drain(timeout:)``.
     case closed
     /// A topic or pattern breaks the topic syntax or the broker's length limit.
     case invalidTopic(reason: String)
@@ -50,6 +57,10 @@ public enum TernClientError: Error, Sendable, Equatable, CustomStringConvertible
             message.isEmpty ? "refused by the broker: \(code)" : "refused by the broker: \(code): \(message)"
         case .disconnected(let code, let reason):
             code.map { "disconnected by the broker: \($0): \(reason)" } ?? "disconnected: \(reason)"
+        case .connectionLost(let reason):
+            "connection to the broker lost: \(reason)"
+        case .reconnectBufferFull(let limit):
+            "not connected, and the reconnect buffer is full (\(limit) bytes)"
         case .closed:
             "the client is closed"
         case .invalidTopic(let reason):
@@ -74,6 +85,22 @@ public enum TernClientError: Error, Sendable, Equatable, CustomStringConvertible
             message.isEmpty ? "refused by the schema registry: \(code)" : "refused by the schema registry: \(code): \(message)"
         case .invalidPayload(let reason):
             "payload does not fit its schema: \(reason)"
+        }
+    }
+}
+
+extension TernClientError {
+    /// The error of a call in flight on a connection that ended with `error`.
+    static func connectionLost(after error: TernClientError) -> TernClientError {
+        switch error {
+        case .disconnected(let code?, let reason):
+            .connectionLost(reason: "\(reason) (\(code))")
+        case .disconnected(nil, let reason), .connectionFailed(let reason):
+            .connectionLost(reason: reason)
+        case .connectionLost:
+            error
+        default:
+            .connectionLost(reason: error.description)
         }
     }
 }

@@ -61,20 +61,20 @@ public struct TernSubscription: AsyncSequence, Sendable {
     }
 }
 
-/// Connects a subscription's sequence to the connection handler: asks it to read again when
+/// Connects a subscription's sequence to the client's session: asks it to read again when
 /// the consumer caught up, and to unsubscribe when the consumer is gone.
 struct SubscriptionDelegate: DeliveryQueueDelegate {
     let subscriptionID: UInt32
     let eventLoop: any EventLoop
-    let handler: NIOLoopBoundBox<ConnectionHandler?>
+    let session: NIOLoopBoundBox<ClientSession?>
 
     func produceMore() {
-        let (id, handler) = (subscriptionID, self.handler)
-        eventLoop.execute { handler.value?.subscriptionWantsMore(id) }
+        let (id, session) = (subscriptionID, self.session)
+        eventLoop.execute { session.value?.subscriptionWantsMore(id) }
     }
 
     func didTerminate() {
-        let (id, handler) = (subscriptionID, self.handler)
-        eventLoop.execute { handler.value?.subscriptionEnded(id) }
+        let (id, session) = (subscriptionID, self.session)
+        eventLoop.execute { session.value?.subscriptionEnded(id) }
     }
 }

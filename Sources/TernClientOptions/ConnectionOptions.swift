@@ -6,8 +6,11 @@ import TernSettingValues
 /// The command-line options of a Tern client: where the broker is and how to secure the
 /// connection. Shared by `tern` and `tern-bench`.
 public struct ConnectionOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The broker's address.", valueName: "host:port"))
-    public var server = ServerAddress.local
+    @Option(name: .long, help: ArgumentHelp(
+        "The broker's address, or several, comma-separated: the first that answers is used, and the next ones when the connection is lost.",
+        valueName: "host:port[,host:port...]"
+    ))
+    public var server = ServerList([.local])
 
     @Option(name: .long, help: ArgumentHelp(
         "A PEM file of the CAs to trust (default: \(TernClient.Configuration.defaultCAFile) when it exists, else the system's CAs).",
@@ -62,12 +65,20 @@ public struct ConnectionOptions: ParsableArguments {
         }
     }
 
-    /// The client configuration these options describe; `connectTimeout`, when given, bounds
-    /// connecting and both handshakes.
-    public func configuration(clientName: String, connectTimeout: Duration? = nil) -> TernClient.Configuration {
-        var configuration = TernClient.Configuration(server: server, clientName: clientName)
+    /// The client configuration these options describe: the servers in the order given.
+    ///
+    /// - Parameters:
+    ///   - connectTimeout: Bounds connecting and both handshakes, when given.
+    ///   - reconnecting: Whether a lost connection is replaced. A client that does not reconnect
+    ///     retries its first connection for `connectTimeout` instead (each server once without it).
+    public func configuration(clientName: String, connectTimeout: Duration? = nil, reconnecting: Bool = true) -> TernClient.Configuration {
+        var configuration = TernClient.Configuration(servers: server.addresses, randomizeServers: false, clientName: clientName)
         if let connectTimeout {
             configuration.connectTimeout = min(configuration.connectTimeout, connectTimeout)
+        }
+        if !reconnecting {
+            configuration.reconnect = nil
+            configuration.retryFirstConnectionFor = connectTimeout
         }
         if let keepalive {
             configuration.keepAlive = keepalive.duration == .zero ? nil : .init(interval: keepalive.duration)

@@ -115,6 +115,16 @@ extension Frame {
             return .dropNotice(DropNotice(subscriptionID: id, reason: reason, count: try reader.integer()))
         case .goodbye:
             return .goodbye(Goodbye(code: try reader.errorCode(), message: try reader.string()))
+        case .lameDuck:
+            return .lameDuck(LameDuck(durationMilliseconds: try reader.integer()))
+        case .servers:
+            let count = Int(try reader.integer(UInt16.self))
+            // An address takes at least its two length bytes: refuse counts the body cannot hold.
+            guard count <= reader.body.readableBytes / 2 else { throw reader.malformed("truncated") }
+            var addresses: [String] = []
+            addresses.reserveCapacity(count)
+            for _ in 0..<count { addresses.append(try reader.string()) }
+            return .servers(Servers(addresses: addresses))
         case .registerSchema:
             return .registerSchema(RegisterSchema(operationID: try reader.integer(), subject: try reader.string(), definition: try reader.text()))
         case .getSchema:

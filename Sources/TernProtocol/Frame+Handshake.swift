@@ -151,4 +151,8 @@ public struct Features: OptionSet, Sendable, Hashable {
     public static let queueGroups = Features(rawValue: 1 << 1)
     public static let requestReply = Features(rawValue: 1 << 2)
     public static let schemas = Features(rawValue: 1 << 3)
+    /// The server may send LAME_DUCK before it leaves.
+    public static let lameDuck = Features(rawValue: 1 << 4)
+    /// The server may send SERVERS after WELCOME.
+    public static let servers = Features(rawValue: 1 << 6)
 }

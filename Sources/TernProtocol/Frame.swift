@@ -21,6 +21,8 @@ public enum Frame: Sendable, Hashable {
     case error(Error)
     case dropNotice(DropNotice)
     case goodbye(Goodbye)
+    case lameDuck(LameDuck)
+    case servers(Servers)
     case registerSchema(RegisterSchema)
     case getSchema(GetSchema)
     case listSchemas(ListSchemas)
@@ -51,6 +53,8 @@ public enum Frame: Sendable, Hashable {
         case .error: .error
         case .dropNotice: .dropNotice
         case .goodbye: .goodbye
+        case .lameDuck: .lameDuck
+        case .servers: .servers
         case .registerSchema: .registerSchema
         case .getSchema: .getSchema
         case .listSchemas: .listSchemas

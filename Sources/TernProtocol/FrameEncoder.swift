@@ -128,6 +128,16 @@ extension ByteBuffer {
             writeTypeAndFlags(.goodbye, 0)
             writeInteger(goodbye.code.rawValue)
             writeMessage(goodbye.message)
+        case .lameDuck(let lameDuck):
+            writeTypeAndFlags(.lameDuck, 0)
+            writeInteger(lameDuck.durationMilliseconds)
+        case .servers(let servers):
+            writeTypeAndFlags(.servers, 0)
+            guard let count = UInt16(exactly: servers.addresses.count) else {
+                throw FrameEncodingError(field: "the address count", length: servers.addresses.count, limit: Int(UInt16.max))
+            }
+            writeInteger(count)
+            for address in servers.addresses { try writeShortString(address, field: "address") }
         case .registerSchema(let register):
             writeTypeAndFlags(.registerSchema, 0)
             writeInteger(register.operationID)

@@ -19,6 +19,8 @@ public enum FrameType: UInt8, Sendable, CaseIterable {
     case error = 0x0D
     case dropNotice = 0x0E
     case goodbye = 0x0F
+    case lameDuck = 0x10
+    case servers = 0x11
     case registerSchema = 0x20
     case getSchema = 0x21
     case listSchemas = 0x22

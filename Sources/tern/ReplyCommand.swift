@@ -25,7 +25,11 @@ struct ReplyCommand: AsyncParsableCommand {
             failure with the command's standard error, and it is logged on standard error here; \
             so does a command that writes more than the broker's largest payload, which is \
             stopped. The command gets no descriptor of tern's but its standard input, output and \
-            error; while tern reply stops, running commands get SIGTERM, and SIGKILL 2 seconds later.
+            error. When the connection is lost, tern reply reconnects (to the next address of \
+            --server first) and registers again, with one line on standard error for each \
+            disconnect and reconnect; a reply to a request of the lost connection is dropped. \
+            On SIGINT or SIGTERM it takes no new request and gives running commands 5 seconds; \
+            then they get SIGTERM, and SIGKILL 2 seconds later.
             """
     )
 
@@ -53,7 +57,8 @@ struct ReplyCommand: AsyncParsableCommand {
     func run() async throws {
         // A command that exits without reading its input must not kill us when we write to it.
         signal(SIGPIPE, SIG_IGN)
-        try await withClient(connection, name: "tern reply", untilBrokerStops: true) { client in
+        let (pattern, echo, concurrency, command) = (pattern, echo, concurrency, command)
+        try await withReconnectingClient(connection, name: "tern reply") { client in
             let responder = try await client.makeResponder(on: pattern)
             if echo {
                 try await responder.run(maxConcurrentHandlers: concurrency) { request in

@@ -14,7 +14,11 @@ struct SubscribeCommand: AsyncParsableCommand {
             With --schema each message is read as that schema version (the broker resolves \
             messages written with other versions of the subject) and printed as JSON, or with \
             --json as the "payload" object; a message that is not of the schema is reported on \
-            standard error and skipped. Drop notices from the broker go to standard error.
+            standard error and skipped. Drop notices from the broker go to standard error. \
+            When the connection is lost, tern sub reconnects (to the next address of --server \
+            first) and subscribes again, with one line on standard error for each disconnect \
+            and reconnect; messages published meanwhile are not replayed. SIGINT or SIGTERM \
+            stops it after printing the messages already received.
             """
     )
 
@@ -43,14 +47,15 @@ struct SubscribeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await withClient(connection, name: "tern sub", untilBrokerStops: true) { client in
+        let (pattern, count, queue, schema, json) = (pattern, count, queue, schema, json)
+        try await withReconnectingClient(connection, name: "tern sub") { client in
             let typed = try await schema?.fetch(with: client)
             let subscription = try await client.subscribe(to: pattern, queueGroup: queue, readAs: typed?.registered.reference) { notice in
                 StandardError.writeLine("tern: \(notice)")
             }
             var received = 0
             for try await message in subscription {
-                guard let line = format(message, as: typed) else { continue }
+                guard let line = Self.format(message, as: typed, json: json) else { continue }
                 try StandardOutput.writeLine(line)
                 received += 1
                 if let count, received >= count { break }
@@ -59,7 +64,7 @@ struct SubscribeCommand: AsyncParsableCommand {
     }
 
     /// The line to print for `message`, or `nil` (after saying why) when it is not of `typed`.
-    private func format(_ message: TernMessage, as typed: MessageSchema?) -> String? {
+    private static func format(_ message: TernMessage, as typed: MessageSchema?, json: Bool) -> String? {
         guard let typed else { return json ? JSONLine.format(message) : message.string }
         do {
             let payload = try typed.json(of: message)

@@ -16,7 +16,8 @@ import TernProtocol
 
     @Test func theGroupsGracefulShutdownStopsTheBrokerAndEndsItsSubscriptions() async throws {
         let broker = try await TestBroker.start()
-        let subscriber = try await broker.connect(name: "subscriber")
+        // A client that does not reconnect ends with its connection.
+        let subscriber = try await broker.connect(name: "subscriber") { $0.reconnect = nil }
         let subscription = try await subscriber.subscribe(to: "greetings")
         let publisher = try await broker.connect(name: "publisher")
         let received = Task {

@@ -135,11 +135,12 @@ import Testing
         #expect(subscriber.standardOutput == "42\n")
     }
 
-    @Test func sigtermSaysGoodbyeToClientsAndExitsCleanly() async throws {
+    @Test func sigtermSaysGoodbyeToClientsAndExitsCleanlyAndTernSubReconnectsWhenTheBrokerIsBack() async throws {
         let directory = try temporaryDirectory()
         let port = try await Loopback.freePort()
         let broker = try await startBroker(["--listen", "127.0.0.1:\(port)"], in: directory, port: port)
         let subscriber = try await ChildProcess("tern", ["sub", "forever", "--server", "127.0.0.1:\(port)"], in: directory)
+        defer { subscriber.signal(SIGKILL) }
         // The subscriber is connected once a message published to its topic reaches it.
         try await eventually(within: 30, "the subscriber to be connected") {
             _ = try await run("tern", ["pub", "forever", "ready", "--server", "127.0.0.1:\(port)"], in: directory)
@@ -148,9 +149,24 @@ import Testing
         broker.signal(SIGTERM)
         #expect(try await broker.wait() == 0, "\(broker.standardError)")
         #expect(broker.standardError.contains("stopped"))
-        // A broker that stops normally ends `tern sub` normally.
-        #expect(try await subscriber.wait() == 0, "\(subscriber.standardError)")
-        #expect(subscriber.standardError == "tern: the broker is shutting down\n", "\(subscriber.standardError)")
+        // `tern sub` says so in one line and waits for the broker to come back.
+        try await eventually(within: 10, "tern sub to report the disconnect") {
+            subscriber.standardError.contains("tern: lost the connection to 127.0.0.1:\(port): disconnected by the broker: ")
+        }
+        #expect(subscriber.standardError.contains("the broker is shutting down"), "\(subscriber.standardError)")
+        #expect(subscriber.isRunning)
+
+        let restarted = try await startBroker(["--listen", "127.0.0.1:\(port)"], in: directory, port: port)
+        defer { restarted.signal(SIGKILL) }
+        try await eventually(within: 30, "the subscriber to be back") {
+            _ = try await run("tern", ["pub", "forever", "again", "--server", "127.0.0.1:\(port)"], in: directory)
+            return subscriber.standardOutput.contains("again")
+        }
+        #expect(subscriber.standardError.contains("tern: reconnected to 127.0.0.1:\(port) after "), "\(subscriber.standardError)")
+        // SIGINT drains it: it ends normally.
+        subscriber.signal(SIGINT)
+        #expect(try await subscriber.wait(seconds: 10) == 0, "\(subscriber.standardError)")
+        #expect(subscriber.standardError.split(separator: "\n").count == 2, "one line per disconnect and reconnect: \(subscriber.standardError)")
     }
 
     @Test func ternExplainsAStandardStreamItCannotUseInOneLine() async throws {

@@ -34,7 +34,11 @@ import TernProtocol
         let publisher = try await broker.connect(name: "publisher")
         let fastClient = try await broker.connect(name: "fast")
         let fast = try await fastClient.subscribe(to: topic)
-        let frozenClient = try await broker.connect(name: "frozen") { $0.subscriptionBufferSize = 8 }
+        // It does not reconnect: a subscriber the broker cuts loose ends with its connection.
+        let frozenClient = try await broker.connect(name: "frozen") {
+            $0.subscriptionBufferSize = 8
+            $0.reconnect = nil
+        }
         let frozen = try await frozenClient.subscribe(to: topic)
         let tally = Tally()
         let fastReader = Task {

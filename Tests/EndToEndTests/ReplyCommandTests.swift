@@ -81,9 +81,10 @@ import TernClient
         try await responder.stop()
     }
 
-    /// The second command ignores SIGTERM: SIGKILL ends it.
+    /// `tern reply` drains on SIGTERM: no new request, 5 seconds for the running commands, then
+    /// SIGTERM for them; the second command ignores SIGTERM: SIGKILL ends it.
     @Test(arguments: [["sleep", "120"], ["sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"]])
-    func whenTheBrokerStopsRunningCommandsAreStoppedAndTernReplyEndsNormally(command: [String]) async throws {
+    func whenTernReplyIsStoppedRunningCommandsAreStoppedAndItEndsNormally(command: [String]) async throws {
         let responder = try await Responder.start(command)
         let pending = Task { try await responder.request(Array("x".utf8)) }
         var running: [pid_t] = []
@@ -91,13 +92,33 @@ import TernClient
             running = responder.commands()
             return !running.isEmpty
         }
-        responder.daemon.process.signal(SIGTERM)
+        let stopped = ContinuousClock.now
+        responder.reply.signal(SIGTERM)
         #expect(try await responder.reply.wait(seconds: 20) == 0, "\(responder.reply.standardError)")
-        #expect(responder.reply.standardError.contains("tern: the broker is shutting down"), "\(responder.reply.standardError)")
+        #expect(ContinuousClock.now - stopped < .seconds(12), "5 s of drain and 2 s to SIGKILL")
         #expect(running.allSatisfy { !FileManager.default.fileExists(atPath: "/proc/\($0)") }, "the command was stopped and reaped")
         _ = await pending.result
         await responder.client.close()
-        #expect(try await responder.daemon.process.wait() == 0)
+        try await responder.daemon.stop()
+    }
+
+    @Test func ternReplyRegistersAgainAfterTheBrokerRestarts() async throws {
+        let responder = try await Responder.start(["tr", "a-z", "A-Z"])
+        #expect(try await responder.request(Array("before".utf8)).string == "BEFORE")
+        responder.daemon.process.signal(SIGKILL)
+        _ = try await responder.daemon.process.wait()
+        try await Task.sleep(for: .seconds(1))
+        let restarted = try await RunningDaemon.start([], in: responder.daemon.directory, port: responder.daemon.port)
+        try await eventually(within: 10, "tern reply to be back") {
+            responder.reply.standardError.contains("tern: reconnected to ")
+        }
+        // The requesting client reconnected too; its request waits for the responder.
+        #expect(try await responder.request(Array("after".utf8)).string == "AFTER")
+        #expect(responder.reply.standardError.contains("tern: lost the connection to "), "\(responder.reply.standardError)")
+        await responder.client.close()
+        responder.reply.signal(SIGINT)
+        #expect(try await responder.reply.wait(seconds: 20) == 0, "\(responder.reply.standardError)")
+        try await restarted.stop()
     }
 }
 

@@ -10,11 +10,14 @@ struct RunningDaemon {
     let directory: URL
     let port: Int
 
-    /// Starts `ternd` with `arguments` and `environment`, in `directory` or a new one.
-    static func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) async throws -> RunningDaemon {
+    /// Starts `ternd` with `arguments` and `environment`, in `directory` or a new one, on `port`
+    /// or a free one.
+    static func start(
+        _ arguments: [String], in directory: URL? = nil, port: Int? = nil, environment: [String: String] = [:]
+    ) async throws -> RunningDaemon {
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("tern-daemon-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let port = try await Loopback.freePort()
+        let port = if let port { port } else { try await Loopback.freePort() }
         let process = try await ChildProcess("ternd", ["--listen", "127.0.0.1:\(port)"] + arguments, in: directory, environment: environment)
         do {
             try await Loopback.waitForListener(on: port)
@@ -45,12 +48,17 @@ struct RunningDaemon {
         return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first
     }
 
-    func connect(name: String, subscriptionBufferSize: Int = 1024) async throws -> TernClient {
-        try await TernClient.connect(TernClient.Configuration(
-            server: .init(host: "127.0.0.1", port: port),
+    /// A client configuration for this daemon, trusting its CA.
+    func configuration(name: String, subscriptionBufferSize: Int = 1024) -> TernClient.Configuration {
+        TernClient.Configuration(
+            servers: [.init(host: "127.0.0.1", port: port)],
             security: .tls(caFile: caFile, certificateFile: nil, keyFile: nil, serverName: nil),
             clientName: name, subscriptionBufferSize: subscriptionBufferSize
-        ))
+        )
+    }
+
+    func connect(name: String, subscriptionBufferSize: Int = 1024) async throws -> TernClient {
+        try await TernClient.connect(configuration(name: name, subscriptionBufferSize: subscriptionBufferSize))
     }
 
     /// `tern sub` and `tern pub` against this daemon, as a user runs them: the subscriber must

@@ -36,7 +36,7 @@ final class TestBroker: Sendable {
     /// A client configuration trusting this broker's CA (plaintext when the broker has no TLS).
     func clientConfiguration(name: String = "e2e") -> TernClient.Configuration {
         TernClient.Configuration(
-            server: .init(host: "127.0.0.1", port: server.port),
+            servers: [.init(host: "127.0.0.1", port: server.port)],
             security: server.configuration.tls == nil
                 ? .plaintext : .tls(caFile: files.caCertificateFile, certificateFile: nil, keyFile: nil, serverName: nil),
             clientName: name

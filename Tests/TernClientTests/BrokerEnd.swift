@@ -1,8 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import Testing
 import TernProtocol
 @testable import TernClient
+
+/// The channels a client opens, one per attempt, handed out in the order the test adds them:
+/// each is the client's end of a ``BrokerEnd``. An attempt with none left is refused, as a
+/// connect to a port nobody listens on is.
+final class TestingChannels: ChannelOpener {
+    private let waiting: NIOLockedValueBox<(channels: [NIOAsyncTestingChannel], servers: [ServerAddress])>
+
+    init(_ channels: NIOAsyncTestingChannel...) {
+        waiting = NIOLockedValueBox((channels, []))
+    }
+
+    /// Adds the channel the next attempt gets.
+    func add(_ channel: NIOAsyncTestingChannel) {
+        waiting.withLockedValue { $0.channels.append(channel) }
+    }
+
+    /// The servers the client asked for, in order.
+    var servers: [ServerAddress] {
+        waiting.withLockedValue { $0.servers }
+    }
+
+    func open(
+        to server: ServerAddress, on eventLoop: any EventLoop, addingHandler addHandler: @escaping @Sendable (any Channel) throws -> Void
+    ) -> EventLoopFuture<any Channel> {
+        let next = waiting.withLockedValue { waiting -> NIOAsyncTestingChannel? in
+            waiting.servers.append(server)
+            return waiting.channels.isEmpty ? nil : waiting.channels.removeFirst()
+        }
+        guard let next else {
+            return eventLoop.makeFailedFuture(IOError(errnoCode: ECONNREFUSED, reason: "connect"))
+        }
+        return eventLoop.makeCompletedFuture {
+            try addHandler(next)
+            return next
+        }
+    }
+}
 
 /// The broker's end of a client connection over a `NIOAsyncTestingChannel`, played by a test:
 /// the bytes the client writes are decoded into frames, the frames the test sends are encoded
@@ -20,29 +61,40 @@ struct BrokerEnd {
         pingIntervalMilliseconds: 30_000
     )
 
-    /// A plaintext client that does not ping (tests that want keep-alive turn it on).
-    static let configuration = TernClient.Configuration(security: .plaintext, clientName: "handler-test", keepAlive: nil)
+    /// A plaintext client that does not ping (tests that want keep-alive turn it on) and does
+    /// not reconnect (tests of reconnection turn it on).
+    static let configuration = TernClient.Configuration(security: .plaintext, clientName: "handler-test", reconnect: nil, keepAlive: nil)
 
-    /// A new active channel; `prepare` adds to its pipeline what goes before the client.
-    init(prepare: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void = { _ in }) async throws {
-        channel = NIOAsyncTestingChannel()
+    /// A new active channel, on `loop` or a loop of its own; `prepare` adds to its pipeline what
+    /// goes before the client.
+    init(
+        on loop: NIOAsyncTestingEventLoop = NIOAsyncTestingEventLoop(),
+        prepare: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void = { _ in }
+    ) async throws {
+        channel = NIOAsyncTestingChannel(loop: loop)
         let pipeline = channel.pipeline
         try await channel.testingEventLoop.executeInContext { try prepare(pipeline.syncOperations) }
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: ServerAddress.defaultPort))
     }
 
-    /// Starts connecting a client over the channel and expects its HELLO.
-    mutating func startConnecting(_ configuration: TernClient.Configuration = configuration) async throws -> Task<TernClient, any Error> {
+    /// Starts connecting a client whose first attempt gets this channel, and expects its HELLO;
+    /// later attempts get what the test adds to `channels`.
+    mutating func startConnecting(
+        _ configuration: TernClient.Configuration = configuration, channels: TestingChannels = TestingChannels()
+    ) async throws -> Task<TernClient, any Error> {
         let channel = self.channel
-        let connecting = Task { try await TernClient.connect(over: channel, configuration: configuration) }
+        channels.add(channel)
+        let connecting = Task { try await TernClient.connect(configuration, opener: channels, on: channel.eventLoop) }
         let hello = try await nextFrame()
         #expect(hello == .hello(Frame.Hello(minVersion: 1, maxVersion: 1, clientName: configuration.clientName)))
         return connecting
     }
 
     /// Connects a client over the channel, answering its HELLO with `welcome`.
-    mutating func connect(_ configuration: TernClient.Configuration = configuration, welcome: Frame.Welcome = welcome) async throws -> TernClient {
-        let connecting = try await startConnecting(configuration)
+    mutating func connect(
+        _ configuration: TernClient.Configuration = configuration, welcome: Frame.Welcome = welcome, channels: TestingChannels = TestingChannels()
+    ) async throws -> TernClient {
+        let connecting = try await startConnecting(configuration, channels: channels)
         try await send(.welcome(welcome))
         return try await connecting.value
     }

@@ -5,11 +5,15 @@ import TernTLS
 
 @Suite("Client configuration")
 struct ConfigurationTests {
-    @Test("defaults: the local broker, TLS, a name and a timeout")
+    @Test("defaults: the local broker, TLS, a name, a timeout, and reconnecting in a random order of servers")
     func defaults() {
         let configuration = TernClient.Configuration(security: .plaintext)
-        #expect(configuration.server == ServerAddress(host: "127.0.0.1", port: 8376))
-        #expect(configuration.server.description == "127.0.0.1:8376")
+        #expect(configuration.servers == [ServerAddress(host: "127.0.0.1", port: 8376)])
+        #expect(configuration.servers.map(\.description) == ["127.0.0.1:8376"])
+        #expect(configuration.randomizeServers)
+        #expect(configuration.reconnect == TernClient.Configuration.Reconnect(
+            initialDelay: .milliseconds(50), maxDelay: .seconds(2), maxAttempts: nil, bufferSize: 8 << 20
+        ))
         #expect(!configuration.clientName.isEmpty)
         #expect(configuration.connectTimeout > .zero)
     }

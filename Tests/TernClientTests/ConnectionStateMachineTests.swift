@@ -16,18 +16,14 @@ struct ConnectionStateMachineTests {
     private func makeSource(id: UInt32) -> (ConnectionStateMachine.Source, TernSubscription.Producer) {
         let new = TernSubscription.Queue.makeSequence(
             highWatermark: 2,
-            delegate: SubscriptionDelegate(subscriptionID: id, eventLoop: loop, handler: .makeEmptyBox(eventLoop: loop))
+            delegate: SubscriptionDelegate(subscriptionID: id, eventLoop: loop, session: .makeEmptyBox(eventLoop: loop))
         )
         return (new.queue, new.sequence)
     }
 
     /// Ends the connection and completes whatever it still owed.
     private func finish(_ machine: inout ConnectionStateMachine) {
-        let actions = machine.connectionClosed()
-        actions.handshake?.fail(actions.error)
-        for promise in actions.promises { promise.fail(actions.error) }
-        for request in actions.requests { request.fail(actions.error) }
-        for (sink, error) in actions.subscriptions { sink.finish(error) }
+        machine.closeAndSettle()
     }
 
     @Test("WELCOME completes the handshake; a second one is a protocol violation")
@@ -101,7 +97,7 @@ struct ConnectionStateMachineTests {
         var machine = readyMachine()
         let (source, sequence) = makeSource(id: 3)
         let confirmation = loop.makePromise(of: Void.self)
-        let tokenResult = machine.subscribe(id: 3, monitor: SubscriptionMonitor(pattern: "a.>", onDropNotice: nil), sink: .messages(source), confirmation: confirmation)
+        let tokenResult = machine.subscribe(Frame.Subscribe(subscriptionID: 3, pattern: "a.>"), monitor: SubscriptionMonitor(pattern: "a.>", onDropNotice: nil), sink: .messages(source), confirmation: confirmation)
         let token = try #require(tokenResult)
         let error = Frame.Error(code: .invalidPattern, subject: .subscription, id: 3, message: "no", closesConnection: false)
         guard case .finishSubscription(let finished, let reason, let pending?) = machine.received(.error(error)) else {
@@ -128,7 +124,7 @@ struct ConnectionStateMachineTests {
         let (source, sequence) = makeSource(id: 1)
         let confirmation = loop.makePromise(of: Void.self)
         let monitor = SubscriptionMonitor(pattern: "orders.*", onDropNotice: nil)
-        let tokenResult = machine.subscribe(id: 1, monitor: monitor, sink: .messages(source), confirmation: confirmation)
+        let tokenResult = machine.subscribe(Frame.Subscribe(subscriptionID: 1, pattern: monitor.pattern), monitor: monitor, sink: .messages(source), confirmation: confirmation)
         let token = try #require(tokenResult)
         guard case .succeed(let confirmed) = machine.received(.pong(Frame.Ping(token: token))) else {
             Issue.record("the PONG did not confirm the subscription")
@@ -169,8 +165,8 @@ struct ConnectionStateMachineTests {
         let (first, firstSequence) = makeSource(id: 1)
         let (second, secondSequence) = makeSource(id: 2)
         let confirmations = [loop.makePromise(of: Void.self), loop.makePromise(of: Void.self)]
-        _ = machine.subscribe(id: 1, monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), sink: .messages(first), confirmation: confirmations[0])
-        _ = machine.subscribe(id: 2, monitor: SubscriptionMonitor(pattern: "b", onDropNotice: nil), sink: .messages(second), confirmation: confirmations[1])
+        _ = machine.subscribe(Frame.Subscribe(subscriptionID: 1, pattern: "a"), monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), sink: .messages(first), confirmation: confirmations[0])
+        _ = machine.subscribe(Frame.Subscribe(subscriptionID: 2, pattern: "b"), monitor: SubscriptionMonitor(pattern: "b", onDropNotice: nil), sink: .messages(second), confirmation: confirmations[1])
         machine.pause(subscriptionID: 1)
         machine.pause(subscriptionID: 2)
         machine.pause(subscriptionID: 2)
@@ -202,11 +198,11 @@ struct ConnectionStateMachineTests {
         finish(&machine)
     }
 
-    @Test("a publish error without an ack id fails the next flush")
+    @Test("a publish error without an ack id is reported as an event and fails the next flush")
     func unattributedPublishError() throws {
         var machine = readyMachine()
         let error = Frame.Error(code: .mailboxFull, subject: .publish, id: 0, message: "full", closesConnection: false)
-        guard case .none = machine.received(.error(error)) else {
+        guard case .reportError(.refused(code: .mailboxFull, message: "full")) = machine.received(.error(error)) else {
             Issue.record("unexpected action")
             return
         }
@@ -227,7 +223,7 @@ struct ConnectionStateMachineTests {
     func clientClose() throws {
         var machine = readyMachine()
         let (source, sequence) = makeSource(id: 1)
-        _ = machine.subscribe(id: 1, monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), sink: .messages(source), confirmation: loop.makePromise())
+        _ = machine.subscribe(Frame.Subscribe(subscriptionID: 1, pattern: "a"), monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), sink: .messages(source), confirmation: loop.makePromise())
         let first = machine.close()
         let second = machine.close()
         #expect(first)
@@ -235,9 +231,7 @@ struct ConnectionStateMachineTests {
         let actions = machine.connectionClosed()
         #expect(actions.error == .closed)
         #expect(actions.subscriptions.count == 1)
-        #expect(actions.subscriptions.allSatisfy { $0.1 == nil })
-        for promise in actions.promises { promise.fail(actions.error) }
-        for (source, _) in actions.subscriptions { source.finish() }
+        #expect(actions.complete(reconnecting: false) == nil)
         let late = loop.makePromise(of: Void.self)
         let token = machine.flush(late)
         #expect(token == nil)
@@ -249,7 +243,7 @@ struct ConnectionStateMachineTests {
     func brokerGoodbye() {
         var machine = readyMachine()
         let (source, sequence) = makeSource(id: 1)
-        _ = machine.subscribe(id: 1, monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), sink: .messages(source), confirmation: loop.makePromise())
+        _ = machine.subscribe(Frame.Subscribe(subscriptionID: 1, pattern: "a"), monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), sink: .messages(source), confirmation: loop.makePromise())
         guard case .close = machine.received(.goodbye(Frame.Goodbye(code: .serverShuttingDown, message: "bye"))) else {
             Issue.record("GOODBYE did not close")
             finish(&machine)
@@ -258,9 +252,8 @@ struct ConnectionStateMachineTests {
         let actions = machine.connectionClosed()
         let expected = TernClientError.disconnected(code: .serverShuttingDown, reason: "bye")
         #expect(actions.error == expected)
-        #expect(actions.subscriptions.allSatisfy { $0.1 == expected })
-        for promise in actions.promises { promise.fail(actions.error) }
-        for (source, error) in actions.subscriptions { source.finish(error ?? actions.error) }
+        #expect(actions.subscriptions.count == 1)
+        _ = actions.complete(reconnecting: false)
         _ = sequence
     }
 }

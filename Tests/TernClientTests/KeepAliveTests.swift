@@ -44,17 +44,15 @@ struct KeepAliveTests {
     func pausedReads() {
         var machine = ConnectionStateMachine.ready(on: loop)
         let new = TernSubscription.Queue.makeSequence(
-            highWatermark: 2, delegate: SubscriptionDelegate(subscriptionID: 1, eventLoop: loop, handler: .makeEmptyBox(eventLoop: loop))
+            highWatermark: 2, delegate: SubscriptionDelegate(subscriptionID: 1, eventLoop: loop, session: .makeEmptyBox(eventLoop: loop))
         )
         let confirmation = loop.makePromise(of: Void.self)
-        _ = machine.subscribe(id: 1, monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), sink: .messages(new.queue), confirmation: confirmation)
+        _ = machine.subscribe(Frame.Subscribe(subscriptionID: 1, pattern: "a"), monitor: SubscriptionMonitor(pattern: "a", onDropNotice: nil), sink: .messages(new.queue), confirmation: confirmation)
         machine.pause(subscriptionID: 1)
         for _ in 0..<5 {
             #expect(machine.keepAliveIntervalPassed(maxUnanswered: 2, interval: .seconds(1)) == .none)
         }
-        let actions = machine.connectionClosed()
-        for promise in actions.promises { promise.fail(actions.error) }
-        for (sink, error) in actions.subscriptions { sink.finish(error) }
+        machine.closeAndSettle()
         _ = new.sequence
     }
 
@@ -64,7 +62,6 @@ struct KeepAliveTests {
         #expect(machine.keepAliveIntervalPassed(maxUnanswered: 2, interval: .seconds(1)) == .none)
         _ = machine.close()
         #expect(machine.keepAliveIntervalPassed(maxUnanswered: 2, interval: .seconds(1)) == .none)
-        let actions = machine.connectionClosed()
-        actions.handshake?.fail(actions.error)
+        machine.closeAndSettle()
     }
 }

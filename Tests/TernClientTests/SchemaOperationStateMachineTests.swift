@@ -64,8 +64,7 @@ struct SchemaOperationStateMachineTests {
         _ = machine.startOperation(id: 1, promise: pending)
         let actions = machine.connectionClosed()
         #expect(actions.operations.count == 1)
-        for promise in actions.promises { promise.fail(actions.error) }
-        for operation in actions.operations { operation.fail(actions.error) }
+        _ = actions.complete(reconnecting: false)
         await #expect(throws: TernClientError.self) { try await pending.futureResult.get() }
         let late = loop.makePromise(of: Frame.self)
         let started = machine.startOperation(id: 2, promise: late)

@@ -12,6 +12,10 @@ enum ExpectedFrames {
             version: 1, serverID: "ternd-1", limits: .defaults,
             features: [.acknowledgements, .queueGroups, .requestReply, .schemas], pingIntervalMilliseconds: 30_000
         )),
+        "welcome-lame-duck": .welcome(.init(
+            version: 1, serverID: "ternd-1", limits: .defaults,
+            features: [.acknowledgements, .queueGroups, .requestReply, .schemas, .lameDuck], pingIntervalMilliseconds: 30_000
+        )),
         "welcome-no-ping-no-features": .welcome(.init(
             version: 1, serverID: "",
             limits: Limits(maxFrameLength: 4096, maxPayloadLength: 2048, maxHeaderBytes: 512, maxTopicLength: 64, maxSubscriptions: 16),
@@ -75,6 +79,9 @@ enum ExpectedFrames {
         "error-unknown-frame-type": .error(.init(code: .unknownFrameType, id: 0x7F, message: "unknown frame type 0x7f", closesConnection: false)),
         "goodbye-ok": .goodbye(.init()),
         "goodbye-server-shutting-down": .goodbye(.init(code: .serverShuttingDown, message: "shutting down")),
+        "lame-duck": .lameDuck(.init(durationMilliseconds: 30_000)),
+        "servers": .servers(.init(addresses: ["127.0.0.1:8376", "[::1]:8378"])),
+        "servers-empty": .servers(.init(addresses: [])),
 
         "schema-register": .registerSchema(.init(operationID: 1, subject: "orders", definition: schemaText)),
         "schema-get-latest": .getSchema(.init(operationID: 2, subject: "orders")),
@@ -102,7 +109,7 @@ enum ExpectedFrames {
         )),
 
         "unknown-type": .unknown(.init(type: 0x7F, flags: 0x03, body: ByteBuffer(bytes: [0xDE, 0xAD, 0xBE, 0xEF]))),
-        "unknown-type-empty-body": .unknown(.init(type: 0x10, flags: 0, body: ByteBuffer())),
+        "unknown-type-empty-body": .unknown(.init(type: 0x1F, flags: 0, body: ByteBuffer())),
     ]
 
     private static func bytes(_ string: String) -> ByteBuffer {

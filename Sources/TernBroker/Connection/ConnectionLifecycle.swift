@@ -83,7 +83,8 @@ struct ConnectionLifecycle {
                 code: .unknownFrameType, id: UInt64(unknown.type),
                 message: "unknown frame type 0x\(String(unknown.type, radix: 16)) skipped", closesConnection: false
             ))
-        case .hello, .welcome, .message, .incomingRequest, .ack, .error, .dropNotice, .schemaInfo, .schemaList, .registryResult:
+        case .hello, .welcome, .message, .incomingRequest, .ack, .error, .dropNotice, .lameDuck, .servers, .schemaInfo, .schemaList,
+            .registryResult:
             return fail(.unexpectedFrame, "\(Self.name(of: frame)) is not a frame a client sends here")
         }
     }

@@ -27,6 +27,8 @@ PONG = 0x0C
 ERROR = 0x0D
 DROP_NOTICE = 0x0E
 GOODBYE = 0x0F
+LAME_DUCK = 0x10
+SERVERS = 0x11
 SCHEMA_REGISTER = 0x20
 SCHEMA_GET = 0x21
 SCHEMA_LIST = 0x22
@@ -42,6 +44,7 @@ TYPE_NAMES = {
     UNSUBSCRIBE: "UNSUBSCRIBE", MESSAGE: "MESSAGE", REQUEST: "REQUEST",
     INCOMING_REQUEST: "INCOMING_REQUEST", REPLY: "REPLY", ACK: "ACK", PING: "PING",
     PONG: "PONG", ERROR: "ERROR", DROP_NOTICE: "DROP_NOTICE", GOODBYE: "GOODBYE",
+    LAME_DUCK: "LAME_DUCK", SERVERS: "SERVERS",
     SCHEMA_REGISTER: "SCHEMA_REGISTER", SCHEMA_GET: "SCHEMA_GET", SCHEMA_LIST: "SCHEMA_LIST",
     SCHEMA_SET_MODE: "SCHEMA_SET_MODE", SCHEMA_BIND: "SCHEMA_BIND", SCHEMA_CHECK: "SCHEMA_CHECK",
     SCHEMA_INFO: "SCHEMA_INFO", SCHEMA_LIST_RESULT: "SCHEMA_LIST_RESULT",
@@ -53,7 +56,8 @@ CLIENT_TO_SERVER = {HELLO, PUBLISH, SUBSCRIBE, UNSUBSCRIBE, REQUEST, REPLY, PING
                     SCHEMA_REGISTER, SCHEMA_GET, SCHEMA_LIST, SCHEMA_SET_MODE, SCHEMA_BIND,
                     SCHEMA_CHECK}
 SERVER_TO_CLIENT = {WELCOME, MESSAGE, INCOMING_REQUEST, REPLY, ACK, PING, PONG, ERROR,
-                    DROP_NOTICE, GOODBYE, SCHEMA_INFO, SCHEMA_LIST_RESULT, REGISTRY_RESULT}
+                    DROP_NOTICE, GOODBYE, LAME_DUCK, SERVERS, SCHEMA_INFO, SCHEMA_LIST_RESULT,
+                    REGISTRY_RESULT}
 
 # --- section 5.2: features ----------------------------------------------------------------
 
@@ -61,6 +65,8 @@ FEATURE_ACKNOWLEDGEMENTS = 0x1
 FEATURE_QUEUE_GROUPS = 0x2
 FEATURE_REQUEST_REPLY = 0x4
 FEATURE_SCHEMAS = 0x8
+FEATURE_LAME_DUCK = 0x10
+FEATURE_SERVERS = 0x40
 
 # --- section 14: error codes ----------------------------------------------------------------
 
@@ -156,6 +162,8 @@ LAYOUTS = {
             ("message", "str", None)],
     DROP_NOTICE: [("sub_id", "u32", None), ("reason", ENUM_REASON, None), ("count", "u64", None)],
     GOODBYE: [("code", "u16", None), ("message", "str", None)],
+    LAME_DUCK: [("duration", "u32", None)],
+    SERVERS: [("addresses", "strs", None)],
     SCHEMA_REGISTER: [("op", "u64", None), ("subject", "str", None), ("definition", "text", None)],
     SCHEMA_GET: [("op", "u64", None), ("subject", "str", None), ("version", "u32", None)],
     SCHEMA_LIST: [("op", "u64", None), ("subject", "str", None)],
@@ -250,7 +258,7 @@ def encode(ftype, flags=None, extra=b"", **fields):
                 value = b""
             elif kind in ("str", "text"):
                 value = ""
-            elif kind == "entries":
+            elif kind in ("entries", "strs"):
                 value = []
             else:
                 raise TypeError("%s.%s is required" % (TYPE_NAMES[ftype], name))
@@ -276,6 +284,8 @@ def encode(ftype, flags=None, extra=b"", **fields):
             parts.append(value.encode("utf-8") if isinstance(value, str) else bytes(value))
         elif kind == "entries":
             parts.append(enc_entries(value))
+        elif kind == "strs":
+            parts.append(struct.pack(">H", len(value)) + b"".join(enc_str(v) for v in value))
         else:
             raise AssertionError(kind)
     return frame_bytes(ftype, derived if flags is None else flags, b"".join(parts) + extra)
@@ -376,6 +386,12 @@ def decode_body(ftype, flags, body):
                     raise DecodeError("invalid_header_name", repr(n))
                 hs.append((n, v))
             f[name] = hs
+        elif kind == "strs":
+            count = r.u16("address count")
+            # each address takes at least its 2 length bytes: check before allocating
+            if count * 2 > r.left():
+                raise DecodeError("truncated", "address count %d, %d bytes left" % (count, r.left()))
+            f[name] = [r.str_("address") for _ in range(count)]
         elif kind == "payload":
             f[name] = r.take(r.left(), name)
             has_payload = True

@@ -113,7 +113,7 @@ def many_frames_in_one_write(env):
 
 # --- §3 rule 4, §15.2: unknown types ----------------------------------------------------------
 
-UNASSIGNED = [0x00, 0x10, 0x1F, 0x26, 0x27, 0x2B, 0x30, 0x7F, 0x80, 0xFF]
+UNASSIGNED = [0x00, 0x1E, 0x1F, 0x26, 0x27, 0x2B, 0x30, 0x7F, 0x80, 0xFF]
 
 
 @test("§3 rule 4 §15.2 §14", "framing")
@@ -139,7 +139,7 @@ def unknown_type_vectors_on_the_wire(env):
     """The bytes of unknown-type.txt and unknown-type-empty-body.txt are answered with unknown_frame_type and skipped."""
     from .test_vectors import read_vector
     conn = env.connect()
-    for name, t in (("unknown-type.txt", 0x7F), ("unknown-type-empty-body.txt", 0x10)):
+    for name, t in (("unknown-type.txt", 0x7F), ("unknown-type-empty-body.txt", 0x1F)):
         conn.send(read_vector(name)[0])
         expect_error(conn, "unknown_frame_type", subject=0, id=t, close=False)
     conn.flush()

@@ -117,6 +117,12 @@ VALID = {
     "welcome-defaults.txt": (w.WELCOME, dict(version=1, server_id="ternd-1", max_frame=1048576,
                                              max_payload=1044480, max_header_bytes=16384, max_topic=255,
                                              max_subscriptions=10000, features=0xF, ping_interval=30000)),
+    "welcome-lame-duck.txt": (w.WELCOME, dict(version=1, server_id="ternd-1", max_frame=1048576,
+                                              max_payload=1044480, max_header_bytes=16384, max_topic=255,
+                                              max_subscriptions=10000, features=0x1F, ping_interval=30000)),
+    "lame-duck.txt": (w.LAME_DUCK, dict(duration=30000)),
+    "servers.txt": (w.SERVERS, dict(addresses=["127.0.0.1:8376", "[::1]:8378"])),
+    "servers-empty.txt": (w.SERVERS, dict(addresses=[])),
     "welcome-no-ping-no-features.txt": (w.WELCOME, dict(version=1, server_id="", max_frame=4096, max_payload=2048,
                                                         max_header_bytes=512, max_topic=64, max_subscriptions=16,
                                                         features=0, ping_interval=0)),
@@ -125,7 +131,7 @@ VALID = {
 # Unknown frame types: (type, flags, body) kept so the frame can be skipped (section 15.2).
 UNKNOWN = {
     "unknown-type.txt": (0x7F, 0x03, bytes.fromhex("deadbeef")),
-    "unknown-type-empty-body.txt": (0x10, 0x00, b""),
+    "unknown-type-empty-body.txt": (0x1F, 0x00, b""),
 }
 
 

@@ -1,0 +1,192 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import Testing
+import TernClient
+import TernProtocol
+import TernSchema
+
+/// Clients that outlive their broker: the built `ternd` killed with SIGKILL and restarted on the
+/// same port, a second `ternd` to fail over to, and calls in flight at the moment of the drop.
+@Suite(.timeLimit(.minutes(2))) struct ReconnectTests {
+    @Test func aSubscriberAndAPublisherKeepWorkingAcrossAKillAndARestartAndTheBufferedPublishesArrive() async throws {
+        let daemon = try await RunningDaemon.start([])
+        let subscriber = try await daemon.connect(name: "subscriber")
+        // The publisher waits 5 to 10 s before its first attempt: by then the subscriber is back
+        // (the broker restarts 2 s after the kill, and the subscriber's backoff is at most 2 s).
+        // Messages are not replayed: published before the subscriber is back, they would be lost.
+        var patient = daemon.configuration(name: "publisher")
+        patient.reconnect = .init(initialDelay: .seconds(10), maxDelay: .seconds(10))
+        let publisher = try await TernClient.connect(patient)
+        let events = EventRecorder(publisher)
+        let subscription = try await subscriber.subscribe(to: "orders.>")
+        let received = Collector(subscription, count: 3)
+        try await publisher.publish("before", to: "orders.placed")
+        try await publisher.flush()
+        try await eventually(within: 10, "the subscriber to get the first") { events.contains { if case .connected = $0 { true } else { false } } }
+
+        daemon.process.signal(SIGKILL)
+        _ = try await daemon.process.wait()
+        try await eventually(within: 10, "the publisher to notice") { events.contains { if case .disconnected = $0 { true } else { false } } }
+        // Published during the outage: buffered, sent after the reconnect, in order.
+        try await publisher.publish("during 1", to: "orders.placed")
+        try await publisher.publish("during 2", to: "orders.placed")
+        try await Task.sleep(for: .seconds(2))
+        let restarted = try await RunningDaemon.start([], in: daemon.directory, port: daemon.port)
+        try await eventually(within: 20, "the subscriber to be back") { subscriber.connectedServer != nil }
+        #expect(publisher.connectedServer == nil, "the publisher is still away")
+        // The flush waits for the publisher's reconnect, and follows the buffered publishes.
+        try await publisher.flush()
+        try await eventually(within: 10, "the buffered publishes to arrive") { received.isDone }
+        #expect(await received.value == ["before", "during 1", "during 2"])
+        #expect(events.contains { if case .reconnected(let server, _) = $0 { server.port == daemon.port } else { false } }, "\(events.all)")
+        await subscriber.close()
+        await publisher.close()
+        try await eventually(within: 5, "the events to end with closed") { events.all.last == .closed(reason: nil) }
+        try await restarted.stop()
+    }
+
+    @Test func aRequestAndAnAcknowledgedPublishInFlightFailAtOnceWithConnectionLost() async throws {
+        let daemon = try await RunningDaemon.start([])
+        let silent = try await daemon.connect(name: "silent responder")
+        let responder = try await silent.makeResponder(on: "slow")
+        let client = try await daemon.connect(name: "requester")
+        let delivered = NIOLockedValueBox(false)
+        let serving = Task {
+            try await responder.run { _ in
+                delivered.withLockedValue { $0 = true }
+                try await Task.sleep(for: .seconds(60))
+                return TernReply("late")
+            }
+        }
+        defer { serving.cancel() }
+        let request = Task { try await client.request("x", to: "slow", timeout: .seconds(30)) }
+        // The request reached the responder, which does not answer in time.
+        try await eventually(within: 10, "the request to be delivered") { delivered.withLockedValue { $0 } }
+
+        daemon.process.signal(SIGSTOP)
+        try await Task.sleep(for: .milliseconds(100))
+        let acknowledged = Task { try await client.publish("x", to: "orders", acknowledged: true) }
+        try await Task.sleep(for: .milliseconds(300))
+        let killed = ContinuousClock.now
+        daemon.process.signal(SIGKILL)
+        daemon.process.signal(SIGCONT)
+        await #expect(throws: TernClientError.self) { _ = try await request.value }
+        // Within 100 ms on a quiet machine; the bound leaves room for a loaded one.
+        #expect(ContinuousClock.now - killed < .seconds(1), "failed at once, not at its 30 s timeout")
+        for outcome in [await request.result.map { _ in () }, await acknowledged.result] {
+            guard case .failure(let error) = outcome, case TernClientError.connectionLost = error else {
+                Issue.record("expected connectionLost, got \(outcome)")
+                continue
+            }
+        }
+        await client.close()
+        await silent.close()
+    }
+
+    @Test func aFullReconnectBufferRefusesThePublishAtOnce() async throws {
+        let daemon = try await RunningDaemon.start([])
+        var configuration = daemon.configuration(name: "publisher")
+        configuration.reconnect?.bufferSize = 4096
+        let publisher = try await TernClient.connect(configuration)
+        let events = EventRecorder(publisher)
+        daemon.process.signal(SIGKILL)
+        _ = try await daemon.process.wait()
+        try await eventually(within: 10, "the publisher to notice") { events.contains { if case .disconnected = $0 { true } else { false } } }
+        let payload = ByteBuffer(repeating: 7, count: 1000)
+        var accepted = 0
+        let started = ContinuousClock.now
+        do {
+            while accepted < 100 {
+                try await publisher.publish(payload, to: "bulk")
+                accepted += 1
+            }
+            Issue.record("100 KB went into a 4 KiB buffer")
+        } catch TernClientError.reconnectBufferFull(let limit) {
+            #expect(limit == 4096)
+        }
+        #expect(accepted == 4, "four 1000-byte publishes and their frame headers fit in 4 KiB, a fifth does not")
+        #expect(ContinuousClock.now - started < .seconds(1), "refused at once")
+        await publisher.close()
+    }
+
+    @Test func aClientFailsOverToTheSecondBrokerWithItsQueueGroupAndReadAsSubscription() async throws {
+        let first = try await RunningDaemon.start([])
+        // The second broker has the first one's certificate, and a registry of its own with the
+        // same schema registered.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-daemon-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent(".tern"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: first.directory.appendingPathComponent(".tern/tls"), to: directory.appendingPathComponent(".tern/tls"))
+        let second = try await RunningDaemon.start([], in: directory)
+        let definition = "record Order { id: string }"
+        let schema = try await first.connect(name: "registrar").registerSchema(definition, subject: "orders")
+        #expect(try await second.connect(name: "registrar").registerSchema(definition, subject: "orders").reference == schema.reference)
+        var configuration = first.configuration(name: "worker")
+        configuration.servers = [.init(host: "127.0.0.1", port: first.port), .init(host: "127.0.0.1", port: second.port)]
+        configuration.randomizeServers = false
+        let worker = try await TernClient.connect(configuration)
+        #expect(worker.connectedServer?.port == first.port)
+        let subscription = try await worker.subscribe(to: "orders.*", queueGroup: "workers", readAs: schema.reference)
+
+        first.process.signal(SIGKILL)
+        _ = try await first.process.wait()
+        try await eventually(within: 10, "the worker to fail over") { worker.connectedServer?.port == second.port }
+        let publisher = try await second.connect(name: "publisher")
+        let order = try Schema(parsing: schema.definition).encode(.record(["id": .string("o-1")]))
+        try await publisher.publish(ByteBuffer(bytes: order), to: "orders.placed", schema: schema.reference)
+        var messages = subscription.makeAsyncIterator()
+        let message = try await messages.next()
+        #expect(message?.schema == schema.reference, "read as the registered version on the second broker too")
+        await worker.close()
+        await publisher.close()
+        try await second.stop()
+    }
+}
+
+/// The payloads of the first `count` messages of a subscription.
+private final class Collector: Sendable {
+    private let task: Task<[String], Never>
+    private let done = NIOLockedValueBox(false)
+
+    init(_ subscription: TernSubscription, count: Int) {
+        let done = self.done
+        task = Task {
+            var payloads: [String] = []
+            do {
+                for try await message in subscription {
+                    payloads.append(message.string)
+                    if payloads.count == count { break }
+                }
+            } catch {
+                payloads.append("error: \(error)")
+            }
+            done.withLockedValue { $0 = true }
+            return payloads
+        }
+    }
+
+    deinit { task.cancel() }
+
+    var isDone: Bool { done.withLockedValue { $0 } }
+    var value: [String] { get async { await task.value } }
+}
+
+/// The events of a client, as they happen.
+private final class EventRecorder: Sendable {
+    private let events = NIOLockedValueBox<[TernClientEvent]>([])
+    private let task: Task<Void, Never>
+
+    init(_ client: TernClient) {
+        let events = self.events
+        let stream = client.events
+        task = Task { for await event in stream { events.withLockedValue { $0.append(event) } } }
+    }
+
+    deinit { task.cancel() }
+
+    var all: [TernClientEvent] { events.withLockedValue { $0 } }
+
+    func contains(_ predicate: (TernClientEvent) -> Bool) -> Bool {
+        all.contains(where: predicate)
+    }
+}
