@@ -50,7 +50,7 @@ extension ConnectionHandler {
             case .failure(let unreadable):
                 send(.dropNotice(Frame.DropNotice(subscriptionID: subscriber.subscriptionID, reason: .unreadable, count: 1)))
                 flushIfNeeded()
-                core.statistics.dropped(1)
+                core.statistics.dropped(1, reason: .unreadable)
                 let reply = Frame.Reply(
                     requestID: request.requestID, code: unreadable.code,
                     payload: ByteBuffer(string: "the responder reads as \(readAs) and cannot read this request: \(unreadable.reason)")
@@ -62,7 +62,7 @@ extension ConnectionHandler {
         let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         let milliseconds = request.timeoutMilliseconds == 0
             ? UInt32(clamping: core.configuration.requestTimeout.nanoseconds / 1_000_000) : request.timeoutMilliseconds
-        let admitted = state.requests.admit(requestID: request.requestID, from: requester) { id in
+        let admitted = state.requests.admit(requestID: request.requestID, from: requester, at: .now()) { id in
             context.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
                 loopBoundSelf.value.fail(incomingRequest: id, code: .timeout, reason: "no reply within \(milliseconds) ms")
             }
@@ -85,6 +85,8 @@ extension ConnectionHandler {
     /// Passes a responder's REPLY back to the requester of `request`.
     func forward(_ reply: Frame.Reply, of request: ConnectionStateMachine.Requests.Request) {
         request.timeout.cancel()
+        core.statistics.requestAnswered()
+        core.metrics.requestDuration.recordNanoseconds((NIODeadline.now() - request.admittedAt).nanoseconds)
         let answer = Frame.Reply(requestID: request.requestID, code: reply.code, headers: reply.headers, schema: reply.schema, payload: reply.payload)
         let statistics = core.statistics
         request.requester.execute({ $0.sendReply(answer) }, otherwise: { statistics.lateReplyDropped() })
@@ -114,6 +116,7 @@ extension ConnectionHandler {
     /// Fails every request in flight to this connection: it is going away.
     func failInFlightRequests() {
         for request in state.requests.endAll() {
+            core.statistics.requestLostItsResponder()
             fail(request, code: .responderGone, reason: "the responder disconnected")
         }
     }

@@ -31,12 +31,17 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var continuationScheduled = false
     /// A registry change is being saved: input after its frame waits until it is done.
     var awaitingRegistry = false
+    /// What the connection read and wrote, for the monitoring listener.
+    var activity: ConnectionActivity
+    /// The TLS handshake, once it completed.
+    var tlsHandshake: TLSHandshakeCompleted?
 
     init(core: BrokerCore) {
         self.core = core
         self.logger = core.logger
         self.state = ConnectionStateMachine(limits: core.configuration.limits, maxInFlightRequests: core.configuration.maxRequestsInFlight)
         self.frames = FrameStream(decoder: FrameDecoder(maxFrameLength: core.configuration.limits.maxFrameLength))
+        self.activity = ConnectionActivity(at: .now())
     }
 
     var limits: Limits { core.configuration.limits }
@@ -65,6 +70,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             logger.debug("connection opened")
         } else {
             // Without a handle the connection takes part in nothing; its HELLO is refused.
+            core.statistics.connectionRefused()
             logger.warning("refusing a connection: the broker holds its maximum of \(core.configuration.maxConnections)")
             state.connectionLimitReached(maxConnections: core.configuration.maxConnections)
         }
@@ -89,11 +95,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard !state.inputFailed else { return }
         guard !continuationScheduled && !awaitingRegistry else {
             // Earlier input waits: this read waits behind it.
-            frames.keep(unwrapInboundIn(data))
+            let bytes = unwrapInboundIn(data)
+            activity.read(bytes.readableBytes, at: context.eventLoop.now)
+            frames.keep(bytes)
             return
         }
         state.intake.readStarted()
-        process(unwrapInboundIn(data))
+        let bytes = unwrapInboundIn(data)
+        activity.read(bytes.readableBytes, at: context.eventLoop.now)
+        process(bytes)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -102,6 +112,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let handshake = event as? TLSHandshakeCompleted {
+            tlsHandshake = handshake
             logger[metadataKey: "tls"] = "\(handshake.protocolVersion)"
             if let subject = handshake.peerSubject { logger[metadataKey: "client-certificate"] = "\(subject)" }
         }
@@ -114,6 +125,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             logger.info("closing after a protocol error", metadata: ["error": "\(error)"])
             if let refusal = state.decodingFailed(error) { sendError(refusal) }
         } else {
+            if error is TLSError && tlsHandshake == nil { core.statistics.tlsHandshakeFailed() }
             logger.debug("closing after an error", metadata: ["error": "\(error)"])
             state.closeRequested()
             context.close(promise: nil)
@@ -213,11 +225,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
             break
         case .sendWelcome(let version):
             handshakeDeadline?.cancel()
+            if let name = state.lifecycle.clientName { logger[metadataKey: "client"] = "\(name)" }
             send(.welcome(core.welcome(version: version)))
             startPinging()
         case .sendError(let error):
             sendError(error)
         case .refusePublish(let refusal):
+            core.statistics.publishesRefused(1, code: refusal.code)
             refuse(refusal)
         case .handOffPublishes:
             handOffPublishes()
@@ -267,6 +281,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Writes `count` messages' frames; they are flushed by ``flushIfNeeded()``.
     func write(_ frames: ByteBuffer, messages count: Int) {
         guard let context else { return }
+        activity.wrote(count, bytes: frames.readableBytes, at: context.eventLoop.now)
         context.write(wrapOutboundOut(frames), promise: nil)
         needsFlush = true
         unflushedMessages += count
@@ -282,6 +297,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             logger.error("could not encode a frame", metadata: ["error": "\(error)"])
             return
         }
+        activity.wrote(0, bytes: buffer.readableBytes, at: nil)
         context.write(wrapOutboundOut(buffer), promise: nil)
         needsFlush = true
     }
@@ -334,5 +350,21 @@ final class ConnectionHandler: ChannelDuplexHandler {
         needsFlush = false
         context.flush()
         context.close(promise: nil)
+    }
+}
+
+extension ConnectionHandler {
+    /// The connection now, for the monitoring listener; on its event loop.
+    func summary(id: UInt64) -> ConnectionSummary {
+        let buffered = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        let subscribers = state.subscriptions.byID.values
+        return ConnectionSummary(
+            id: id, peer: context?.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?",
+            clientName: state.lifecycle.clientName,
+            tls: tlsHandshake.map { .init(version: $0.protocolVersion, cipher: $0.cipher, clientCertificate: $0.peerSubject) },
+            subscriptions: subscribers.count, pendingBytes: buffered + subscribers.reduce(0) { $0 + ($1.isResponder ? 0 : $1.queue.pendingBytes) },
+            messagesIn: activity.messagesIn, messagesOut: activity.messagesOut, bytesIn: activity.bytesIn, bytesOut: activity.bytesOut,
+            connectedAt: activity.connectedAt, lastActivity: activity.lastActivity
+        )
     }
 }

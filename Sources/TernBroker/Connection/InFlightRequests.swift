@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The requests delivered to one connection's responders and not yet answered, by the id the
 /// broker gave each; bounded, so that a responder that never answers cannot grow the broker.
 struct InFlightRequests<Requester, Timeout> {
@@ -6,6 +8,8 @@ struct InFlightRequests<Requester, Timeout> {
         /// The requester's own id for the request.
         var requestID: UInt64
         var timeout: Timeout
+        /// When the request was handed to the responder.
+        var admittedAt: NIODeadline
     }
 
     /// The most requests one connection's responders may hold unanswered.
@@ -19,12 +23,12 @@ struct InFlightRequests<Requester, Timeout> {
 
     var count: Int { requests.count }
 
-    /// The id of a new in-flight request, or `nil` when the limit is reached. `timeout` makes the
-    /// request's timer for that id.
-    mutating func admit(requestID: UInt64, from requester: Requester, timeout: (UInt64) -> Timeout) -> UInt64? {
+    /// The id of a new in-flight request, handed to the responder at `now`, or `nil` when the
+    /// limit is reached. `timeout` makes the request's timer for that id.
+    mutating func admit(requestID: UInt64, from requester: Requester, at now: NIODeadline = .distantPast, timeout: (UInt64) -> Timeout) -> UInt64? {
         guard requests.count < limit else { return nil }
         lastID += 1
-        requests[lastID] = Request(requester: requester, requestID: requestID, timeout: timeout(lastID))
+        requests[lastID] = Request(requester: requester, requestID: requestID, timeout: timeout(lastID), admittedAt: now)
         return lastID
     }
 
