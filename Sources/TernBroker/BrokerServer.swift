@@ -29,8 +29,8 @@ public final class BrokerServer: Sendable {
     ///     swift-metrics) and the monitoring listener's `/metrics` serves. A program that
     ///     bootstraps `MetricsSystem` with a `PrometheusMetricsFactory` passes that factory's
     ///     registry, and `/metrics` serves its own metrics too.
-    /// - Throws: NIO's `IOError` when an address cannot be bound, for example when the port is
-    ///   busy; ``BrokerStartError`` when the data directory is locked by another process or
+    /// - Throws: NIO's `IOError` when the address cannot be bound, for example when the port is
+    ///   busy; ``MonitorListenError`` when the monitoring listener's cannot; ``BrokerStartError`` when the data directory is locked by another process or
     ///   cannot be written, or the saved schema registry cannot be read or is invalid.
     public static func start(
         configuration: BrokerConfiguration, logger: Logger = Logger(label: "ternd"),
@@ -50,7 +50,11 @@ public final class BrokerServer: Sendable {
         let monitor = BrokerMonitor(core: core)
         var monitorServer: MonitorServer?
         if let address = configuration.monitor {
-            monitorServer = try await MonitorServer.start(at: address, monitor: monitor, logger: logger)
+            do {
+                monitorServer = try await MonitorServer.start(at: address, monitor: monitor, logger: logger)
+            } catch {
+                throw MonitorListenError(address: address, underlying: error)
+            }
         }
         let channel: any Channel
         do {
@@ -209,7 +213,18 @@ public final class BrokerServer: Sendable {
     }
 }
 
-/// Why a broker could not start, other than its socket.
+/// Why a broker could not start, other than its sockets.
 public struct BrokerStartError: Error, CustomStringConvertible {
     public var description: String
+}
+
+/// The monitoring listener's address could not be bound.
+public struct MonitorListenError: Error, CustomStringConvertible {
+    public var address: ServerAddress
+    /// NIO's `IOError`, for example.
+    public var underlying: any Error
+
+    public var description: String {
+        "cannot listen for monitoring on \(address): \(underlying)"
+    }
 }
