@@ -2,15 +2,20 @@ import NIOCore
 import NIOPosix
 import TernProtocol
 import TernTLS
+import Tracing
 
 extension TernClient {
     /// Connects to the broker, runs the TLS handshake (unless the configuration says
     /// plaintext) and the protocol handshake.
     ///
+    /// - Parameter tracer: What traces the client's publishes, deliveries, requests and
+    ///   responders, carrying the W3C trace context in the messages' headers; `nil` takes the
+    ///   tracer bootstrapped in swift-distributed-tracing's `InstrumentationSystem`. With no
+    ///   tracer there, tracing costs nothing.
     /// - Throws: ``TernClientError/connectionFailed(reason:)``, ``TernClientError/tls(_:)``,
     ///   ``TernClientError/refused(code:message:)`` when the broker turns the client away, or
     ///   ``TernClientError/timeout`` after the configuration's `connectTimeout`.
-    public static func connect(_ configuration: Configuration = Configuration()) async throws -> TernClient {
+    public static func connect(_ configuration: Configuration = Configuration(), tracer: (any Tracer)? = nil) async throws -> TernClient {
         let tlsContext = try makeTLSContext(configuration)
         let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         let setup = ConnectionSetup(configuration: configuration, eventLoop: eventLoop)
@@ -32,7 +37,7 @@ extension TernClient {
             setup.abandon(error)
             throw TernClientError(channelError: error)
         }
-        return try await setup.client(over: channel)
+        return try await setup.client(over: channel, tracer: tracer)
     }
 
     /// Runs the protocol handshake over `channel`, an active channel to a broker, and returns
@@ -50,7 +55,7 @@ extension TernClient {
             setup.abandon(error)
             throw TernClientError(channelError: error)
         }
-        return try await setup.client(over: channel)
+        return try await setup.client(over: channel, tracer: nil)
     }
 
     /// The TLS context for `configuration`, or `nil` for plaintext.
@@ -97,14 +102,18 @@ private struct ConnectionSetup: Sendable {
         handshake.fail(error)
     }
 
-    /// Waits for the broker's WELCOME on `channel` and returns the client.
-    func client(over channel: any Channel) async throws -> TernClient {
+    /// Waits for the broker's WELCOME on `channel` and returns the client, which traces with
+    /// `tracer` or the one bootstrapped in `InstrumentationSystem`.
+    func client(over channel: any Channel, tracer: (any Tracer)?) async throws -> TernClient {
         let welcome: Frame.Welcome
         do {
             welcome = try await handshake.futureResult.get()
         } catch {
             throw TernClientError(channelError: error)
         }
-        return TernClient(configuration: configuration, serverInfo: TernServerInfo(welcome), channel: channel, handler: handler, outbound: outbound)
+        return TernClient(
+            configuration: configuration, serverInfo: TernServerInfo(welcome), channel: channel, handler: handler, outbound: outbound,
+            tracing: MessageTracing(tracer ?? InstrumentationSystem.tracer)
+        )
     }
 }

@@ -32,12 +32,15 @@ public final class TernClient: Sendable {
     let nextOperationID = ManagedAtomic<UInt64>(0)
     /// The registered versions of the schemas typed messages were sent or read with.
     let schemaReferences = SchemaReferenceCache()
+    /// How the client traces its messages, when a tracer is set up.
+    let tracing: MessageTracing?
 
     /// A client of the connection over `channel`, whose handshake the broker answered with `serverInfo`.
     init(
         configuration: Configuration, serverInfo: TernServerInfo, channel: any Channel,
-        handler: NIOLoopBoundBox<ConnectionHandler?>, outbound: OutboundBuffer
+        handler: NIOLoopBoundBox<ConnectionHandler?>, outbound: OutboundBuffer, tracing: MessageTracing?
     ) {
+        self.tracing = tracing
         self.configuration = configuration
         self.serverInfo = serverInfo
         self.channel = channel
@@ -129,6 +132,17 @@ public final class TernClient: Sendable {
 
     private nonisolated(nonsending) func publish(
         _ payload: PublishPayload, to topic: String, headers: Headers, schema: SchemaReference? = nil, acknowledged: Bool
+    ) async throws {
+        guard let tracing else {
+            return try await send(payload, to: topic, headers: headers, schema: schema, acknowledged: acknowledged)
+        }
+        try await tracing.traced("publish", kind: .producer, topic: topic, headers: headers) { headers in
+            try await send(payload, to: topic, headers: headers, schema: schema, acknowledged: acknowledged)
+        }
+    }
+
+    private nonisolated(nonsending) func send(
+        _ payload: PublishPayload, to topic: String, headers: Headers, schema: SchemaReference?, acknowledged: Bool
     ) async throws {
         try Task.checkCancellation()
         guard !acknowledged else {
