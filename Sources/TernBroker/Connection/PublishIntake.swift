@@ -62,7 +62,7 @@ struct PublishIntake {
         if let replyTo = publish.replyTo, let problem = TopicSyntax.problem(withTopic: replyTo, maxLength: Int(limits.maxTopicLength)) {
             return (.invalidTopic, "topic '\(publish.topic)': reply-to: " + problem)
         }
-        if let (code, reason) = limits.problem(withPayloadLength: publish.payload.readableBytes) ?? limits.problem(withHeaders: publish.headers) {
+        if let (code, reason) = limits.problem(withPayloadLength: publish.payload.readableBytes, headerBytes: publish.headers.byteCount) {
             return (code, "topic '\(publish.topic)': " + reason)
         }
         // A MESSAGE carries a subscription id that the PUBLISH did not: it must still fit a frame.
