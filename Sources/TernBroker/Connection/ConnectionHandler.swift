@@ -62,7 +62,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             let handler = loopBoundSelf.value
             if let error = handler.state.handshakeDeadlinePassed() { handler.sendError(error) }
         }
-        logger[metadataKey: "peer"] = "\(context.remoteAddress?.description ?? "?")"
+        logger[metadataKey: "peer"] = "\(context.remoteAddress?.peerDescription ?? "?")"
         if let handle = core.register(self, channel: context.channel) {
             self.handle = handle
             logger[metadataKey: "connection"] = "\(handle.id)"
@@ -359,7 +359,7 @@ extension ConnectionHandler {
         let buffered = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         let subscribers = state.subscriptions.byID.values
         return ConnectionSummary(
-            id: id, peer: context?.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?",
+            id: id, peer: context?.remoteAddress?.peerDescription ?? "?",
             clientName: state.lifecycle.clientName,
             tls: tlsHandshake.map { .init(version: $0.protocolVersion, cipher: $0.cipher, clientCertificate: $0.peerSubject) },
             subscriptions: subscribers.count, pendingBytes: buffered + subscribers.reduce(0) { $0 + ($1.isResponder ? 0 : $1.queue.pendingBytes) },
