@@ -207,6 +207,7 @@ let package = Package(
                 "TernBroker",
                 "TernCommandSupport",
                 "TernProtocol",
+                "TernSchema",
                 "TernTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),

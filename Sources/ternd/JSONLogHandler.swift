@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Logging
 import TernCommandSupport
+import TernSchema
 
 /// Writes each log line to standard error as one JSON object, for log shippers:
 /// `{"connection":"3","label":"ternd","level":"info","message":"connection opened","peer":"127.0.0.1:51234","time":"2026-05-01T10:00:00.123Z"}`.
@@ -36,23 +37,6 @@ struct JSONLogHandler: LogHandler {
         fields["label"] = label
         fields["message"] = "\(event.message)"
         // One write per line, so that lines of different threads never interleave.
-        StandardError.writeLine("{" + fields.sorted { $0.key < $1.key }.map { "\(Self.quoted($0.key)):\(Self.quoted($0.value))" }.joined(separator: ",") + "}")
-    }
-
-    /// `text` as a JSON string.
-    static func quoted(_ text: String) -> String {
-        var quoted = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": quoted += "\\\""
-            case "\\": quoted += "\\\\"
-            case "\n": quoted += "\\n"
-            case "\r": quoted += "\\r"
-            case "\t": quoted += "\\t"
-            case _ where scalar.value < 0x20: quoted += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: quoted.unicodeScalars.append(scalar)
-            }
-        }
-        return quoted + "\""
+        StandardError.writeLine("{" + fields.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\(JSONText.quoted($0.value))" }.joined(separator: ",") + "}")
     }
 }
