@@ -68,9 +68,9 @@ import TernProtocol
             // Requests by outcome, and the time they took.
             let responder = try await publisher.makeResponder(on: "answer")
             let answering = Task { try await responder.run { request in TernReply(request.string) } }
-            #expect(try await subscriber.request("ping", to: "answer").string == "ping")
+            #expect(try await subscriber.request("ping", to: "answer", timeout: .seconds(30)).string == "ping")
             answering.cancel()
-            await #expect(throws: TernClientError.noResponders(topic: "nobody")) { try await subscriber.request("x", to: "nobody") }
+            await #expect(throws: TernClientError.noResponders(topic: "nobody")) { try await subscriber.request("x", to: "nobody", timeout: .seconds(30)) }
             let after = try await PrometheusText.scrape(port: port)
             #expect(after["tern_requests_total{outcome=\"answered\"}"] == 1)
             #expect(after["tern_requests_total{outcome=\"no_responders\"}"] == 1)
@@ -100,6 +100,21 @@ import TernProtocol
             #expect(samples["tern_schema_registrations_total{result=\"unchanged\"}"] == 1)
             #expect(samples["tern_schema_registrations_total{result=\"refused\"}"] == 1)
             await client.close()
+        }
+    }
+
+    @Test func refusedConnectionsAndFailedHandshakesAreCounted() async throws {
+        try await withMonitoredBroker({ $0.maxConnections = 1 }) { broker, port in
+            #expect(try await Loopback.sendAndAwaitClose("GET / HTTP/1.1\r\n\r\n", to: broker.server.port), "plaintext on the TLS port is closed")
+            try await eventually("the failed connection to be gone") { broker.server.statistics.snapshot.connections == 0 }
+            let first = try await broker.connect(name: "first")
+            await #expect(throws: TernClientError.self) { try await broker.connect(name: "second") }
+            let samples = try await PrometheusText.scrape(port: port)
+            #expect(samples["tern_tls_handshake_failures_total"] == 1)
+            #expect(samples["tern_connections_refused_total{reason=\"max_connections\"}"] == 1)
+            #expect(samples["tern_connections_total"] == 2, "the failed handshake's connection and the first client's")
+            #expect(samples["tern_connections"] == 1)
+            await first.close()
         }
     }
 

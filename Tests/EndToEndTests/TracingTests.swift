@@ -59,7 +59,7 @@ import Tracing
             }
 
             let root = try await front.withSpan("show basket") { span in
-                #expect(try await requester.request("apple", to: "price.fruit").string == "42")
+                #expect(try await requester.request("apple", to: "price.fruit", timeout: .seconds(30)).string == "42")
                 return try #require(W3CTestTracer.identity(in: span.context))
             }
             let audited = try #require(try await audit.next())
@@ -76,7 +76,7 @@ import Tracing
             #expect(audited.headers["traceparent"] == auditPublish.identity.traceparent)
 
             // A handler's failure marks its span, and the requester's.
-            await #expect(throws: TernClientError.self) { try await requester.request("pear", to: "price.broken") }
+            await #expect(throws: TernClientError.handlerFailed(topic: "price.broken", message: "prices are unavailable")) { try await requester.request("pear", to: "price.broken", timeout: .seconds(30)) }
             let failed = try #require(pricing.finishedSpans.first { $0.operationName == "respond price.broken" })
             #expect(failed.status?.code == .error && failed.errors == ["\(PricingUnavailable())"])
             #expect(front.finishedSpans.first { $0.operationName == "request price.broken" }?.status?.code == .error)
