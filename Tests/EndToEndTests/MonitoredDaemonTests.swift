@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import Testing
 import TernChildProcesses
 import TernMonitoring
@@ -72,5 +73,17 @@ import TernProtocol
             let lines = result.errors.split(separator: "\n")
             #expect(lines.count == 1 && lines[0].contains("cannot read the monitoring listener at \(address)"), "\(command): \(result.errors)")
         }
+    }
+
+    @Test func aBusyMonitoringPortEndsTerndWithOneLine() async throws {
+        let taken = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(taken.localAddress?.port)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-daemon-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try await run("ternd", ["--listen", "127.0.0.1:0", "--monitor", "127.0.0.1:\(port)"], in: directory)
+        try await taken.close()
+        #expect(result.status == 1)
+        #expect(result.errors.split(separator: "\n").last == "ternd: cannot listen for monitoring on 127.0.0.1:\(port): address already in use")
     }
 }
