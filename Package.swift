@@ -65,6 +65,9 @@ let package = Package(
         // Read through ConfigReader from providers built into the package (environment
         // variables, an in-memory table, files): none of its traits is needed.
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         .systemLibrary(
@@ -112,8 +115,20 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ],
             swiftSettings: hotPathSettings
+        ),
+        // The JSON the broker's monitoring listener serves, and a client that reads it.
+        .target(
+            name: "TernMonitoring",
+            dependencies: [
+                "TernProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "tern",
@@ -122,6 +137,7 @@ let package = Package(
                 "TernClient",
                 "TernCommandSupport",
                 "TernFiles",
+                "TernMonitoring",
                 "TernProtocol",
                 "TernSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -162,6 +178,10 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "TernMonitoring",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: hotPathSettings
         ),
@@ -190,6 +210,7 @@ let package = Package(
                 "TernBroker",
                 "TernCommandSupport",
                 "TernProtocol",
+                "TernSchema",
                 "TernTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -200,6 +221,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 "TernFiles",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: staticFoundationSettings,
             linkerSettings: staticRuntimeSettings
@@ -231,8 +254,11 @@ let package = Package(
                 "tern",
                 "tern-bench",
                 "TernChildProcesses",
+                "TernMonitoring",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -52,6 +52,12 @@ public struct BrokerConfiguration: Sendable {
     /// broker locks it (`ternd.lock`) for as long as its process runs, so that no other process
     /// uses it at the same time.
     public var dataDirectory: String?
+    /// Where the monitoring listener (HTTP: `/metrics`, `/healthz`, `/stats`, `/connections`,
+    /// `/topics`) listens; `nil`, the default, runs none.
+    public var monitor: ServerAddress?
+    /// The patterns of the topics that get series of their own in the metrics (`orders.>`): the
+    /// number of series stays bounded by configuration. The totals cover every topic.
+    public var metricsTopics: [String] = []
     /// This server's id, sent in WELCOME.
     public var serverID = "ternd-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
 

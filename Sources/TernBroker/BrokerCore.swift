@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Prometheus
 import TernProtocol
 
 /// What every connection of one broker shares: configuration, topics, statistics, and the
@@ -14,9 +15,14 @@ final class BrokerCore: Sendable {
     let responders = ResponderDirectory()
     let registry: SchemaRegistry
     let statistics: BrokerStatistics
+    let metrics: BrokerMetrics
+    let health = HealthState()
+    /// When the broker started.
+    let clock: BrokerClock
     let logger: Logger
     /// The turns of the event loops, for work split over them.
     let turns: EventLoopTurns
+    let eventLoops: any EventLoopGroup
     private let connections = NIOLockedValueBox<Registry>(Registry())
     /// The subscriptions of all connections, responders included.
     private let subscriptionCount = ManagedAtomic(0)
@@ -31,19 +37,29 @@ final class BrokerCore: Sendable {
     /// close over a moment, and one release after most of them is enough.
     static let freedMemoryReleaseDelay = TimeAmount.seconds(1)
 
-    /// - Parameter registry: The schema registry; by default the one kept in the configuration's
-    ///   data directory, or one in memory without it.
+    /// - Parameters:
+    ///   - registry: The schema registry; by default the one kept in the configuration's data
+    ///     directory, or one in memory without it.
+    ///   - metrics: The Prometheus registry the broker's metrics are recorded in.
     init(
         configuration: BrokerConfiguration, group: any EventLoopGroup, logger: Logger, registry: SchemaRegistry? = nil,
-        turns: EventLoopTurns = EventLoopTurns()
+        turns: EventLoopTurns = EventLoopTurns(), metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) throws(RegistryStore.Failure) {
         self.configuration = configuration
+        self.eventLoops = group
         self.logger = logger
         self.turns = turns
         let registry = if let registry { registry } else { try Self.registry(in: configuration.dataDirectory) }
         self.registry = registry
         let statistics = BrokerStatistics()
         self.statistics = statistics
+        let clock = BrokerClock()
+        self.clock = clock
+        let brokerMetrics = BrokerMetrics(
+            registry: metrics, topicPatterns: configuration.metricsTopics, version: BrokerServer.version, serverID: configuration.serverID,
+            startedAt: clock.startedAtUnixTime
+        )
+        self.metrics = brokerMetrics
         self.directory = TopicDirectory(
             eventLoops: group,
             settings: TopicSettingsResolver(defaultSettings: configuration.mailbox, overrides: configuration.topicOverrides),
@@ -51,22 +67,43 @@ final class BrokerCore: Sendable {
             statistics: statistics,
             registry: registry,
             maxTopics: configuration.maxTopics,
-            turns: turns
+            turns: turns,
+            series: { brokerMetrics.series(forTopic: $0) }
         )
+    }
+
+    /// The subscriptions of all connections now, responders included.
+    var subscriptions: Int { subscriptionCount.load(ordering: .relaxed) }
+
+    /// Brings the metrics up to date with the statistics.
+    func updateMetrics() {
+        metrics.update(statistics.snapshot, subscriptions: subscriptions, registrations: registry.registrations)
     }
 
     /// Retires idle topics while the broker runs.
     private let idleSweep = NIOLockedValueBox<RepeatedTask?>(nil)
 
+    /// Brings the metrics up to date once a second, and measures the rates.
+    private let metricsUpdate = NIOLockedValueBox<RepeatedTask?>(nil)
+    /// The broker's totals a second ago and now, for its rates.
+    let rates = NIOLockedValueBox(BrokerRates())
+
     /// Starts the broker's own timers.
     func startTimers() {
         let sweep = directory.startRetiringIdleTopics()
         idleSweep.withLockedValue { $0 = sweep }
+        let update = eventLoops.next().scheduleRepeatedTask(initialDelay: .zero, delay: BrokerRates.period) { [self] _ in
+            updateMetrics()
+            let snapshot = statistics.snapshot
+            rates.withLockedValue { $0.sample(snapshot, at: .now()) }
+        }
+        metricsUpdate.withLockedValue { $0 = update }
     }
 
     /// Stops the broker's own timers.
     func stopTimers() {
         idleSweep.withLockedValue { $0?.cancel() }
+        metricsUpdate.withLockedValue { $0?.cancel() }
     }
 
     /// Takes one of the broker's subscriptions, responders included: `false` at the limit.

@@ -1,7 +1,9 @@
 import Logging
 import NIOCore
 import NIOPosix
+import Prometheus
 import TernFiles
+import TernMonitoring
 import TernProtocol
 import TernTLS
 
@@ -10,17 +12,30 @@ public final class BrokerServer: Sendable {
     private let core: BrokerCore
     private let serverChannel: any Channel
     private let group: any EventLoopGroup
+    private let monitor: MonitorServer?
+
+    /// Tern's version, which the monitoring listener reports.
+    public static let version = "0.1.0"
 
     /// Binds the listening socket and starts accepting connections.
     ///
+    /// With ``BrokerConfiguration/monitor`` set, the monitoring listener starts first, and its
+    /// `/healthz` answers 503 (`starting`) until the broker listens.
+    ///
+    /// - Parameters:
+    ///   - turns: The metrics delegate of `group`'s loops, when it has this one: then work split
+    ///     over turns of a loop waits for the next turn exactly (see ``EventLoopTurns``).
+    ///   - metrics: The Prometheus registry the broker records its metrics in (through
+    ///     swift-metrics) and the monitoring listener's `/metrics` serves. A program that
+    ///     bootstraps `MetricsSystem` with a `PrometheusMetricsFactory` passes that factory's
+    ///     registry, and `/metrics` serves its own metrics too.
     /// - Throws: NIO's `IOError` when the address cannot be bound, for example when the port is
-    ///   busy; ``BrokerStartError`` when the data directory is locked by another process or
+    ///   busy; ``MonitorListenError`` when the monitoring listener's cannot; ``BrokerStartError`` when the data directory is locked by another process or
     ///   cannot be written, or the saved schema registry cannot be read or is invalid.
-    /// - Parameter turns: The metrics delegate of `group`'s loops, when it has this one: then work
-    ///   split over turns of a loop waits for the next turn exactly (see ``EventLoopTurns``).
     public static func start(
         configuration: BrokerConfiguration, logger: Logger = Logger(label: "ternd"),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, turns: EventLoopTurns = EventLoopTurns()
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, turns: EventLoopTurns = EventLoopTurns(),
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) async throws -> BrokerServer {
         let core: BrokerCore
         do {
@@ -28,11 +43,38 @@ public final class BrokerServer: Sendable {
                 _ = try DataDirectoryLock.acquire(directory)
                 try Directories.prepareForWriting(directory + "/registry")
             }
-            core = try BrokerCore(configuration: configuration, group: group, logger: logger, turns: turns)
+            core = try BrokerCore(configuration: configuration, group: group, logger: logger, turns: turns, metrics: metrics)
         } catch let error as CustomStringConvertible {
             throw BrokerStartError(description: error.description)
         }
-        let channel = try await ServerBootstrap(group: group)
+        let monitor = BrokerMonitor(core: core)
+        var monitorServer: MonitorServer?
+        if let address = configuration.monitor {
+            do {
+                monitorServer = try await MonitorServer.start(at: address, monitor: monitor, logger: logger)
+            } catch {
+                throw MonitorListenError(address: address, underlying: error)
+            }
+        }
+        let channel: any Channel
+        do {
+            channel = try await bind(configuration.listen, core: core, group: group)
+        } catch {
+            await monitorServer?.stop()
+            throw error
+        }
+        let listen = ServerAddress(host: configuration.listen.host, port: channel.localAddress?.port ?? configuration.listen.port)
+        monitor.addresses.withLockedValue {
+            $0 = (listen, configuration.monitor.map { ServerAddress(host: $0.host, port: monitorServer?.port ?? $0.port) })
+        }
+        core.startTimers()
+        core.health.serving()
+        return BrokerServer(core: core, serverChannel: channel, group: group, monitor: monitorServer)
+    }
+
+    /// Binds the broker's listening socket and starts accepting connections.
+    private static func bind(_ address: ServerAddress, core: BrokerCore, group: any EventLoopGroup) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -47,16 +89,29 @@ public final class BrokerServer: Sendable {
                     try ConnectionPipeline.configure(channel, core: core)
                 }
             }
-            .bind(host: configuration.listen.host, port: configuration.listen.port)
+            .bind(host: address.host, port: address.port)
             .get()
-        core.startTimers()
-        return BrokerServer(core: core, serverChannel: channel, group: group)
     }
 
-    private init(core: BrokerCore, serverChannel: any Channel, group: any EventLoopGroup) {
+    private init(core: BrokerCore, serverChannel: any Channel, group: any EventLoopGroup, monitor: MonitorServer?) {
         self.core = core
         self.serverChannel = serverChannel
         self.group = group
+        self.monitor = monitor
+    }
+
+    /// The port the monitoring listener is bound to, when it runs.
+    public var monitorPort: Int? { monitor?.port }
+
+    /// Where the broker is in its life, as `/healthz` answers it.
+    public var health: HealthReport { core.health.current }
+
+    /// Tells the monitoring listener that the broker is in lame duck mode: from now on
+    /// `/healthz` answers 503 (`lame_duck`), so that load balancers and readiness probes send
+    /// it no new clients. Serving the clients it has goes on.
+    public func enterLameDuckMode() {
+        core.health.lameDuck()
+        core.logger.info("lame duck mode: /healthz answers 503")
     }
 
     public var configuration: BrokerConfiguration { core.configuration }
@@ -85,6 +140,7 @@ public final class BrokerServer: Sendable {
     /// line gives the totals: nothing accepted disappears without a trace. A cancelled task
     /// does not wait for subscribers.
     public func shutdown() async {
+        core.health.stopping()
         try? await serverChannel.close()
         let open = core.openConnections
         let timeout = core.configuration.shutdownTimeout
@@ -112,7 +168,9 @@ public final class BrokerServer: Sendable {
             outcome = outcome + ((try? await ending.get()) ?? ConnectionShutdownOutcome())
         }
         log(outcome, drained: drained, timeout: timeout)
+        core.statistics.dropped(Int(outcome.notified), reason: .shutdown)
         core.stopTimers()
+        await monitor?.stop()
     }
 
     /// Waits until every connection has written everything queued for it and every topic has
@@ -156,7 +214,18 @@ public final class BrokerServer: Sendable {
     }
 }
 
-/// Why a broker could not start, other than its socket.
+/// Why a broker could not start, other than its sockets.
 public struct BrokerStartError: Error, CustomStringConvertible {
     public var description: String
+}
+
+/// The monitoring listener's address could not be bound.
+public struct MonitorListenError: Error, CustomStringConvertible {
+    public var address: ServerAddress
+    /// NIO's `IOError`, for example.
+    public var underlying: any Error
+
+    public var description: String {
+        "cannot listen for monitoring on \(address): \(underlying)"
+    }
 }

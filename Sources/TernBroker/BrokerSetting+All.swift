@@ -24,6 +24,21 @@ extension BrokerSetting {
             parse: { Form.state($0) }, store: { plaintext, settings in settings.usesTLS = !plaintext }
         ),
         .choice("log-level", \.logLevel, valueName: "level", help: "What to log, to standard error: trace, debug, info, notice, warning, error or critical."),
+        .choice("log-format", \.logFormat, valueName: "format", help: "How log lines are written: text, or json (one object per line, for log shippers)."),
+        BrokerSetting(
+            "monitor", form: .address, valueName: "host:port", default: "off",
+            help: "Serve monitoring over HTTP here: /metrics (Prometheus), /healthz, /stats, /connections, /topics; 127.0.0.1:8377 is usual.",
+            parse: { ServerAddress($0) }, store: { address, settings in settings.configuration.monitor = address }
+        ),
+        BrokerSetting(
+            metricsTopicsKey, form: .patterns, valueName: "patterns", default: "none",
+            help: "Topics with series of their own in /metrics: patterns separated by spaces ('orders.> audit.*'); the totals cover every topic.",
+            parse: { text in
+                let patterns = text.split(separator: " ").map(String.init)
+                return patterns.allSatisfy { TopicSyntax.problem(withPattern: $0) == nil } ? patterns : nil
+            },
+            store: { patterns, settings in settings.configuration.metricsTopics = patterns }
+        ),
         .count("max-connections", \.configuration.maxConnections, in: { _ in 1...BrokerSettings.maxConnections }, help: "Most client connections at once."),
         .count(
             "event-loops", \.eventLoops, default: "half the cores, at least 1", in: { _ in 1...BrokerSettings.maxEventLoops },
@@ -98,6 +113,10 @@ extension BrokerSetting {
             help: "How long SIGTERM waits for subscribers to take what the broker accepted; the rest is reported to them and logged."
         ),
     ]
+
+    /// The key of the setting that lists the topics with series of their own in the metrics,
+    /// `"metrics": {"topics": […]}` in a settings file.
+    static let metricsTopicsKey = "metrics-topics"
 
     /// The setting with `key`, if there is one.
     public static func named(_ key: String) -> BrokerSetting? {

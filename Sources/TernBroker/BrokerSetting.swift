@@ -21,6 +21,8 @@ public struct BrokerSetting: Sendable {
         case text
         /// A topic pattern: `metrics.>`.
         case pattern
+        /// Topic patterns separated by spaces: `orders.> audit.*`.
+        case patterns
         /// On or off: `true` or `false` (also `yes`, `no`, `1`, `0`); a flag alone is on.
         case `switch`
 
@@ -34,6 +36,7 @@ public struct BrokerSetting: Sendable {
             case .choice(let words): words.dropLast().joined(separator: ", ") + " or " + (words.last ?? "")
             case .text: "text"
             case .pattern: "a topic pattern such as metrics.>"
+            case .patterns: "topic patterns separated by spaces, such as 'orders.> audit.*'"
             case .switch: "true or false"
             }
         }

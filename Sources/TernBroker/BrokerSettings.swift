@@ -14,6 +14,8 @@ public struct BrokerSettings: Sendable {
     /// Where the broker keeps its state; generated certificates go to `tls/` in it.
     public var dataDirectory = ".tern"
     public var logLevel = Logger.Level.info
+    /// How `ternd` writes its log lines.
+    public var logFormat = LogFormat.text
     /// Whether clients connect over TLS.
     public var usesTLS = true
     /// The server's certificate chain (PEM), with ``keyFile``; when neither is set, a private CA
@@ -24,6 +26,14 @@ public struct BrokerSettings: Sendable {
     public var clientCAFile: String?
     /// The threads that run connections and topics.
     public var eventLoops = Self.defaultEventLoops
+
+    /// How log lines are written.
+    public enum LogFormat: String, Sendable, CaseIterable {
+        /// `info ternd: connection=3 peer=127.0.0.1:51234 connection opened`.
+        case text
+        /// One JSON object per line, for log shippers.
+        case json
+    }
 
     /// The settings with no setting given.
     public init() {}

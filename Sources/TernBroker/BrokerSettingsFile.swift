@@ -5,14 +5,16 @@ import TernSchema
 /// A broker's settings file, read with `FileProvider<BrokerSettingsFile>`: a JSON object
 /// whose keys are those of ``BrokerSetting/all``, plus `topics`, mailbox overrides for topic
 /// patterns (the first entry whose pattern matches a topic wins; an entry's unset values are
-/// the broker's):
+/// the broker's), and `metrics`, whose `topics` lists the patterns of the topics with series of
+/// their own in the metrics (the setting `metrics-topics`):
 ///
 /// ```json
 /// {
 ///   "listen": "127.0.0.1:8376",
 ///   "overflow-policy": "block",
 ///   "mailbox-bytes": "64MiB",
-///   "topics": [{ "pattern": "metrics.>", "overflow-policy": "drop-oldest", "mailbox-messages": 1000 }]
+///   "topics": [{ "pattern": "metrics.>", "overflow-policy": "drop-oldest", "mailbox-messages": 1000 }],
+///   "metrics": { "topics": ["orders.>"] }
 /// }
 /// ```
 ///
@@ -65,6 +67,10 @@ public struct BrokerSettingsFile: Sendable {
                 try readTopics(member, into: &values)
                 continue
             }
+            if path.isEmpty && key == "metrics" {
+                try readMetrics(member, into: &values)
+                continue
+            }
             guard let setting = settings.first(where: { $0.key == key }) else {
                 throw BrokerSettingError(key: path, problem: .malformed("unknown key '\(key)'"))
             }
@@ -98,6 +104,34 @@ public struct BrokerSettingsFile: Sendable {
         }
     }
 
+    /// Reads `metrics`: an object whose `topics` is an array of topic patterns, the setting
+    /// `metrics-topics`.
+    private static func readMetrics(_ value: JSONValue, into values: inout [String: String]) throws(BrokerSettingError) {
+        guard case .object(let members) = value else {
+            throw BrokerSettingError(key: ["metrics"], problem: .malformed("expected an object, not \(describe(value))"))
+        }
+        var patterns: [String]?
+        for (key, member) in members {
+            guard key == "topics", patterns == nil else {
+                let problem = key == "topics" ? "duplicate key 'topics'" : "unknown key '\(key)'"
+                throw BrokerSettingError(key: ["metrics"], problem: .malformed(problem))
+            }
+            guard case .array(let entries) = member else {
+                throw BrokerSettingError(key: ["metrics", "topics"], problem: .malformed("expected an array of topic patterns, not \(describe(member))"))
+            }
+            patterns = []
+            for (index, entry) in entries.enumerated() {
+                let key = ["metrics", "topics", "\(index)"]
+                let pattern = try text(of: entry, for: .pattern, at: key)
+                if let problem = TopicSyntax.problem(withPattern: pattern) {
+                    throw BrokerSettingError(key: key, problem: .malformed("invalid value '\(pattern)' (\(problem))"))
+                }
+                patterns?.append(pattern)
+            }
+        }
+        values[BrokerSetting.metricsTopicsKey] = (patterns ?? []).joined(separator: " ")
+    }
+
     /// The text of a value of `form`: a string, or a number or boolean where one fits.
     private static func text(of value: JSONValue, for form: BrokerSetting.Form, at key: [String]) throws(BrokerSettingError) -> String {
         switch (form, value) {
@@ -108,7 +142,7 @@ public struct BrokerSettingsFile: Sendable {
         case (.size, .number(let number)), (.duration, .number(let number)):
             return number
         case (.size, .string(let text)), (.duration, .string(let text)), (.address, .string(let text)), (.choice, .string(let text)),
-             (.text, .string(let text)), (.pattern, .string(let text)):
+             (.text, .string(let text)), (.pattern, .string(let text)), (.patterns, .string(let text)):
             return text
         default:
             let expected = switch form {
@@ -116,7 +150,7 @@ public struct BrokerSettingsFile: Sendable {
             case .switch: "true or false"
             case .size: "a size, as a string such as \"64MiB\" or a number of bytes"
             case .duration: "a duration, as a string such as \"5s\" or a number of seconds"
-            case .address, .choice, .text, .pattern: "a string"
+            case .address, .choice, .text, .pattern, .patterns: "a string"
             }
             throw BrokerSettingError(key: key, problem: .malformed("expected \(expected), not \(describe(value))"))
         }

@@ -40,6 +40,15 @@ extension TernClient {
     private func request(
         to topic: String, headers: Headers, timeout: Duration, writePayload: (inout ByteBuffer) -> Void
     ) async throws -> TernMessage {
+        guard let tracing else { return try await send(to: topic, headers: headers, timeout: timeout, writePayload: writePayload) }
+        return try await tracing.traced("request", kind: .client, topic: topic, headers: headers) { headers in
+            try await send(to: topic, headers: headers, timeout: timeout, writePayload: writePayload)
+        }
+    }
+
+    private func send(
+        to topic: String, headers: Headers, timeout: Duration, writePayload: (inout ByteBuffer) -> Void
+    ) async throws -> TernMessage {
         try Task.checkCancellation()
         try checkRequestReplySupport()
         let id = nextRequestID.wrappingIncrementThenLoad(ordering: .relaxed)

@@ -44,10 +44,17 @@ extension TernClient {
 
     /// Runs `handler` for one incoming request and sends its reply, or the failure it threw.
     func answer(_ incoming: Frame.IncomingRequest, with handler: @Sendable (TernRequest) async throws -> TernReply) async {
-        let request = TernRequest(topic: incoming.topic, headers: incoming.headers, payload: incoming.payload, schema: incoming.schema)
+        var request = TernRequest(topic: incoming.topic, headers: incoming.headers, payload: incoming.payload, schema: incoming.schema)
         let reply: Frame.Reply
         do {
-            let answer = try await handler(request)
+            let answer = if let tracing {
+                try await tracing.respond(on: request.topic, headers: request.headers) { context in
+                    request.serviceContext = context
+                    return try await handler(request)
+                }
+            } else {
+                try await handler(request)
+            }
             reply = Frame.Reply(requestID: incoming.requestID, headers: answer.headers, payload: answer.payload)
         } catch where Task.isCancelled {
             reply = .responderStopped(requestID: incoming.requestID)

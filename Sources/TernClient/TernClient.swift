@@ -38,9 +38,16 @@ public final class TernClient: Sendable {
     let nextOperationID = ManagedAtomic<UInt64>(0)
     /// The registered versions of the schemas typed messages were sent or read with.
     let schemaReferences = SchemaReferenceCache()
+    /// How the client traces its messages, when a tracer is set up.
+    let tracing: MessageTracing?
 
-    /// A client of `session`, whose first connection the broker welcomed with `serverInfo`.
-    init(configuration: Configuration, serverInfo: TernServerInfo, session: ClientSession, box: NIOLoopBoundBox<ClientSession?>) {
+    /// A client of `session`, whose first connection the broker welcomed with `serverInfo`, tracing
+    /// its messages with `tracing` when set.
+    init(
+        configuration: Configuration, serverInfo: TernServerInfo, session: ClientSession, box: NIOLoopBoundBox<ClientSession?>,
+        tracing: MessageTracing?
+    ) {
+        self.tracing = tracing
         self.configuration = configuration
         self.eventLoop = session.eventLoop
         self.eventLoopExecutor = EventLoopTaskExecutor(eventLoop: session.eventLoop)
@@ -163,6 +170,17 @@ public final class TernClient: Sendable {
 
     private nonisolated(nonsending) func publish(
         _ payload: PublishPayload, to topic: String, headers: Headers, schema: SchemaReference? = nil, acknowledged: Bool
+    ) async throws {
+        guard let tracing else {
+            return try await send(payload, to: topic, headers: headers, schema: schema, acknowledged: acknowledged)
+        }
+        try await tracing.traced("publish", kind: .producer, topic: topic, headers: headers) { headers in
+            try await send(payload, to: topic, headers: headers, schema: schema, acknowledged: acknowledged)
+        }
+    }
+
+    private nonisolated(nonsending) func send(
+        _ payload: PublishPayload, to topic: String, headers: Headers, schema: SchemaReference?, acknowledged: Bool
     ) async throws {
         try Task.checkCancellation()
         guard !acknowledged else {

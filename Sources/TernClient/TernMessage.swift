@@ -1,11 +1,18 @@
 import NIOCore
 import TernProtocol
+import Tracing
 
 /// A message delivered to a subscription.
 public struct TernMessage: Sendable, Hashable {
     /// The fields as they were decoded: a delivered message is made by moving the decoded frame
     /// in whole, which copies nothing.
     private var fields: Frame.Message
+
+    /// The trace context the message carried, within the `consumer` span of its delivery, when
+    /// the client traces (see ``TernClient/connect(_:tracer:)``); else `.topLevel`. Work done for
+    /// the message continues the publisher's trace in it:
+    /// `withSpan("handle order", context: message.serviceContext) { … }`.
+    public var serviceContext: ServiceContext = .topLevel
 
     /// The topic it was published to.
     public var topic: String {
@@ -45,7 +52,8 @@ public struct TernMessage: Sendable, Hashable {
         fields = message
     }
 
-    /// Messages are equal when what they deliver is: which subscription they came through does not count.
+    /// Messages are equal when what they deliver is: which subscription they came through, and
+    /// their trace context, do not count.
     public static func == (lhs: TernMessage, rhs: TernMessage) -> Bool {
         lhs.topic == rhs.topic && lhs.headers == rhs.headers && lhs.payload == rhs.payload
             && lhs.schema == rhs.schema && lhs.replyTo == rhs.replyTo

@@ -39,24 +39,29 @@ public struct TernSubscription: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: producer.makeAsyncIterator())
+        AsyncIterator(base: producer.makeAsyncIterator(), tracing: client.tracing)
     }
 
     /// Iterates a ``TernSubscription``.
     public struct AsyncIterator: AsyncIteratorProtocol {
         private var base: Producer.AsyncIterator
+        private let tracing: MessageTracing?
 
-        fileprivate init(base: Producer.AsyncIterator) {
+        fileprivate init(base: Producer.AsyncIterator, tracing: MessageTracing?) {
             self.base = base
+            self.tracing = tracing
         }
 
         public mutating func next() async throws -> TernMessage? {
-            try await base.next(isolation: nil)
+            try await next(isolation: nil)
         }
 
         /// The next message, on the caller's executor: without a hop when one is buffered.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> TernMessage? {
-            try await base.next(isolation: actor)
+            let delivered = try await base.next(isolation: actor)
+            guard let tracing, var message = delivered else { return delivered }
+            message.serviceContext = tracing.received(on: message.topic, headers: message.headers)
+            return message
         }
     }
 }

@@ -235,6 +235,12 @@ final class TLSConnection {
         String(cString: SSL_get_version(self.ssl))
     }
 
+    /// The negotiated cipher suite, e.g. "TLS_AES_256_GCM_SHA384".
+    var cipher: String? {
+        guard let cipher = SSL_get_current_cipher(self.ssl), let name = SSL_CIPHER_get_name(cipher) else { return nil }
+        return String(cString: name)
+    }
+
     /// The protocol selected by ALPN, if any.
     var alpnProtocol: String? {
         var data: UnsafePointer<UInt8>? = nil

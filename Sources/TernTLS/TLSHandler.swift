@@ -293,7 +293,8 @@ public final class TLSHandler: ChannelDuplexHandler {
             let event = TLSHandshakeCompleted(
                 protocolVersion: self.connection.protocolVersion,
                 alpnProtocol: self.connection.alpnProtocol,
-                peerSubject: self.connection.peerSubject
+                peerSubject: self.connection.peerSubject,
+                cipher: self.connection.cipher
             )
             self.completedHandshake = event
             context.fireUserInboundEventTriggered(event)

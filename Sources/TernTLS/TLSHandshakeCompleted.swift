@@ -10,11 +10,14 @@ public struct TLSHandshakeCompleted: Sendable, Hashable {
     /// The subject of the peer's certificate in RFC 2253 form (e.g. "CN=alice,O=Tern"),
     /// or `nil` when the peer presented none.
     public var peerSubject: String?
+    /// The negotiated cipher suite, e.g. "TLS_AES_256_GCM_SHA384".
+    public var cipher: String?
 
     /// Creates the event from its values.
-    public init(protocolVersion: String, alpnProtocol: String?, peerSubject: String?) {
+    public init(protocolVersion: String, alpnProtocol: String?, peerSubject: String?, cipher: String? = nil) {
         self.protocolVersion = protocolVersion
         self.alpnProtocol = alpnProtocol
         self.peerSubject = peerSubject
+        self.cipher = cipher
     }
 }

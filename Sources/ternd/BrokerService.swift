@@ -1,6 +1,7 @@
 import CFreedMemory
 import Logging
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 import TernBroker
 import TernProtocol
@@ -12,6 +13,8 @@ struct BrokerService: Service {
     let configuration: BrokerConfiguration
     /// The number of threads that run connections and topics.
     let eventLoops: Int
+    /// Where the broker records its metrics, which `/metrics` serves.
+    let metrics: PrometheusCollectorRegistry
     let logger: Logger
 
     /// - Throws: ``DaemonError`` when the broker cannot start, its address busy for example.
@@ -22,10 +25,13 @@ struct BrokerService: Service {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops, metricsDelegate: turns)
         let server: BrokerServer
         do {
-            server = try await BrokerServer.start(configuration: configuration, logger: logger, group: group, turns: turns)
+            server = try await BrokerServer.start(configuration: configuration, logger: logger, group: group, turns: turns, metrics: metrics)
         } catch {
             try? await group.shutdownGracefully()
             if let error = error as? BrokerStartError { throw DaemonError(error.description) }
+            if let error = error as? MonitorListenError {
+                throw DaemonError("cannot listen for monitoring on \(error.address): \(SystemErrorText.describe(error.underlying))")
+            }
             throw DaemonError("cannot listen on \(configuration.listen): \(SystemErrorText.describe(error))")
         }
         logger.info("listening", metadata: [
@@ -34,6 +40,9 @@ struct BrokerService: Service {
             "overflow-policy": "\(configuration.mailbox.policy)",
             "event-loops": "\(eventLoops)",
         ])
+        if let monitor = configuration.monitor, let port = server.monitorPort {
+            logger.info("monitoring", metadata: ["address": "\(ServerAddress(host: monitor.host, port: port))"])
+        }
         try await server.run()
         try? await group.shutdownGracefully()
     }

@@ -5,6 +5,8 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import TernBroker
 import TernCommandSupport
@@ -64,12 +66,19 @@ struct TerndCommand: AsyncParsableCommand {
         } catch {
             throw DaemonError(sources.explain(error))
         }
-        let level = settings.logLevel
+        let (level, format) = (settings.logLevel, settings.logFormat)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler = switch format {
+            case .text: StreamLogHandler.standardError(label: label)
+            case .json: JSONLogHandler(label: label)
+            }
             handler.logLevel = level
             return handler
         }
+        // Metrics of every library in the process, the broker's included, go to one registry,
+        // which the monitoring listener's /metrics serves.
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         let logger = Logger(label: "ternd")
         // The data directory is locked before anything is written in it, certificates included.
         do {
@@ -81,7 +90,7 @@ struct TerndCommand: AsyncParsableCommand {
         settings.configuration.dataDirectory = settings.dataDirectory
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
-                .init(service: BrokerService(configuration: settings.configuration, eventLoops: settings.eventLoops, logger: logger)),
+                .init(service: BrokerService(configuration: settings.configuration, eventLoops: settings.eventLoops, metrics: metrics, logger: logger)),
                 .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

@@ -83,6 +83,7 @@ import TernProtocol
             let statistics = try #require(await broker.statistics(ofTopic: "drop.oldest"))
             #expect(statistics.counters.dropped == frozen.droppedCount)
             #expect(broker.server.statistics.snapshot.dropped == frozen.droppedCount)
+            #expect(broker.server.statistics.snapshot.droppedByReason == [.droppedOldest: frozen.droppedCount, .droppedNewest: 0, .unreadable: 0, .shutdown: 0])
             await publisher.close()
         }
     }
@@ -98,6 +99,7 @@ import TernProtocol
             #expect(received.first == 0, "the oldest message survives")
             let statistics = try #require(await broker.statistics(ofTopic: "drop.newest"))
             #expect(statistics.counters.dropped == frozen.droppedCount)
+            #expect(broker.server.statistics.snapshot.droppedByReason == [.droppedOldest: 0, .droppedNewest: frozen.droppedCount, .unreadable: 0, .shutdown: 0])
             await publisher.close()
         }
     }

@@ -4,6 +4,7 @@ import NIOCore
 import TernBroker
 import TernClient
 import TernTLS
+import Tracing
 
 /// A real broker on 127.0.0.1 (a free port) with real TLS, and clients for it.
 final class TestBroker: Sendable {
@@ -43,10 +44,13 @@ final class TestBroker: Sendable {
         )
     }
 
-    func connect(name: String = "e2e", _ configure: (inout TernClient.Configuration) -> Void = { _ in }) async throws -> TernClient {
+    /// A client of this broker, tracing with `tracer` when one is given.
+    func connect(
+        name: String = "e2e", tracer: (any Tracer)? = nil, _ configure: (inout TernClient.Configuration) -> Void = { _ in }
+    ) async throws -> TernClient {
         var configuration = clientConfiguration(name: name)
         configure(&configuration)
-        return try await TernClient.connect(configuration)
+        return try await TernClient.connect(configuration, tracer: tracer)
     }
 
     func stop() async {

@@ -45,6 +45,7 @@ import TernProtocol
             "handshake-timeout": "2s", "ping-interval": "0", "overflow-policy": "drop-newest", "mailbox-messages": "10", "mailbox-bytes": "4MiB",
             "subscriber-queue-messages": "20", "subscriber-queue-bytes": "2MiB", "slow-consumer-timeout": "250ms", "shutdown-timeout": "1m",
             "max-total-subscriptions": "30", "max-topics": "40", "request-timeout": "3s", "max-requests-in-flight": "50",
+            "log-format": "json", "monitor": "127.0.0.1:8377", "metrics-topics": "orders.> audit.*",
         ]
         #expect(Set(values.keys) == Set(BrokerSetting.all.map(\.key)).subtracting(["no-tls"]), "every setting but the switch")
         let settings = try await read(values)
@@ -60,6 +61,8 @@ import TernProtocol
         #expect(configuration.slowConsumerTimeout == .milliseconds(250) && configuration.shutdownTimeout == .minutes(1))
         #expect(configuration.requestTimeout == .seconds(3) && configuration.maxRequestsInFlight == 50)
         #expect(configuration.maxTotalSubscriptions == 30 && configuration.maxTopics == 40)
+        #expect(settings.logFormat == .json && configuration.monitor == ServerAddress(host: "127.0.0.1", port: 8377))
+        #expect(configuration.metricsTopics == ["orders.>", "audit.*"])
         #expect(try await read(["no-tls": "true"]).usesTLS == false)
         #expect(try await read(["no-tls": "no"]).usesTLS == true)
     }
@@ -108,7 +111,7 @@ import TernProtocol
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tern-settings-\(UUID().uuidString).json").path
         try Data("""
             { "listen": "0.0.0.0:9000", "no-tls": true, "mailbox-messages": 500, "mailbox-bytes": 4194304, "shutdown-timeout": 1.5,
-              "topics": [{ "pattern": "metrics.>", "overflow-policy": "drop-oldest" }] }
+              "topics": [{ "pattern": "metrics.>", "overflow-policy": "drop-oldest" }], "metrics": { "topics": ["orders.>", "audit.*"] } }
             """.utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let settings = try await BrokerSettings(config: ConfigReader(provider: FileProvider<BrokerSettingsFile>(filePath: .init(path))))
@@ -116,6 +119,7 @@ import TernProtocol
         #expect(settings.configuration.mailbox.capacity == QueueCapacity(messages: 500, bytes: 4 << 20))
         #expect(settings.configuration.shutdownTimeout == .milliseconds(1500))
         #expect(settings.configuration.topicOverrides.map(\.settings.policy) == [.dropOldest])
+        #expect(settings.configuration.metricsTopics == ["orders.>", "audit.*"])
     }
 
     @Test func aSettingsFileRefusesWhatIsNotRightNamingTheKey() {
@@ -129,6 +133,10 @@ import TernProtocol
             #"{ "topics": {} }"#: "topics: expected an array of objects, not an object",
             #"{ "topics": [{ "pattern": "a.>", "data-dir": "x" }] }"#: "topics[0]: unknown key 'data-dir'",
             #"{ "topics": [{ "pattern": "a.>" }, { "pattern": "b.>", "pattern": "c.>" }] }"#: "topics[1]: duplicate key 'pattern'",
+            #"{ "metrics": ["orders.>"] }"#: "metrics: expected an object, not an array",
+            #"{ "metrics": { "topic": ["orders.>"] } }"#: "metrics: unknown key 'topic'",
+            #"{ "metrics": { "topics": "orders.>" } }"#: "metrics.topics: expected an array of topic patterns, not a string",
+            #"{ "metrics": { "topics": ["orders..x"] } }"#: "metrics.topics[0]: invalid value 'orders..x' (pattern 'orders..x' has an empty token)",
         ]
         for (text, message) in refusals {
             #expect(throws: BrokerSettingError.self, "\(text)") {

@@ -65,6 +65,12 @@ final class ConnectionHandle: Sendable, Hashable {
         }
     }
 
+    /// The connection now, for the monitoring listener, or `nil` once it closed; called on the
+    /// event loop.
+    func summary() -> ConnectionSummary? {
+        handler.value?.summary(id: id)
+    }
+
     /// Forgets the handler once its channel is gone; called on the event loop.
     func detach() {
         handler.value = nil

@@ -26,6 +26,7 @@ extension ConnectionHandler {
                 for message in messages { refused.add(message, code: code, reason: reason) }
                 continue
             }
+            activity.messagesIn += UInt64(messages.count)
             PayloadCompaction.compact(&messages, allocator: allocator)
             let compacted = messages
             state.barriers.handedPublishes(to: topic)
@@ -45,9 +46,11 @@ extension ConnectionHandler {
     /// Reports publishes a topic refused: under the `reject` policy, or for their schema.
     func reportRejection(_ rejection: Rejection) {
         for (ackID, code, reason) in rejection.acknowledged {
+            core.statistics.publishesRefused(1, code: code)
             send(.ack(Frame.Ack(ackID: ackID, code: code, message: reason)))
         }
         for (refusal, count) in rejection.unacknowledged {
+            core.statistics.publishesRefused(count, code: refusal.code)
             refuse(PublishIntake.Refusal(code: refusal.code, reason: count == 1 ? refusal.reason : "\(count) messages refused: \(refusal.reason)"))
         }
         flushIfNeeded()

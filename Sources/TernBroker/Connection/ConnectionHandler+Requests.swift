@@ -49,7 +49,7 @@ extension ConnectionHandler {
             case .failure(let unreadable):
                 send(.dropNotice(Frame.DropNotice(subscriptionID: subscriber.subscriptionID, reason: .unreadable, count: 1)))
                 flushIfNeeded()
-                core.statistics.dropped(1)
+                core.statistics.dropped(1, reason: .unreadable)
                 let reply = Frame.Reply(
                     requestID: request.requestID, code: unreadable.code,
                     payload: ByteBuffer(string: "the responder reads as \(readAs) and cannot read this request: \(unreadable.reason)")
@@ -61,7 +61,7 @@ extension ConnectionHandler {
         let milliseconds = request.timeoutMilliseconds == 0
             ? UInt32(clamping: core.configuration.requestTimeout.nanoseconds / 1_000_000) : request.timeoutMilliseconds
         let admitted = state.requests.admit(
-            requestID: request.requestID, from: requester, deadline: context.eventLoop.now + .milliseconds(Int64(milliseconds)), timeoutMilliseconds: milliseconds
+            requestID: request.requestID, from: requester, at: .now(), deadline: context.eventLoop.now + .milliseconds(Int64(milliseconds)), timeoutMilliseconds: milliseconds
         )
         guard let id = admitted else {
             let refusal = Frame.Reply(
@@ -81,6 +81,8 @@ extension ConnectionHandler {
 
     /// Passes a responder's REPLY back to the requester of `request`.
     func forward(_ reply: Frame.Reply, of request: ConnectionStateMachine.Requests.Request) {
+        core.statistics.requestAnswered()
+        core.metrics.requestDuration.recordNanoseconds((NIODeadline.now() - request.admittedAt).nanoseconds)
         let answer = Frame.Reply(requestID: request.requestID, code: reply.code, headers: reply.headers, schema: reply.schema, payload: reply.payload)
         let statistics = core.statistics
         request.requester.execute({ $0.sendReply(answer) }, otherwise: { statistics.lateReplyDropped() })
@@ -126,6 +128,7 @@ extension ConnectionHandler {
         requestTimer?.task.cancel()
         requestTimer = nil
         for request in state.requests.endAll() {
+            core.statistics.requestLostItsResponder()
             fail(request, code: .responderGone, reason: "the responder disconnected")
         }
     }

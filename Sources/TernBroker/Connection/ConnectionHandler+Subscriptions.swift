@@ -21,7 +21,9 @@ extension ConnectionHandler {
             )))
             return
         }
-        let subscriber = Subscriber(connection: handle, subscribe: subscribe, queueCapacity: core.configuration.subscriberQueue)
+        let subscriber = Subscriber(
+            connection: handle, subscribe: subscribe, queueCapacity: core.configuration.subscriberQueue, queueDepth: core.statistics.subscriberQueues
+        )
         state.subscriptions.add(subscriber, id: subscribe.subscriptionID)
         if subscribe.isResponder {
             core.responders.add(subscriber)
@@ -114,11 +116,13 @@ extension ConnectionHandler {
             _ = try? buffer.writeFrame(.dropNotice(Frame.DropNotice(subscriptionID: id, reason: reason, count: count)))
         }
         var unreadable: UInt64 = 0
+        var payloadBytes = 0
         for original in batch.messages {
             guard let message = readable(original, as: subscriber.readAs) else {
                 unreadable += 1
                 continue
             }
+            payloadBytes += message.payload.readableBytes
             do {
                 try buffer.writeMessageFrame(
                     subscriptionID: id, topic: message.topic, replyTo: message.replyTo,
@@ -132,9 +136,9 @@ extension ConnectionHandler {
         if unreadable > 0 {
             logger.info("dropped messages a subscriber cannot read as its version", metadata: ["subscription": "\(id)", "count": "\(unreadable)"])
             _ = try? buffer.writeFrame(.dropNotice(Frame.DropNotice(subscriptionID: id, reason: .unreadable, count: unreadable)))
-            core.statistics.dropped(Int(unreadable))
+            core.statistics.dropped(Int(unreadable), reason: .unreadable)
         }
-        core.statistics.delivered(batch.messages.count - Int(unreadable))
+        core.statistics.delivered(batch.messages.count - Int(unreadable), bytes: payloadBytes)
         guard buffer.readableBytes > 0 else { return false }
         write(buffer, messages: batch.messages.count - Int(unreadable))
         return !batch.messages.isEmpty

@@ -21,8 +21,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var frames: FrameStream
     /// How subscriptions that read as a version take each writer version, worked out once.
     var readings: [ResolverKey: Result<PayloadReading, Unreadable>] = [:]
-    /// What the TLS handshake agreed, for log lines; `nil` without TLS.
-    private var handshake: TLSHandshakeCompleted?
     private var handshakeDeadline: Scheduled<Void>?
     /// The timer of the requests in flight to this connection's responders, and its deadline.
     var requestTimer: (deadline: NIODeadline, task: Scheduled<Void>)?
@@ -34,11 +32,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var continuationScheduled = false
     /// A registry change is being saved: input after its frame waits until it is done.
     var awaitingRegistry = false
+    /// What the connection read and wrote, for the monitoring listener.
+    var activity: ConnectionActivity
+    /// The TLS handshake, once it completed.
+    var tlsHandshake: TLSHandshakeCompleted?
 
     init(core: BrokerCore) {
         self.core = core
         self.state = ConnectionStateMachine(limits: core.configuration.limits, maxInFlightRequests: core.configuration.maxRequestsInFlight)
         self.frames = FrameStream(decoder: FrameDecoder(maxFrameLength: core.configuration.limits.maxFrameLength))
+        self.activity = ConnectionActivity(at: .now())
     }
 
     var limits: Limits { core.configuration.limits }
@@ -47,9 +50,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// an idle connection holds no metadata of its own (about 600 bytes each).
     var logger: Logger {
         var logger = core.logger
-        logger[metadataKey: "peer"] = "\(context?.remoteAddress?.description ?? "?")"
+        logger[metadataKey: "peer"] = "\(context?.remoteAddress?.peerDescription ?? "?")"
         if let handle { logger[metadataKey: "connection"] = "\(handle.id)" }
-        if let handshake {
+        if let name = state.lifecycle.clientName { logger[metadataKey: "client"] = "\(name)" }
+        if let handshake = tlsHandshake {
             logger[metadataKey: "tls"] = "\(handshake.protocolVersion)"
             if let subject = handshake.peerSubject { logger[metadataKey: "client-certificate"] = "\(subject)" }
         }
@@ -78,6 +82,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             logger.debug("connection opened")
         } else {
             // Without a handle the connection takes part in nothing; its HELLO is refused.
+            core.statistics.connectionRefused()
             logger.warning("refusing a connection: the broker holds its maximum of \(core.configuration.maxConnections)")
             state.connectionLimitReached(maxConnections: core.configuration.maxConnections)
         }
@@ -102,11 +107,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard !state.inputFailed else { return }
         guard !continuationScheduled && !awaitingRegistry else {
             // Earlier input waits: this read waits behind it.
-            frames.keep(unwrapInboundIn(data))
+            let bytes = unwrapInboundIn(data)
+            activity.read(bytes.readableBytes, at: context.eventLoop.now)
+            frames.keep(bytes)
             return
         }
         state.intake.readStarted()
-        process(unwrapInboundIn(data))
+        let bytes = unwrapInboundIn(data)
+        activity.read(bytes.readableBytes, at: context.eventLoop.now)
+        process(bytes)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -114,7 +123,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let handshake = event as? TLSHandshakeCompleted { self.handshake = handshake }
+        if let handshake = event as? TLSHandshakeCompleted { tlsHandshake = handshake }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -124,6 +133,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             logger.info("closing after a protocol error", metadata: ["error": "\(error)"])
             if let refusal = state.decodingFailed(error) { sendError(refusal) }
         } else {
+            if error is TLSError && tlsHandshake == nil { core.statistics.tlsHandshakeFailed() }
             logger.debug("closing after an error", metadata: ["error": "\(error)"])
             state.closeRequested()
             context.close(promise: nil)
@@ -228,6 +238,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .sendError(let error):
             sendError(error)
         case .refusePublish(let refusal):
+            core.statistics.publishesRefused(1, code: refusal.code)
             refuse(refusal)
         case .handOffPublishes:
             handOffPublishes()
@@ -277,6 +288,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Writes `count` messages' frames; they are flushed by ``flushIfNeeded()``.
     func write(_ frames: ByteBuffer, messages count: Int) {
         guard let context else { return }
+        activity.wrote(count, bytes: frames.readableBytes, at: context.eventLoop.now)
         context.write(wrapOutboundOut(frames), promise: nil)
         needsFlush = true
         unflushedMessages += count
@@ -292,6 +304,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             logger.error("could not encode a frame", metadata: ["error": "\(error)"])
             return
         }
+        activity.wrote(0, bytes: buffer.readableBytes, at: nil)
         context.write(wrapOutboundOut(buffer), promise: nil)
         needsFlush = true
     }
@@ -348,5 +361,21 @@ final class ConnectionHandler: ChannelDuplexHandler {
         needsFlush = false
         context.flush()
         context.close(promise: nil)
+    }
+}
+
+extension ConnectionHandler {
+    /// The connection now, for the monitoring listener; on its event loop.
+    func summary(id: UInt64) -> ConnectionSummary {
+        let buffered = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        let subscribers = state.subscriptions.byID.values
+        return ConnectionSummary(
+            id: id, peer: context?.remoteAddress?.peerDescription ?? "?",
+            clientName: state.lifecycle.clientName,
+            tls: tlsHandshake.map { .init(version: $0.protocolVersion, cipher: $0.cipher, clientCertificate: $0.peerSubject) },
+            subscriptions: subscribers.count, pendingBytes: buffered + subscribers.reduce(0) { $0 + ($1.isResponder ? 0 : $1.queue.pendingBytes) },
+            messagesIn: activity.messagesIn, messagesOut: activity.messagesOut, bytesIn: activity.bytesIn, bytesOut: activity.bytesOut,
+            connectedAt: activity.connectedAt, lastActivity: activity.lastActivity
+        )
     }
 }

@@ -27,6 +27,8 @@ struct ConnectionLifecycle {
     }
 
     private(set) var state = State.awaitingHello
+    /// The name the client gave in its HELLO.
+    private(set) var clientName: String?
     /// Set for a connection accepted beyond the connection limit: its HELLO is answered with
     /// this ERROR instead of WELCOME.
     private var refusal: Frame.Error?
@@ -46,6 +48,7 @@ struct ConnectionLifecycle {
             guard case .hello(let hello) = frame else {
                 return fail(.unexpectedFrame, "the first frame must be HELLO, not \(Self.name(of: frame))")
             }
+            clientName = hello.clientName
             guard let version = ProtocolVersion.negotiate(clientMin: hello.minVersion, clientMax: hello.maxVersion) else {
                 state = .closing
                 return .sendError(ProtocolVersion.unsupportedVersionError(clientMin: hello.minVersion, clientMax: hello.maxVersion))

@@ -6,6 +6,9 @@ import TernSchema
 /// and the bindings of topics to subjects. Every change is saved to disk before it is
 /// acknowledged (see ``RegistryStore``); without a store it lives in memory.
 final class SchemaRegistry: Sendable {
+    /// How registrations went, for the metrics.
+    let registrations = RegistrationCounts()
+
     /// One registered version.
     struct Version: Sendable {
         var number: UInt32
@@ -115,9 +118,12 @@ final class SchemaRegistry: Sendable {
     /// Registers `definition` under `subject`: the existing version when it is identical to
     /// one, else a new version if the subject's mode allows it.
     func register(subject name: String, definition: String) throws(Failure) -> (Subject, Version) {
+        var outcome = RegistrationCounts.Outcome.refused
+        defer { registrations.count(outcome) }
         try Self.checkName(name)
         let schema = try Self.parse(definition)
-        return try mutate { state throws(Failure) in
+        var isNew = false
+        let registered = try mutate { state throws(Failure) in
             var subject = state.subjects[name] ?? Subject(name: name, id: state.lastSubjectID + 1, mode: Self.defaultMode, versions: [])
             if let existing = subject.versions.first(where: { $0.schema.canonicalText == schema.canonicalText }) {
                 return (subject, existing, false)
@@ -127,8 +133,11 @@ final class SchemaRegistry: Sendable {
             subject.versions.append(version)
             if state.subjects[name] == nil { state.lastSubjectID = subject.id }
             state.subjects[name] = subject
+            isNew = true
             return (subject, version, true)
         }
+        outcome = isNew ? .registered : .unchanged
+        return registered
     }
 
     /// Whether `definition` would be accepted as the subject's next version.

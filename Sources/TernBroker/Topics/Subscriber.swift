@@ -12,13 +12,14 @@ final class Subscriber: Sendable {
     let readAs: SchemaReference?
     let queue: SubscriberQueue<Topic>
 
-    init(connection: ConnectionHandle, subscribe: Frame.Subscribe, queueCapacity: QueueCapacity) {
+    /// - Parameter queueDepth: Where the subscription's queue adds how much it grew or shrank.
+    init(connection: ConnectionHandle, subscribe: Frame.Subscribe, queueCapacity: QueueCapacity, queueDepth: QueueDepth? = nil) {
         self.connection = connection
         self.subscriptionID = subscribe.subscriptionID
         self.pattern = subscribe.pattern
         self.queueGroup = subscribe.queueGroup
         self.isResponder = subscribe.isResponder
         self.readAs = subscribe.readAs
-        self.queue = SubscriberQueue(capacity: queueCapacity)
+        self.queue = SubscriberQueue(capacity: queueCapacity, depth: queueDepth)
     }
 }

@@ -36,10 +36,22 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
 
     let capacity: QueueCapacity
     private let state: NIOLockedValueBox<State>
+    /// Where the queue adds how much it grew or shrank, once per offer or take.
+    private let depth: QueueDepth?
 
-    init(capacity: QueueCapacity) {
+    init(capacity: QueueCapacity, depth: QueueDepth? = nil) {
         self.capacity = capacity
         self.state = NIOLockedValueBox(State())
+        self.depth = depth
+    }
+
+    /// Runs `body` on the state under the lock and adds the change in what the queue holds to ``depth``.
+    private func withState<Result>(_ body: (inout State) -> Result) -> Result {
+        state.withLockedValue { state in
+            let (messages, bytes) = (state.pending.count, state.pendingBytes)
+            defer { depth?.add(messages: state.pending.count - messages, bytes: state.pendingBytes - bytes) }
+            return body(&state)
+        }
     }
 
     /// Queues `messages` under `policy`. Under `block` and `reject` only what fits is accepted and
@@ -48,7 +60,7 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
     func offer(
         _ messages: some Collection<PublishedMessage>, policy: OverflowPolicy, from topic: Waker, at now: @autoclosure () -> NIODeadline
     ) -> QueueOffer {
-        state.withLockedValue { state in
+        withState { state in
             guard !state.closed else { return QueueOffer(accepted: messages.count, needsDrain: false) }
             var accepted = 0
             var dropped = 0
@@ -95,7 +107,7 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
     /// Takes up to `maxBytes` of queued messages (at least one, when any is queued) and the drop
     /// counts not yet reported. Once the queue is empty, the next offer schedules a new drain.
     func take(maxBytes: Int, at now: NIODeadline) -> Batch {
-        state.withLockedValue { state in
+        withState { state in
             var batch = Batch(droppedOldest: state.droppedOldest, droppedNewest: state.droppedNewest)
             state.droppedOldest = 0
             state.droppedNewest = 0
@@ -131,7 +143,7 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
     /// messages were discarded, and the topics that were waiting for room, so they can move on.
     @discardableResult
     func close() -> (discarded: Int, waitingTopics: [Waker]) {
-        state.withLockedValue { state in
+        withState { state in
             let discarded = state.pending.count
             state.closed = true
             state.pending.removeAll()
@@ -144,6 +156,11 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
     /// Whether no message waits in the queue.
     var isEmpty: Bool {
         state.withLockedValue { $0.pending.isEmpty }
+    }
+
+    /// The bytes of the messages waiting in the queue.
+    var pendingBytes: Int {
+        state.withLockedValue { $0.pendingBytes }
     }
 
     /// How many messages this queue has dropped in all.

@@ -24,6 +24,10 @@ actor Topic {
     private var isAbandoned = false
     /// Whether the directory's idle sweep has this topic in its queue.
     private var awaitsIdleSweep = false
+    /// The counters and mailbox depth already added to the broker's statistics.
+    private var reported = TopicReport()
+    /// The topic's own series in the metrics, when its name matches a configured pattern.
+    private let series: TopicSeries?
 
     nonisolated var unownedExecutor: UnownedSerialExecutor {
         eventLoop.executor.asUnownedSerialExecutor()
@@ -35,6 +39,7 @@ actor Topic {
         self.directory = directory
         self.core = TopicCore(name: name, settings: settings)
         self.lastActivity = eventLoop.now
+        self.series = directory.series(forTopic: name)
     }
 
     /// Runs `body` isolated to the topic: at once when called on its event loop, else there.
@@ -79,8 +84,6 @@ actor Topic {
         let effects = core.publish(messages, from: publisher, refusal: { message in
             binding?.problem(with: message.schema, payload: message.payload, topic: self.name)
         }, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) })
-        directory.statistics.published(messages.count - effects.rejection.count)
-        if effects.rejection.count > 0 { directory.statistics.rejected(effects.rejection.count) }
         run(effects, publisher: publisher)
     }
 
@@ -118,11 +121,7 @@ actor Topic {
             let topic = name
             subscriber.connection.execute { $0.disconnectSlowConsumer(subscriber, topic: topic, heldInMailbox: undelivered) }
         }
-        let dropped = core.counters.dropped
-        if dropped > reportedDrops {
-            directory.statistics.dropped(Int(dropped - reportedDrops))
-            reportedDrops = dropped
-        }
+        report()
         if effects.armStallCheck {
             scheduleStallCheck()
         } else if core.isIdle && !awaitsIdleSweep {
@@ -131,8 +130,26 @@ actor Topic {
         }
     }
 
-    /// The drops already added to the broker's statistics.
-    private var reportedDrops: UInt64 = 0
+    /// Adds what changed since the last report to the broker's statistics and the topic's
+    /// series: once per batch, never per message.
+    private func report() {
+        let now = TopicReport(counters: core.counters, mailboxMessages: core.mailbox.count, mailboxBytes: core.mailboxBytes)
+        guard now != reported else { return }
+        let statistics = directory.statistics
+        let counters = now.counters
+        if counters.published > reported.counters.published {
+            statistics.published(
+                Int(counters.published - reported.counters.published), bytes: Int(counters.publishedBytes - reported.counters.publishedBytes)
+            )
+        }
+        if counters.dropped > reported.counters.dropped {
+            statistics.dropped(Int(counters.dropped - reported.counters.dropped), reason: core.settings.policy == .dropOldest ? .droppedOldest : .droppedNewest)
+        }
+        if counters.rejected > reported.counters.rejected { statistics.rejected(Int(counters.rejected - reported.counters.rejected)) }
+        statistics.mailboxes.add(messages: now.mailboxMessages - reported.mailboxMessages, bytes: now.mailboxBytes - reported.mailboxBytes)
+        series?.record(now, since: reported, subscribers: core.subscriberCount)
+        reported = now
+    }
 
     // MARK: Slow consumers and retirement
 
@@ -184,7 +201,9 @@ actor Topic {
         isAbandoned = true
         stallCheck?.cancel()
         stallCheck = nil
-        return core.abandon()
+        let missed = core.abandon()
+        report()
+        return missed
     }
 
     /// The topic's counters and its mailbox's current depth.
@@ -192,7 +211,7 @@ actor Topic {
         refreshSubscribers()
         return TopicStatistics(
             name: name, policy: core.settings.policy, counters: core.counters, mailboxMessages: core.mailbox.count,
-            mailboxBytes: core.mailboxBytes, subscribers: core.subscriberCount
+            mailboxBytes: core.mailboxBytes, subscribers: core.subscriberCount, queueGroups: core.queueGroups
         )
     }
 }

@@ -55,6 +55,14 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     /// No subscribers and nothing in the mailbox.
     var isIdle: Bool { targets.isEmpty && mailbox.isEmpty }
 
+    /// The names of the queue groups among the targets.
+    var queueGroups: [String] {
+        targets.compactMap { target in
+            if case .group(let name, _, _) = target.kind { return name }
+            return nil
+        }
+    }
+
     /// The number of subscribers, counting each queue group's members.
     var subscriberCount: Int {
         targets.reduce(0) { count, target in
@@ -108,6 +116,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
             }
             mailbox.append(message)
             mailboxBytes += message.size
+            counters.publishedBytes += UInt64(message.payload.readableBytes)
             if let ackID = message.ackID { acknowledged.append(ackID) }
         }
         mailboxHighWater = max(mailboxHighWater, mailbox.count)

@@ -19,11 +19,14 @@ final class TopicDirectory: Sendable {
     /// The most topics alive at once.
     let maxTopics: Int
     private let turns: EventLoopTurns
+    /// The series of a topic in the metrics, when it has its own.
+    private let seriesOfTopic: @Sendable (String) -> TopicSeries?
 
     init(
         eventLoops: any EventLoopGroup, settings: TopicSettingsResolver, timing: TopicTiming, statistics: BrokerStatistics, registry: SchemaRegistry,
-        maxTopics: Int = .max, turns: EventLoopTurns = EventLoopTurns()
+        maxTopics: Int = .max, turns: EventLoopTurns = EventLoopTurns(), series: @escaping @Sendable (String) -> TopicSeries? = { _ in nil }
     ) {
+        self.seriesOfTopic = series
         self.eventLoops = eventLoops
         self.maxTopics = maxTopics
         self.turns = turns
@@ -52,6 +55,11 @@ final class TopicDirectory: Sendable {
     /// Why a publish to a topic that does not exist is refused at the limit of topics.
     var tooManyTopics: (code: ErrorCode, reason: String) {
         (.tooManyTopics, "the broker holds its maximum of \(maxTopics) topics")
+    }
+
+    /// The series of the topic `name` in the metrics, when it has its own.
+    func series(forTopic name: String) -> TopicSeries? {
+        seriesOfTopic(name)
     }
 
     /// Removes `topic` if it is still the live one of its name. A retired topic forwards anything

@@ -4,6 +4,8 @@ import TernProtocol
 public struct TopicCounters: Sendable, Hashable {
     /// Messages accepted into the mailbox.
     public var published: UInt64 = 0
+    /// Payload bytes of those messages.
+    public var publishedBytes: UInt64 = 0
     /// Messages handed to subscriber queues (once per subscriber).
     public var queued: UInt64 = 0
     /// Messages the drop policies discarded for some subscriber (once per subscriber).
@@ -24,6 +26,8 @@ public struct TopicStatistics: Sendable, Hashable {
     public var mailboxMessages: Int
     public var mailboxBytes: Int
     public var subscribers: Int
+    /// The names of the queue groups among the subscribers.
+    public var queueGroups: [String]
 }
 
 /// Publishes a topic refused, to report to their publisher.
