@@ -3,7 +3,9 @@
 /// glibc keeps the memory a connection storm freed, for reuse, so without a release ternd's
 /// resident size would stay at its peak after the connections left. A release is due once the
 /// open connections fell to half their peak or below, by at least ``minimumDrop``; the peak then
-/// starts again from what is left.
+/// starts again from what is left. A release that left connections open is finished by one more
+/// once none is left: the last of a storm's connections often close after it, fewer than the
+/// minimum drop.
 struct FreedMemoryPolicy {
     /// The fewest connections whose closing is worth a release.
     static let minimumDrop = 256
@@ -11,6 +13,8 @@ struct FreedMemoryPolicy {
     /// The most connections open since the last release.
     private(set) var peak = 0
     private var releasePending = false
+    /// The last release left connections open.
+    private var tailPending = false
 
     mutating func opened(count: Int) {
         peak = max(peak, count)
@@ -19,7 +23,8 @@ struct FreedMemoryPolicy {
     /// Whether a release is due now that `count` connections are open; if so, none is due
     /// again until ``released(count:)``.
     mutating func closed(count: Int) -> Bool {
-        guard !releasePending, peak - count >= Self.minimumDrop, count <= peak / 2 else { return false }
+        guard !releasePending else { return false }
+        guard (peak - count >= Self.minimumDrop && count <= peak / 2) || (count == 0 && tailPending) else { return false }
         releasePending = true
         return true
     }
@@ -27,6 +32,7 @@ struct FreedMemoryPolicy {
     /// A release ran while `count` connections were open.
     mutating func released(count: Int) {
         releasePending = false
+        tailPending = count > 0
         peak = count
     }
 }

@@ -14,6 +14,13 @@ struct FreedMemoryPolicyTests {
         #expect(!at10, "one release at a time")
         policy.released(count: 10)
         #expect(policy.peak == 10, "the peak starts again from what is left")
+        let at5 = policy.closed(count: 5)
+        #expect(!at5, "too few for a release of their own")
+        let atNone = policy.closed(count: 0)
+        #expect(atNone, "the last of them gone: one more release finishes the first")
+        policy.released(count: 0)
+        let again = policy.closed(count: 0)
+        #expect(!again, "nothing left to finish")
     }
 
     @Test("small brokers and small drops never call for one")
