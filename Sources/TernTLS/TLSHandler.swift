@@ -293,7 +293,10 @@ public final class TLSHandler: ChannelDuplexHandler {
             let event = TLSHandshakeCompleted(
                 protocolVersion: self.connection.protocolVersion,
                 alpnProtocol: self.connection.alpnProtocol,
-                peerSubject: self.connection.peerSubject
+                peerSubject: self.connection.peerSubject,
+                peerAlternativeNames: self.connection.peerAlternativeNames,
+                peerCertificateProblem: self.connection.peerCertificateProblem,
+                authenticationBinding: self.connection.authenticationBinding
             )
             self.completedHandshake = event
             context.fireUserInboundEventTriggered(event)
