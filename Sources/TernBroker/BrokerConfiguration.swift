@@ -52,11 +52,18 @@ public struct BrokerConfiguration: Sendable {
     /// broker locks it (`ternd.lock`) for as long as its process runs, so that no other process
     /// uses it at the same time.
     public var dataDirectory: String?
+    /// Who may connect and what each may do; without users (the default) every client may do
+    /// everything, as on a broker with no configuration.
+    public var authorization = Authorization.open
+    /// How long after its HELLO a client that failed to authenticate hears so: the same for
+    /// every failure, so that its timing tells nothing, and long enough to make guessing slow.
+    public var authenticationFailureDelay = TimeAmount.milliseconds(500)
     /// This server's id, sent in WELCOME.
     public var serverID = "ternd-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
 
     public init() {}
 
+    /// The features of every connection; AUTHENTICATION is added on those that authenticated.
     var features: Features {
         [.acknowledgements, .queueGroups, .requestReply, .schemas]
     }

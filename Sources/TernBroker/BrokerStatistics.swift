@@ -16,6 +16,8 @@ public final class BrokerStatistics: Sendable {
     private let requestsWithoutResponders = ManagedAtomic<UInt64>(0)
     private let requestsTimedOut = ManagedAtomic<UInt64>(0)
     private let lateRepliesDropped = ManagedAtomic<UInt64>(0)
+    private let authenticationFailuresTotal = ManagedAtomic<UInt64>(0)
+    private let permissionDenialsTotal = ManagedAtomic<UInt64>(0)
 
     init() {}
 
@@ -38,6 +40,8 @@ public final class BrokerStatistics: Sendable {
     func requestWithoutResponders() { requestsWithoutResponders.wrappingIncrement(ordering: .relaxed) }
     func requestTimedOut() { requestsTimedOut.wrappingIncrement(ordering: .relaxed) }
     func lateReplyDropped() { lateRepliesDropped.wrappingIncrement(ordering: .relaxed) }
+    func authenticationFailed() { authenticationFailuresTotal.wrappingIncrement(ordering: .relaxed) }
+    func permissionDenied() { permissionDenialsTotal.wrappingIncrement(ordering: .relaxed) }
 
     /// The counters now.
     public var snapshot: Snapshot {
@@ -55,7 +59,9 @@ public final class BrokerStatistics: Sendable {
             requests: requestsRouted.load(ordering: .relaxed),
             requestsWithoutResponders: requestsWithoutResponders.load(ordering: .relaxed),
             requestsTimedOut: requestsTimedOut.load(ordering: .relaxed),
-            lateRepliesDropped: lateRepliesDropped.load(ordering: .relaxed)
+            lateRepliesDropped: lateRepliesDropped.load(ordering: .relaxed),
+            authenticationFailures: authenticationFailuresTotal.load(ordering: .relaxed),
+            permissionDenials: permissionDenialsTotal.load(ordering: .relaxed)
         )
     }
 
@@ -85,5 +91,10 @@ public final class BrokerStatistics: Sendable {
         public var requestsTimedOut: UInt64
         /// Replies that came after their request had timed out.
         public var lateRepliesDropped: UInt64
+        /// Connections refused with `authentication_failed`, and connections closed because
+        /// their user was removed.
+        public var authenticationFailures: UInt64
+        /// Operations refused with `permission_denied`, and subscriptions a reload ended.
+        public var permissionDenials: UInt64
     }
 }

@@ -1,3 +1,4 @@
+import Atomics
 import Logging
 import NIOCore
 import TernProtocol
@@ -31,6 +32,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var continuationScheduled = false
     /// A registry change is being saved: input after its frame waits until it is done.
     var awaitingRegistry = false
+    /// The client is being authenticated: input after its HELLO waits until it is done.
+    var awaitingAuthentication = false
+    /// The client's TLS session, once its handshake completed.
+    var tlsHandshake: TLSHandshakeCompleted?
+    /// When the HELLO arrived, from which a failed authentication's answer is timed.
+    var helloReceived: NIODeadline?
+    /// Set when the connection no longer waits for the token check it asked for.
+    var tokenCheckAbandoned: ManagedAtomic<Bool>?
 
     init(core: BrokerCore) {
         self.core = core
@@ -74,6 +83,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         handshakeDeadline?.cancel()
         pingTimer?.cancel()
+        tokenCheckAbandoned?.store(true, ordering: .relaxed)
         retire(state.subscriptions.removeAll())
         failInFlightRequests()
         if let handle {
@@ -87,7 +97,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !state.inputFailed else { return }
-        guard !continuationScheduled && !awaitingRegistry else {
+        guard !continuationScheduled && !isAwaiting else {
             // Earlier input waits: this read waits behind it.
             frames.keep(unwrapInboundIn(data))
             return
@@ -102,6 +112,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let handshake = event as? TLSHandshakeCompleted {
+            tlsHandshake = handshake
             logger[metadataKey: "tls"] = "\(handshake.protocolVersion)"
             if let subject = handshake.peerSubject { logger[metadataKey: "client-certificate"] = "\(subject)" }
         }
@@ -149,7 +160,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 // What comes after publishes comes after them in their topics too.
                 handOffPublishes()
                 run(state.frameReceived(frame, readAsProblem: { core.registry.problem(readingAs: $0) }))
-                return !state.budget.isSpent && !state.isClosing && !awaitingRegistry
+                return !state.budget.isSpent && !state.isClosing && !isAwaiting
             }
         } catch {
             // Whatever follows bytes that are not a frame cannot be framed either.
@@ -157,7 +168,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         if frames.hasWaitingInput && !state.inputFailed && !state.isClosing {
             state.readGate.inputDeferred()
-            if !awaitingRegistry { scheduleContinuation() }
+            if !isAwaiting { scheduleContinuation() }
         }
     }
 
@@ -178,9 +189,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// A registry change this connection waited for is done: the input after it goes on.
-    func registryOperationFinished() {
-        awaitingRegistry = false
+    /// Whether input waits for a registry change or the client's authentication.
+    private var isAwaiting: Bool { awaitingRegistry || awaitingAuthentication }
+
+    /// A registry change or the authentication this connection waited for is done: the input
+    /// after it goes on.
+    func inputMayGoOn() {
+        guard !isAwaiting else { return }
         if frames.hasWaitingInput {
             scheduleContinuation()
         } else {
@@ -190,7 +205,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     /// Reads again once no input waits any more.
     private func readIfInputDone() {
-        guard !frames.hasWaitingInput, !awaitingRegistry, state.readGate.inputProcessed() else { return }
+        guard !frames.hasWaitingInput, !isAwaiting, state.readGate.inputProcessed() else { return }
         context?.read()
     }
 
@@ -213,11 +228,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
             break
         case .sendWelcome(let version):
             handshakeDeadline?.cancel()
-            send(.welcome(core.welcome(version: version)))
+            send(.welcome(core.welcome(version: version, authenticated: state.authorization != nil)))
             startPinging()
+        case .authenticate(let hello):
+            authenticate(hello)
         case .sendError(let error):
+            if error.code == .permissionDenied { core.statistics.permissionDenied() }
             sendError(error)
         case .refusePublish(let refusal):
+            if refusal.code == .permissionDenied { core.statistics.permissionDenied() }
             refuse(refusal)
         case .handOffPublishes:
             handOffPublishes()
@@ -238,6 +257,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
             refuseReply(error, of: request)
         case .administer(let frame):
             administer(frame)
+        case .refuse(let refusal):
+            core.statistics.permissionDenied()
+            send(refusal)
         case .closeAfterRead:
             // Frames after GOODBYE in the same read are answered `unexpected_frame` first.
             handOffPublishes()

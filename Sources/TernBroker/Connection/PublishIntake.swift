@@ -11,9 +11,15 @@ struct PublishIntake {
     }
 
     let limits: Limits
+    /// The topics the connection's user may publish to; `nil`: every topic.
+    var publishTopics: TopicVerdicts? {
+        didSet { lastPermittedTopic = nil }
+    }
     private var batches = PublishBatches()
     /// The last topic name that passed validation, so a stream to one topic is checked once.
     private var lastValidTopic: String?
+    /// The last topic name that the user was allowed, so a stream to one topic is looked up once.
+    private var lastPermittedTopic: String?
     /// The envelope of the last publish, shared by the next when its fields are the same.
     private var lastEnvelope: PublishedMessage.Envelope?
 
@@ -33,6 +39,7 @@ struct PublishIntake {
     /// releasing would make its reference count a point of contention.
     mutating func readStarted() {
         lastValidTopic = nil
+        lastPermittedTopic = nil
         lastEnvelope = nil
     }
 
@@ -61,6 +68,10 @@ struct PublishIntake {
         }
         if let replyTo = publish.replyTo, let problem = TopicSyntax.problem(withTopic: replyTo, maxLength: Int(limits.maxTopicLength)) {
             return (.invalidTopic, "topic '\(publish.topic)': reply-to: " + problem)
+        }
+        if publishTopics != nil, publish.topic != lastPermittedTopic {
+            if let refusal = publishTopics?.refusal(publish.topic) { return (.permissionDenied, refusal) }
+            lastPermittedTopic = publish.topic
         }
         if let (code, reason) = limits.problem(withPayloadLength: publish.payload.readableBytes) ?? limits.problem(withHeaders: publish.headers) {
             return (code, "topic '\(publish.topic)': " + reason)
