@@ -41,7 +41,7 @@ public struct Headers: Sendable, Hashable, ExpressibleByDictionaryLiteral, Rando
 
     /// The bytes of every name and value: what ``Limits/maxHeaderBytes`` counts.
     public var byteCount: Int {
-        fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+        fields.isEmpty ? 0 : fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
     }
 
     /// The length of the headers field on the wire: 0 when empty (the flag is not set), else

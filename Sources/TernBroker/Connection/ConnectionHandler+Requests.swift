@@ -25,7 +25,7 @@ extension ConnectionHandler {
         if let problem = TopicSyntax.problem(withTopic: request.topic, maxLength: Int(limits.maxTopicLength)) {
             return (.invalidTopic, problem)
         }
-        if let (code, reason) = limits.problem(withPayloadLength: request.payload.readableBytes) ?? limits.problem(withHeaders: request.headers) {
+        if let (code, reason) = limits.problem(withPayloadLength: request.payload.readableBytes, headerBytes: request.headers.byteCount) {
             return (code, "topic '\(request.topic)': " + reason)
         }
         return core.registry.binding(forTopic: request.topic)?.problem(with: request.schema, payload: request.payload, topic: request.topic)
@@ -38,15 +38,14 @@ extension ConnectionHandler {
             requester.execute { $0.route(request) }
             return
         }
-        var request = request
+        var readPayload: ReadPayload?
         if let readAs = subscriber.readAs {
             let besidesPayload = DeliveredFrameLength.incomingRequest(
                 topic: request.topic, headers: request.headers, hasSchema: true, payloadLength: 0
             )
             switch read(request.payload, writtenWith: request.schema, as: readAs, besidesPayload: besidesPayload) {
             case .success(let payload):
-                request.schema = payload.schema
-                request.payload = payload.bytes
+                readPayload = payload
             case .failure(let unreadable):
                 send(.dropNotice(Frame.DropNotice(subscriptionID: subscriber.subscriptionID, reason: .unreadable, count: 1)))
                 flushIfNeeded()
@@ -77,7 +76,7 @@ extension ConnectionHandler {
         core.statistics.requestRouted()
         send(.incomingRequest(Frame.IncomingRequest(
             subscriptionID: subscriber.subscriptionID, requestID: id, topic: request.topic,
-            headers: request.headers, schema: request.schema, payload: request.payload
+            headers: request.headers, schema: readPayload.map(\.schema) ?? request.schema, payload: readPayload?.bytes ?? request.payload
         )))
         flushIfNeeded()
     }

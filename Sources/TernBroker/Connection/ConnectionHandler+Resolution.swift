@@ -67,7 +67,7 @@ extension ConnectionHandler {
             case .resolution(let resolver):
                 bytes = ByteBuffer(bytes: try payload.withUnsafeReadableBytes { bytes throws(SchemaValueError) in try resolver.resolve(bytes) })
             }
-            if let (code, reason) = limits.problem(withPayloadLength: bytes.readableBytes) {
+            if let (code, reason) = limits.problem(withPayloadLength: bytes.readableBytes, headerBytes: 0) {
                 return .failure(Unreadable(code: code, reason: "resolved, its " + reason))
             }
             guard besidesPayload + bytes.readableBytes <= limits.maxFrameLength else {

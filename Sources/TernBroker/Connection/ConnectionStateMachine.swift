@@ -160,7 +160,7 @@ struct ConnectionStateMachine {
                 return .dropLateReply(requestID: reply.requestID)
             }
             let limits = subscriptions.limits
-            if let (code, reason) = limits.problem(withPayloadLength: reply.payload.readableBytes) ?? limits.problem(withHeaders: reply.headers) {
+            if let (code, reason) = limits.problem(withPayloadLength: reply.payload.readableBytes, headerBytes: reply.headers.byteCount) {
                 let error = Frame.Error(code: code, subject: .request, id: reply.requestID, message: "reply refused: " + reason, closesConnection: false)
                 return .refuseReply(error, request: request)
             }

@@ -73,7 +73,7 @@ struct PublishIntake {
             if let refusal = publishTopics?.refusal(publish.topic) { return (.permissionDenied, refusal) }
             lastPermittedTopic = publish.topic
         }
-        if let (code, reason) = limits.problem(withPayloadLength: publish.payload.readableBytes) ?? limits.problem(withHeaders: publish.headers) {
+        if let (code, reason) = limits.problem(withPayloadLength: publish.payload.readableBytes, headerBytes: publish.headers.byteCount) {
             return (code, "topic '\(publish.topic)': " + reason)
         }
         // A MESSAGE carries a subscription id that the PUBLISH did not: it must still fit a frame.
