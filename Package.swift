@@ -124,6 +124,7 @@ let package = Package(
                 "TernFiles",
                 "TernProtocol",
                 "TernSchema",
+                "TernTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -176,6 +177,7 @@ let package = Package(
             dependencies: [
                 "TernClient",
                 "TernCommandSupport",
+                "TernFiles",
                 "TernSettingValues",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -29,8 +29,14 @@ struct BenchOptions: ParsableArguments {
     }
 
     /// The client configuration these options describe, named `clientName`.
-    func configuration(clientName: String) -> TernClient.Configuration {
-        connection.configuration(clientName: clientName)
+    ///
+    /// - Throws: ``BenchFailure`` when `--token-file` cannot be read.
+    func configuration(clientName: String) throws(BenchFailure) -> TernClient.Configuration {
+        do {
+            return try connection.configuration(clientName: clientName)
+        } catch {
+            throw BenchFailure(error.description)
+        }
     }
 
     /// The fields every report starts with.

@@ -8,12 +8,14 @@ extension TernClient {
     /// plaintext) and the protocol handshake.
     ///
     /// - Throws: ``TernClientError/connectionFailed(reason:)``, ``TernClientError/tls(_:)``,
-    ///   ``TernClientError/refused(code:message:)`` when the broker turns the client away, or
+    ///   ``TernClientError/refused(code:message:)`` when the broker turns the client away,
+    ///   ``TernClientError/authenticationFailed(reason:)`` when it does not accept its credentials, or
     ///   ``TernClientError/timeout`` after the configuration's `connectTimeout`.
     public static func connect(_ configuration: Configuration = Configuration()) async throws -> TernClient {
         let tlsContext = try makeTLSContext(configuration)
+        let hello = try HelloCredentials(configuration)
         let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
-        let setup = ConnectionSetup(configuration: configuration, eventLoop: eventLoop)
+        let setup = ConnectionSetup(configuration: configuration, hello: hello, eventLoop: eventLoop)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -43,7 +45,7 @@ extension TernClient {
     /// configuration's `server` and `security` are not looked at. Tests run the client over a
     /// `NIOAsyncTestingChannel` this way, frame bytes in and out, without a socket.
     static func connect(over channel: any Channel, configuration: Configuration) async throws -> TernClient {
-        let setup = ConnectionSetup(configuration: configuration, eventLoop: channel.eventLoop)
+        let setup = ConnectionSetup(configuration: configuration, hello: try HelloCredentials(configuration), eventLoop: channel.eventLoop)
         do {
             try await channel.eventLoop.submit { try setup.addHandler(to: channel) }.get()
         } catch {
@@ -69,12 +71,14 @@ extension TernClient {
 /// added.
 private struct ConnectionSetup: Sendable {
     let configuration: TernClient.Configuration
+    let hello: HelloCredentials
     let outbound: OutboundBuffer
     let handshake: EventLoopPromise<Frame.Welcome>
     let handler: NIOLoopBoundBox<ConnectionHandler?>
 
-    init(configuration: TernClient.Configuration, eventLoop: any EventLoop) {
+    init(configuration: TernClient.Configuration, hello: HelloCredentials, eventLoop: any EventLoop) {
         self.configuration = configuration
+        self.hello = hello
         outbound = OutboundBuffer(limit: configuration.maxPendingBytes)
         handshake = eventLoop.makePromise(of: Frame.Welcome.self)
         handler = .makeEmptyBox(eventLoop: eventLoop)
@@ -84,7 +88,7 @@ private struct ConnectionSetup: Sendable {
     /// as the channel is active. Call it on the channel's event loop.
     func addHandler(to channel: any Channel) throws {
         let connection = ConnectionHandler(
-            outbound: outbound, clientName: configuration.clientName, handshakeTimeout: TimeAmount(configuration.connectTimeout),
+            outbound: outbound, clientName: configuration.clientName, credentials: hello, handshakeTimeout: TimeAmount(configuration.connectTimeout),
             keepAlive: configuration.keepAlive, handshake: handshake
         )
         try channel.pipeline.syncOperations.addHandler(connection)

@@ -16,7 +16,7 @@ func withClient(
 ) async throws {
     let client: TernClient
     do {
-        client = try await TernClient.connect(options.configuration(clientName: name, connectTimeout: connectTimeout))
+        client = try await TernClient.connect(try options.configuration(clientName: name, connectTimeout: connectTimeout))
     } catch {
         StandardError.writeLine("tern: \(error)" + options.hint(for: error))
         throw ExitCode.failure

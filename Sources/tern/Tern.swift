@@ -10,7 +10,7 @@ struct Tern: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "tern",
-        abstract: "Publish to, subscribe on, send requests to and answer requests on a Tern broker, and manage its schemas.",
-        subcommands: [PublishCommand.self, SubscribeCommand.self, RequestCommand.self, ReplyCommand.self, SchemaCommand.self]
+        abstract: "Publish to, subscribe on, send requests to and answer requests on a Tern broker, manage its schemas, and make its users' credentials.",
+        subcommands: [PublishCommand.self, SubscribeCommand.self, RequestCommand.self, ReplyCommand.self, SchemaCommand.self, AuthCommand.self]
     )
 }

@@ -57,13 +57,8 @@ struct TerndCommand: AsyncParsableCommand {
 
     private func serve(_ flags: SettingFlags) async throws {
         IgnoredSignals.silence()
-        let sources = try await SettingSources(flags: flags, environment: ProcessInfo.processInfo.environment, configFile: config)
-        var settings: BrokerSettings
-        do {
-            settings = try await BrokerSettings(config: sources.reader)
-        } catch {
-            throw DaemonError(sources.explain(error))
-        }
+        let reader = SettingsReader(flags: flags, environment: ProcessInfo.processInfo.environment, configFile: config)
+        var settings = try await reader.read()
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -81,7 +76,7 @@ struct TerndCommand: AsyncParsableCommand {
         settings.configuration.dataDirectory = settings.dataDirectory
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
-                .init(service: BrokerService(configuration: settings.configuration, eventLoops: settings.eventLoops, logger: logger)),
+                .init(service: BrokerService(configuration: settings.configuration, eventLoops: settings.eventLoops, settings: reader, logger: logger)),
                 .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

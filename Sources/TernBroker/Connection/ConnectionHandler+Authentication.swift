@@ -15,46 +15,57 @@ extension ConnectionHandler {
         }
         guard let context else { return }
         helloReceived = context.eventLoop.now
-        awaitingAuthentication = true
-        state.readGate.inputDeferred()
         let method = hello.credentials == nil ? "certificate" : hello.credentials?.user.hasPrefix("ed25519:") == true ? "public key" : "token"
-        let outcome = Authenticator.authenticate(hello.credentials, tls: tlsHandshake, users: users)
-        guard case .checkToken(let token, let candidates) = outcome else {
-            finishAuthentication(outcome, method: method)
-            return
-        }
-        let abandoned = ManagedAtomic(false)
-        tokenCheckAbandoned = abandoned
-        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        core.tokenChecks.check(token, candidates: candidates, on: context.eventLoop) {
-            !abandoned.load(ordering: .relaxed)
-        }.whenSuccess { outcome in
-            loopBoundSelf.value.tokenCheckAbandoned = nil
-            loopBoundSelf.value.finishAuthentication(outcome, method: method)
+        switch Authenticator.authenticate(hello.credentials, tls: tlsHandshake, users: users) {
+        case .authenticated(let user):
+            // Decided at once, within this read: the frames after the HELLO go on as they are.
+            admit(user, method: method)
+        case .refused(let reason, let detail):
+            holdInput()
+            refuseAuthentication(reason: reason, detail: detail, method: method, context: context)
+        case .checkToken(let token, let candidates):
+            holdInput()
+            let abandoned = ManagedAtomic(false)
+            tokenCheckAbandoned = abandoned
+            let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+            core.tokenChecks.check(token, candidates: candidates, on: context.eventLoop) {
+                !abandoned.load(ordering: .relaxed)
+            }.whenSuccess { outcome in
+                loopBoundSelf.value.tokenCheckAbandoned = nil
+                loopBoundSelf.value.finishTokenCheck(outcome, method: method)
+            }
         }
     }
 
-    /// Lets an authenticated client in, or refuses it once the failure delay has passed.
-    private func finishAuthentication(_ outcome: Authenticator.Outcome, method: String) {
+    /// Holds the input after the HELLO back until the authentication is decided.
+    private func holdInput() {
+        awaitingAuthentication = true
+        state.readGate.inputDeferred()
+    }
+
+    /// Lets the client of a checked token in, or refuses it once the failure delay has passed;
+    /// the input after its HELLO goes on.
+    private func finishTokenCheck(_ outcome: Authenticator.Outcome, method: String) {
         guard !state.isClosing, let context else { return }
-        let user: User
         switch outcome {
-        case .authenticated(let authenticated):
-            user = authenticated
+        case .authenticated(let user):
+            admit(user, method: method)
+            awaitingAuthentication = false
+            flushIfNeeded()
+            inputMayGoOn()
         case .refused(let reason, let detail):
             refuseAuthentication(reason: reason, detail: detail, method: method, context: context)
-            return
         case .checkToken:
             // The token checks answer with a verdict; this is not one.
             refuseAuthentication(reason: "the token was not checked", detail: "no verdict on the token", method: method, context: context)
-            return
         }
+    }
+
+    /// Welcomes the client as `user`.
+    private func admit(_ user: User, method: String) {
         logger[metadataKey: "user"] = "\(user.name)"
         logger.info("client authenticated", metadata: ["method": "\(method)"])
-        awaitingAuthentication = false
         run(state.authenticated(as: user))
-        flushIfNeeded()
-        inputMayGoOn()
     }
 
     /// Logs and counts a failed authentication (never with the secret), and answers it with
