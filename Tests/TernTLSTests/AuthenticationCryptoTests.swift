@@ -29,6 +29,19 @@ struct AuthenticationCryptoTests {
         #expect(!"\(key)".contains("9d61"))
     }
 
+    @Test("the proof of Protocol/vectors/hello-with-public-key-proof.txt: RFC 8032's key 1 signing the binding 00 01 … 1f")
+    func proofVector() throws {
+        let key = try Ed25519PrivateKey(seed: Self.bytes("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
+        let binding = (0..<32).map { UInt8($0) }
+        #expect(PublicKeyProof.message(binding: binding) == Array("tern/1 authentication".utf8) + [0] + binding)
+        let proof = try PublicKeyProof(signing: binding, with: key)
+        #expect(proof.user == "ed25519:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
+        #expect(proof.secret == "eiRl3RQMDORrBw6ZXU4u25K+8l+lWzmDYdmGhgy51xBxuQ1nplGnEHgOB6ZVD3ELNOYoqUCGSAz9YBqZvgcOBQ==")
+        let received = try #require(PublicKeyProof(user: proof.user, secret: proof.secret))
+        #expect(received.isValid(binding: binding))
+        #expect(!received.isValid(binding: Array(binding.reversed())))
+    }
+
     @Test("a public key's text form: ed25519: and base64, nothing else")
     func publicKeyText() throws {
         let key = try #require(Ed25519PublicKey(rawBytes: Self.bytes("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")))
