@@ -22,13 +22,20 @@ extension BrokerServer {
     /// permissions do not allow is ended with an ERROR `permission_denied` (subject
     /// subscription). Returns once every connection was checked.
     public func reload(authorization: Authorization, tls: TLSContext?, topicOverrides: [TopicOverride]) async -> ReloadOutcome {
-        core.replace(authorization: authorization, tls: tls, topicOverrides: topicOverrides)
-        let checks = core.openConnections.map { connection in
+        await core.reload(authorization: authorization, tls: tls, topicOverrides: topicOverrides)
+    }
+}
+
+extension BrokerCore {
+    /// What ``BrokerServer/reload(authorization:tls:topicOverrides:)`` does.
+    func reload(authorization: Authorization, tls: TLSContext?, topicOverrides: [TopicOverride]) async -> BrokerServer.ReloadOutcome {
+        replace(authorization: authorization, tls: tls, topicOverrides: topicOverrides)
+        let checks = openConnections.map { connection in
             connection.submit({ handler in
                 handler.context.map { $0.eventLoop.makeSucceededFuture(handler.reauthorize(with: authorization)) }
             }, otherwise: (closed: false, endedSubscriptions: 0))
         }
-        var outcome = ReloadOutcome()
+        var outcome = BrokerServer.ReloadOutcome()
         for check in checks {
             guard let result = try? await check.get() else { continue }
             outcome.connectionsClosed += result.closed ? 1 : 0
