@@ -65,10 +65,31 @@ public struct Authorization: Sendable, Hashable {
         byPublicKey[key]
     }
 
-    /// The user of a certificate with this subject and these alternative names: the subject is
-    /// looked up first, then each name in the certificate's order.
+    /// The user of a certificate with this subject (RFC 2253) and these alternative names: the
+    /// whole subject is looked up first, then its common name alone (`CN=ops`), then each
+    /// alternative name in the certificate's order.
     func user(withCertificateSubject subject: String, alternativeNames: [String]) -> User? {
-        byCertificate[subject] ?? alternativeNames.lazy.compactMap { byCertificate[$0] }.first
+        byCertificate[subject] ?? Self.commonName(of: subject).flatMap { byCertificate[$0] }
+            ?? alternativeNames.lazy.compactMap { byCertificate[$0] }.first
+    }
+
+    /// The `CN=…` attribute of an RFC 2253 subject, as written there; `nil` when it has none.
+    static func commonName(of subject: String) -> String? {
+        var attributes: [Substring] = []
+        var start = subject.startIndex
+        var escaped = false
+        for index in subject.indices {
+            if escaped {
+                escaped = false
+            } else if subject[index] == "\\" {
+                escaped = true
+            } else if subject[index] == "," {
+                attributes.append(subject[start..<index])
+                start = subject.index(after: index)
+            }
+        }
+        attributes.append(subject[start...])
+        return attributes.first { $0.hasPrefix("CN=") }.map(String.init)
     }
 
     /// The users with tokens; only `name`'s when one is given.

@@ -11,8 +11,9 @@ public struct User: Sendable, Hashable {
         /// An Ed25519 key pair, whose private key signs the TLS session's binding.
         case publicKey(Ed25519PublicKey)
         /// A client certificate that verifies against the broker's client CA and whose subject
-        /// (RFC 2253: `CN=ops,O=Example`) or one of whose alternative names (`DNS:ops.example`,
-        /// `email:ops@example`, `URI:…`, `IP:…`) is this text.
+        /// (RFC 2253: `CN=ops,O=Example`), its common name alone (`CN=ops`), or one of whose
+        /// alternative names (`DNS:ops.example`, `email:ops@example`, `URI:…`, `IP:…`) is this
+        /// text.
         case certificate(String)
     }
 
