@@ -16,6 +16,8 @@ struct BrokerService: Service {
     let eventLoops: Int
     /// Reads the settings again for a reload.
     let settings: SettingsReader
+    /// The config file whose changes reload the settings (`--watch-config`), if any.
+    let watched: String?
     let logger: Logger
 
     /// - Throws: ``DaemonError`` when the broker cannot start, its address busy for example.
@@ -42,6 +44,7 @@ struct BrokerService: Service {
         try await withThrowingDiscardingTaskGroup { tasks in
             tasks.addTask { try await server.run() }
             tasks.addTask { await reloadOnHangup(server) }
+            if let watched { tasks.addTask { await reloadOnChanges(of: watched, server) } }
         }
         try? await group.shutdownGracefully()
     }
@@ -65,24 +68,37 @@ struct BrokerService: Service {
     }
 
     /// Reloads users, permissions, topic overrides and the TLS certificate at each SIGHUP until
-    /// the group shuts down; settings that do not read are refused and the old ones stay.
+    /// the group shuts down.
     private func reloadOnHangup(_ server: BrokerServer) async {
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-            let settings: BrokerSettings
-            do {
-                settings = try await self.settings.reload(logger: logger)
-            } catch {
-                logger.error("reload refused: the settings in force stay", metadata: ["signal": "SIGHUP", "error": "\(error)"])
-                continue
-            }
-            let outcome = await server.reload(
-                authorization: settings.configuration.authorization, tls: settings.configuration.tls,
-                topicOverrides: settings.configuration.topicOverrides
-            )
-            logger.notice("reloaded the settings", metadata: [
-                "signal": "SIGHUP", "users": "\(settings.configuration.authorization.users.count)",
-                "connections-closed": "\(outcome.connectionsClosed)", "subscriptions-ended": "\(outcome.subscriptionsEnded)",
-            ])
+            await reload(server, cause: "SIGHUP")
         }
+    }
+
+    /// Reloads as SIGHUP does whenever the config file changes (`--watch-config`).
+    private func reloadOnChanges(of path: String, _ server: BrokerServer) async {
+        for await _ in ConfigFileChanges(path: path).cancelOnGracefulShutdown() {
+            await reload(server, cause: "config file changed")
+        }
+    }
+
+    /// Reads the settings again and puts them in force; settings that do not read are refused
+    /// and the old ones stay.
+    private func reload(_ server: BrokerServer, cause: String) async {
+        let settings: BrokerSettings
+        do {
+            settings = try await self.settings.reload(logger: logger)
+        } catch {
+            logger.error("reload refused: the settings in force stay", metadata: ["signal": "\(cause)", "error": "\(error)"])
+            return
+        }
+        let outcome = await server.reload(
+            authorization: settings.configuration.authorization, tls: settings.configuration.tls,
+            topicOverrides: settings.configuration.topicOverrides
+        )
+        logger.notice("reloaded the settings", metadata: [
+            "signal": "\(cause)", "users": "\(settings.configuration.authorization.users.count)",
+            "connections-closed": "\(outcome.connectionsClosed)", "subscriptions-ended": "\(outcome.subscriptionsEnded)",
+        ])
     }
 }

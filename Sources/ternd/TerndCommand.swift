@@ -59,6 +59,9 @@ struct TerndCommand: AsyncParsableCommand {
         IgnoredSignals.silence()
         let reader = SettingsReader(flags: flags, environment: ProcessInfo.processInfo.environment, configFile: config)
         var settings = try await reader.read()
+        if settings.watchesConfig && config == nil {
+            throw DaemonError("watch-config needs a config file to watch: give --config FILE")
+        }
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -76,7 +79,10 @@ struct TerndCommand: AsyncParsableCommand {
         settings.configuration.dataDirectory = settings.dataDirectory
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
-                .init(service: BrokerService(configuration: settings.configuration, eventLoops: settings.eventLoops, settings: reader, logger: logger)),
+                .init(service: BrokerService(
+                    configuration: settings.configuration, eventLoops: settings.eventLoops, settings: reader,
+                    watched: settings.watchesConfig ? config : nil, logger: logger
+                )),
                 .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

@@ -67,8 +67,8 @@ import TernTLS
                 """.utf8).write(to: config)
         }
 
-        func start() async throws -> RunningDaemon {
-            try await RunningDaemon.start(["--config", config.path, "--tls-client-ca", directory.appendingPathComponent("clients-ca.pem").path], in: directory)
+        func start(_ more: [String] = []) async throws -> RunningDaemon {
+            try await RunningDaemon.start(["--config", config.path, "--tls-client-ca", directory.appendingPathComponent("clients-ca.pem").path] + more, in: directory)
         }
     }
 
@@ -200,6 +200,24 @@ import TernTLS
         #expect(try await keptMessages.next().map { String(buffer: $0.payload) } == "still")
         await orders.close()
         await ops.close()
+        try await daemon.stop()
+    }
+
+    @Test func aWatchedConfigFileReloadsWhenItChanges() async throws {
+        let setup = try Setup()
+        let daemon = try await setup.start(["--watch-config"])
+        let orders = try await TernClient.connect(configuration(daemon, credentials: .token(Self.token)))
+        let revoked = try await orders.subscribe(to: "orders.*")
+        try setup.writeConfig(ordersSubscribe: ["orders.eu"])
+        var messages = revoked.makeAsyncIterator()
+        do {
+            _ = try await messages.next()
+            Issue.record("the revoked subscription goes on")
+        } catch let error as TernClientError {
+            #expect(error == .permissionDenied(operation: "subscribe", topic: "orders.*"))
+        }
+        #expect(daemon.process.standardError.contains("signal=config file changed"))
+        await orders.close()
         try await daemon.stop()
     }
 }

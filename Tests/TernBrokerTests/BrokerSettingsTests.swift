@@ -46,7 +46,7 @@ import TernProtocol
             "subscriber-queue-messages": "20", "subscriber-queue-bytes": "2MiB", "slow-consumer-timeout": "250ms", "shutdown-timeout": "1m",
             "max-total-subscriptions": "30", "max-topics": "40", "request-timeout": "3s", "max-requests-in-flight": "50",
         ]
-        #expect(Set(values.keys) == Set(BrokerSetting.all.map(\.key)).subtracting(["no-tls"]), "every setting but the switch")
+        #expect(Set(values.keys) == Set(BrokerSetting.all.map(\.key)).subtracting(["no-tls", "watch-config"]), "every setting but the switches")
         let settings = try await read(values)
         let configuration = settings.configuration
         #expect(configuration.listen == ServerAddress(host: "::1", port: 9000))
@@ -62,6 +62,8 @@ import TernProtocol
         #expect(configuration.maxTotalSubscriptions == 30 && configuration.maxTopics == 40)
         #expect(try await read(["no-tls": "true"]).usesTLS == false)
         #expect(try await read(["no-tls": "no"]).usesTLS == true)
+        #expect(try await read(["watch-config": "true"]).watchesConfig)
+        #expect(try await read([:]).watchesConfig == false)
     }
 
     @Test func theMaxFrameSizeSetsTheMaxPayloadUnlessThatIsGivenToo() async throws {

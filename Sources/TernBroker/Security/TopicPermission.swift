@@ -22,10 +22,7 @@ public struct TopicPermission: Sendable, Hashable {
         for pattern in allow + deny {
             if let reason = TopicSyntax.problem(withPattern: pattern) { throw InvalidPattern(pattern: pattern, reason: reason) }
         }
-        self.allow = allow
-        self.deny = deny
-        allowed = allow.map(TopicPattern.init)
-        denied = deny.map(TopicPattern.init)
+        self.init(checked: allow, deny: deny)
     }
 
     /// Nothing is allowed.
