@@ -93,7 +93,8 @@ import TernTLS
 
     @Test func eachMethodAuthenticatesFromTernClientAndAWrongSecretIsRefused() async throws {
         let setup = try Setup()
-        let daemon = try await setup.start()
+        // Every level, so that the check for secrets in the log covers them all.
+        let daemon = try await setup.start(["--log-level", "trace"])
         for (credentials, certificate) in [(TernClient.Configuration.Credentials.token(Self.token), nil), (.token(Self.token, user: "orders-svc"), nil), (.keyFile(setup.identity), nil), (nil, setup.validCertificate)] {
             let client = try await TernClient.connect(configuration(daemon, credentials: credentials, certificate: certificate))
             #expect(client.serverInfo.features.contains(.authentication), "\(String(describing: credentials))")

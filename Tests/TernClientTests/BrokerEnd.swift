@@ -31,12 +31,14 @@ struct BrokerEnd {
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: ServerAddress.defaultPort))
     }
 
-    /// Starts connecting a client over the channel and expects its HELLO.
+    /// Starts connecting a client over the channel and expects its HELLO, with the
+    /// configuration's token if it has one.
     mutating func startConnecting(_ configuration: TernClient.Configuration = configuration) async throws -> Task<TernClient, any Error> {
         let channel = self.channel
         let connecting = Task { try await TernClient.connect(over: channel, configuration: configuration) }
         let hello = try await nextFrame()
-        #expect(hello == .hello(Frame.Hello(minVersion: 1, maxVersion: 1, clientName: configuration.clientName)))
+        let credentials = try HelloCredentials(configuration).credentials(binding: nil)
+        #expect(hello == .hello(Frame.Hello(minVersion: 1, maxVersion: 1, clientName: configuration.clientName, credentials: credentials)))
         return connecting
     }
 
