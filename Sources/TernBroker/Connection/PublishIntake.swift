@@ -13,8 +13,14 @@ struct PublishIntake {
     let limits: Limits
     /// The topics the connection's user may publish to; `nil`: every topic.
     var publishTopics: TopicVerdicts? {
-        didSet { lastPermittedTopic = nil }
+        didSet {
+            lastPermittedTopic = nil
+            checksPermissions = publishTopics != nil
+        }
     }
+    /// Whether ``publishTopics`` is set: the hot path tests this flag rather than the optional,
+    /// whose test would retain and release everything it holds.
+    private var checksPermissions = false
     private var batches = PublishBatches()
     /// The last topic name that passed validation, so a stream to one topic is checked once.
     private var lastValidTopic: String?
@@ -54,6 +60,16 @@ struct PublishIntake {
         return nil
     }
 
+    /// Why the user may not publish to `topic`; `nil` when it may. Out of line, so that a
+    /// broker without users pays nothing for it on the hot path.
+    @inline(never)
+    private mutating func permissionRefusal(publishingTo topic: String) -> String? {
+        guard topic != lastPermittedTopic else { return nil }
+        if let refusal = publishTopics?.refusal(topic) { return refusal }
+        lastPermittedTopic = topic
+        return nil
+    }
+
     /// The batched publishes by topic; none wait afterwards.
     mutating func takeBatches() -> [String: [PublishedMessage]] {
         batches.removeAll()
@@ -69,9 +85,8 @@ struct PublishIntake {
         if let replyTo = publish.replyTo, let problem = TopicSyntax.problem(withTopic: replyTo, maxLength: Int(limits.maxTopicLength)) {
             return (.invalidTopic, "topic '\(publish.topic)': reply-to: " + problem)
         }
-        if publishTopics != nil, publish.topic != lastPermittedTopic {
-            if let refusal = publishTopics?.refusal(publish.topic) { return (.permissionDenied, refusal) }
-            lastPermittedTopic = publish.topic
+        if checksPermissions, let refusal = permissionRefusal(publishingTo: publish.topic) {
+            return (.permissionDenied, refusal)
         }
         if let (code, reason) = limits.problem(withPayloadLength: publish.payload.readableBytes, headerBytes: publish.headers.byteCount) {
             return (code, "topic '\(publish.topic)': " + reason)
