@@ -91,6 +91,17 @@ import TernTLS
         }
     }
 
+    /// Expects `subscription` to end with `permission_denied` for `pattern`, without a message.
+    private func expectRevoked(_ subscription: TernSubscription, pattern: String) async throws {
+        var messages = subscription.makeAsyncIterator()
+        do {
+            _ = try await messages.next()
+            Issue.record("the revoked subscription to \(pattern) goes on")
+        } catch let error as TernClientError {
+            #expect(error == .permissionDenied(operation: "subscribe", topic: pattern))
+        }
+    }
+
     @Test func eachMethodAuthenticatesFromTernClientAndAWrongSecretIsRefused() async throws {
         let setup = try Setup()
         // Every level, so that the check for secrets in the log covers them all.
@@ -175,13 +186,7 @@ import TernTLS
         let kept = try await orders.subscribe(to: "orders.eu")
         try setup.writeConfig(ordersSubscribe: ["orders.eu"], withOps: false)
         daemon.process.signal(SIGHUP)
-        var revokedMessages = revoked.makeAsyncIterator()
-        do {
-            _ = try await revokedMessages.next()
-            Issue.record("the revoked subscription goes on")
-        } catch let error as TernClientError {
-            #expect(error == .permissionDenied(operation: "subscribe", topic: "orders.*"))
-        }
+        try await expectRevoked(revoked, pattern: "orders.*")
         do {
             try await ops.flush()
             try await Task.sleep(for: .milliseconds(200))
@@ -210,13 +215,7 @@ import TernTLS
         let orders = try await TernClient.connect(configuration(daemon, credentials: .token(Self.token)))
         let revoked = try await orders.subscribe(to: "orders.*")
         try setup.writeConfig(ordersSubscribe: ["orders.eu"])
-        var messages = revoked.makeAsyncIterator()
-        do {
-            _ = try await messages.next()
-            Issue.record("the revoked subscription goes on")
-        } catch let error as TernClientError {
-            #expect(error == .permissionDenied(operation: "subscribe", topic: "orders.*"))
-        }
+        try await expectRevoked(revoked, pattern: "orders.*")
         #expect(daemon.process.standardError.contains("signal=config file changed"))
         await orders.close()
         try await daemon.stop()
