@@ -220,4 +220,38 @@ import TernTLS
         await orders.close()
         try await daemon.stop()
     }
+
+    @Test func hangupPutsANewServerCertificateInForceForNewConnections() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-tls-reload-" + UUID().uuidString)
+        let first = try TLSCertificateAuthority.generateServerFiles(in: directory.appendingPathComponent("first").path)
+        let second = try TLSCertificateAuthority.generateServerFiles(in: directory.appendingPathComponent("second").path)
+        let served = directory.appendingPathComponent("served")
+        try FileManager.default.createDirectory(at: served, withIntermediateDirectories: true)
+        let certificate = served.appendingPathComponent("server.pem")
+        let key = served.appendingPathComponent("server.key")
+        func serve(_ files: TLSServerFiles) throws {
+            try? FileManager.default.removeItem(at: certificate)
+            try? FileManager.default.removeItem(at: key)
+            try FileManager.default.copyItem(atPath: files.certificateChainFile, toPath: certificate.path)
+            try FileManager.default.copyItem(atPath: files.privateKeyFile, toPath: key.path)
+        }
+        try serve(first)
+        let daemon = try await RunningDaemon.start(["--tls-cert", certificate.path, "--tls-key", key.path], in: directory)
+        func connect(trusting files: TLSServerFiles) async throws -> TernClient {
+            try await TernClient.connect(TernClient.Configuration(
+                server: .init(host: "127.0.0.1", port: daemon.port),
+                security: .tls(caFile: files.caCertificateFile, certificateFile: nil, keyFile: nil, serverName: nil), clientName: "tls-reload"
+            ))
+        }
+        let before = try await connect(trusting: first)
+        try serve(second)
+        UnprivilegedUser.current.map { try? $0.takeOwnership(of: directory) }
+        daemon.process.signal(SIGHUP)
+        try await eventually(within: 10, "the reload to be logged") { daemon.process.standardError.contains("reloaded the settings") }
+        await (try await connect(trusting: second)).close()
+        await #expect(throws: TernClientError.self, "the old CA no longer verifies new connections") { try await connect(trusting: first) }
+        try await before.flush()
+        await before.close()
+        try await daemon.stop()
+    }
 }
