@@ -49,7 +49,12 @@ extension ConnectionHandler {
         guard !state.isClosing, let context else { return }
         switch outcome {
         case .authenticated(let user):
-            admit(user, method: method)
+            // A reload during the check: the user as it is now, or no more.
+            guard let current = core.authorization.user(named: user.name), current.credential == user.credential else {
+                refuseAuthentication(reason: "the token is not valid", detail: "user '\(user.name)' was removed during its check", method: method, context: context)
+                return
+            }
+            admit(current, method: method)
             awaitingAuthentication = false
             flushIfNeeded()
             inputMayGoOn()
