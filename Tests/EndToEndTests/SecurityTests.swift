@@ -216,7 +216,7 @@ import TernTLS
         let revoked = try await orders.subscribe(to: "orders.*")
         try setup.writeConfig(ordersSubscribe: ["orders.eu"])
         try await expectRevoked(revoked, pattern: "orders.*")
-        #expect(daemon.process.standardError.contains("signal=config file changed"))
+        try await eventually(within: 10, "the reload to be logged") { daemon.process.standardError.contains("signal=config file changed") }
         await orders.close()
         try await daemon.stop()
     }
