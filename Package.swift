@@ -140,6 +140,7 @@ let package = Package(
                 "TernMonitoring",
                 "TernProtocol",
                 "TernSchema",
+                "TernTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -199,6 +200,7 @@ let package = Package(
             dependencies: [
                 "TernClient",
                 "TernCommandSupport",
+                "TernFiles",
                 "TernSettingValues",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -30,8 +30,14 @@ struct BenchOptions: ParsableArguments {
 
     /// The client configuration these options describe, named `clientName`. A lost connection
     /// fails a measurement, so clients do not reconnect unless `reconnecting`.
-    func configuration(clientName: String, reconnecting: Bool = false) -> TernClient.Configuration {
-        connection.configuration(clientName: clientName, reconnecting: reconnecting)
+    ///
+    /// - Throws: ``BenchFailure`` when `--token-file` cannot be read.
+    func configuration(clientName: String, reconnecting: Bool = false) throws(BenchFailure) -> TernClient.Configuration {
+        do {
+            return try connection.configuration(clientName: clientName, reconnecting: reconnecting)
+        } catch {
+            throw BenchFailure(error.description)
+        }
     }
 
     /// The fields every report starts with.

@@ -38,7 +38,7 @@ struct ConnectionsCommand: AsyncParsableCommand {
             let benchmark = ConnectionsBenchmark(
                 connections: options.duration == nil ? connections ?? 100 : nil,
                 duration: options.duration?.duration, warmup: options.warmup?.duration, concurrency: concurrency,
-                configuration: options.configuration(clientName: "tern-bench"), brokerPID: pid
+                configuration: try options.configuration(clientName: "tern-bench"), brokerPID: pid
             )
             let outcome = try await benchmark.run()
             var fields = options.leadingFields(scenario: "connections") + [

@@ -61,7 +61,7 @@ struct PubSubCommand: AsyncParsableCommand {
                 duration: options.duration?.duration, warmup: options.warmup?.duration,
                 size: size.bytes, topics: topics, rate: rate, latencyEvery: latencyEvery
             )
-            let benchmark = PubSubBenchmark(plan: plan, configuration: options.configuration(clientName: "tern-bench"))
+            let benchmark = PubSubBenchmark(plan: plan, configuration: try options.configuration(clientName: "tern-bench"))
             let result = PubSubResult(plan: plan, outcome: try await benchmark.run())
             try options.emit(Report(fields: options.leadingFields(scenario: "pubsub") + result.fields), latency: result.latency)
             guard result.check.isComplete else {

@@ -35,7 +35,7 @@ struct ReqRepCommand: AsyncParsableCommand {
             let benchmark = ReqRepBenchmark(
                 requests: options.duration == nil ? requests ?? 10_000 : nil,
                 duration: options.duration?.duration, warmup: options.warmup?.duration,
-                size: size.bytes, concurrency: concurrency, configuration: options.configuration(clientName: "tern-bench")
+                size: size.bytes, concurrency: concurrency, configuration: try options.configuration(clientName: "tern-bench")
             )
             let outcome = try await benchmark.run()
             let fields = options.leadingFields(scenario: "reqrep") + [

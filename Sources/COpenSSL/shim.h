@@ -46,6 +46,11 @@ static inline int tern_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);
 }
 
+/// Whether a TLS 1.2 session uses the extended master secret (RFC 7627).
+static inline int tern_SSL_get_extms_support(SSL *ssl) {
+    return (int)SSL_get_extms_support(ssl);
+}
+
 // MARK: BIO
 
 static inline long tern_BIO_get_mem_data(BIO *bio, char **data) {
@@ -68,6 +73,16 @@ static inline int tern_ERR_GET_LIB(unsigned long error) {
 
 static inline int tern_ERR_GET_REASON(unsigned long error) {
     return ERR_GET_REASON(error);
+}
+
+// MARK: Certificates
+
+static inline int tern_sk_GENERAL_NAME_num(const GENERAL_NAMES *names) {
+    return sk_GENERAL_NAME_num(names);
+}
+
+static inline GENERAL_NAME *tern_sk_GENERAL_NAME_value(const GENERAL_NAMES *names, int index) {
+    return sk_GENERAL_NAME_value(names, index);
 }
 
 // MARK: Keys

@@ -58,11 +58,18 @@ public struct BrokerConfiguration: Sendable {
     /// The patterns of the topics that get series of their own in the metrics (`orders.>`): the
     /// number of series stays bounded by configuration. The totals cover every topic.
     public var metricsTopics: [String] = []
+    /// Who may connect and what each may do; without users (the default) every client may do
+    /// everything, as on a broker with no configuration.
+    public var authorization = Authorization.open
+    /// How long after its HELLO a client that failed to authenticate hears so: the same for
+    /// every failure, so that its timing tells nothing, and long enough to make guessing slow.
+    public var authenticationFailureDelay = TimeAmount.milliseconds(500)
     /// This server's id, sent in WELCOME.
     public var serverID = "ternd-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
 
     public init() {}
 
+    /// The features of every connection; AUTHENTICATION is added on those that authenticated.
     var features: Features {
         [.acknowledgements, .queueGroups, .requestReply, .schemas]
     }

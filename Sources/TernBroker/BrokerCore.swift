@@ -6,10 +6,13 @@ import NIOCore
 import NIOPosix
 import Prometheus
 import TernProtocol
+import TernTLS
 
 /// What every connection of one broker shares: configuration, topics, statistics, and the
 /// registry of open connections.
 final class BrokerCore: Sendable {
+    /// The configuration the broker started with; a reload replaces its users, TLS and topic
+    /// overrides (``authorization``, ``tls``).
     let configuration: BrokerConfiguration
     let directory: TopicDirectory
     let responders = ResponderDirectory()
@@ -23,6 +26,10 @@ final class BrokerCore: Sendable {
     /// The turns of the event loops, for work split over them.
     let turns: EventLoopTurns
     let eventLoops: any EventLoopGroup
+    /// Checks tokens off the event loops, one at a time.
+    let tokenChecks = TokenChecks()
+    private let currentAuthorization: NIOLockedValueBox<Authorization>
+    private let currentTLS: NIOLockedValueBox<TLSContext?>
     private let connections = NIOLockedValueBox<Registry>(Registry())
     /// The subscriptions of all connections, responders included.
     private let subscriptionCount = ManagedAtomic(0)
@@ -47,6 +54,8 @@ final class BrokerCore: Sendable {
     ) throws(RegistryStore.Failure) {
         self.configuration = configuration
         self.eventLoops = group
+        self.currentAuthorization = NIOLockedValueBox(configuration.authorization)
+        self.currentTLS = NIOLockedValueBox(configuration.tls)
         self.logger = logger
         self.turns = turns
         let registry = if let registry { registry } else { try Self.registry(in: configuration.dataDirectory) }
@@ -162,11 +171,30 @@ final class BrokerCore: Sendable {
         connections.withLockedValue { Array($0.open.values) }
     }
 
-    /// The WELCOME this broker sends for `version`.
-    func welcome(version: UInt16) -> Frame.Welcome {
+    /// The WELCOME this broker sends for `version`, to a client that authenticated or not.
+    func welcome(version: UInt16, authenticated: Bool) -> Frame.Welcome {
         Frame.Welcome(
             version: version, serverID: configuration.serverID, limits: configuration.limits,
-            features: configuration.features, pingIntervalMilliseconds: UInt32(clamping: configuration.pingInterval.nanoseconds / 1_000_000)
+            features: configuration.features.union(authenticated ? .authentication : []),
+            pingIntervalMilliseconds: UInt32(clamping: configuration.pingInterval.nanoseconds / 1_000_000)
         )
+    }
+
+    /// The users now.
+    var authorization: Authorization {
+        currentAuthorization.withLockedValue { $0 }
+    }
+
+    /// TLS for the connections accepted from now on.
+    var tls: TLSContext? {
+        currentTLS.withLockedValue { $0 }
+    }
+
+    /// Takes the users, TLS and topic overrides of a reloaded configuration, for new connections
+    /// and topics; live topics take the new overrides too.
+    func replace(authorization: Authorization, tls: TLSContext?, topicOverrides: [TopicOverride]) {
+        currentAuthorization.withLockedValue { $0 = authorization }
+        currentTLS.withLockedValue { $0 = tls }
+        directory.reconfigure(overrides: topicOverrides)
     }
 }

@@ -9,7 +9,7 @@ import TernTLS
 
 /// The broker: accepts connections, runs the protocol on each, and routes messages through topics.
 public final class BrokerServer: Sendable {
-    private let core: BrokerCore
+    let core: BrokerCore
     private let serverChannel: any Channel
     private let group: any EventLoopGroup
     private let monitor: MonitorServer?

@@ -23,6 +23,11 @@ extension BrokerSetting {
             "no-tls", form: .switch, valueName: "true|false", default: "false", help: "Serve plaintext, for local experiments and benchmarks.",
             parse: { Form.state($0) }, store: { plaintext, settings in settings.usesTLS = !plaintext }
         ),
+        BrokerSetting(
+            "watch-config", form: .switch, valueName: "true|false", default: "false",
+            help: "Reload the config file's users, permissions, topics and TLS files when it changes, as SIGHUP does.",
+            parse: { Form.state($0) }, store: { watches, settings in settings.watchesConfig = watches }
+        ),
         .choice("log-level", \.logLevel, valueName: "level", help: "What to log, to standard error: trace, debug, info, notice, warning, error or critical."),
         .choice("log-format", \.logFormat, valueName: "format", help: "How log lines are written: text, or json (one object per line, for log shippers)."),
         BrokerSetting(

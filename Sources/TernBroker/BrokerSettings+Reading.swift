@@ -4,9 +4,10 @@ import TernSettingValues
 
 extension BrokerSettings {
     /// Reads every setting of ``BrokerSetting/all`` from `config` under its key
-    /// (`mailbox-bytes`), taking the default for each that is not set, and the mailbox
+    /// (`mailbox-bytes`), taking the default for each that is not set, the mailbox
     /// overrides of topic patterns under `topics.N` (`topics.0.pattern`,
-    /// `topics.0.overflow-policy`, …; an entry's unset values are the broker's).
+    /// `topics.0.overflow-policy`, …; an entry's unset values are the broker's), and the users
+    /// under `authorization.users.N` (``UserEntry``).
     ///
     /// Every value is read as text, as on a command line (`"64MiB"`, `"65536"`, `"true"`): a
     /// provider that holds a number or a boolean for a setting fails to read it (the settings
@@ -26,10 +27,11 @@ extension BrokerSettings {
         }
         try checkCombinations()
         configuration.topicOverrides = try await topicOverrides(in: config)
+        configuration.authorization = try await Self.authorization(in: config)
     }
 
     /// The text of the setting at `key`; a provider's failure is refused in the setting's name.
-    private static func text(of key: [String], in config: ConfigReader) async throws(BrokerSettingError) -> String? {
+    static func text(of key: [String], in config: ConfigReader) async throws(BrokerSettingError) -> String? {
         do {
             return try await config.fetchString(forKey: ConfigKey(key))
         } catch {

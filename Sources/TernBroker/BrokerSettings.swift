@@ -18,6 +18,8 @@ public struct BrokerSettings: Sendable {
     public var logFormat = LogFormat.text
     /// Whether clients connect over TLS.
     public var usesTLS = true
+    /// Whether a change of the config file reloads it, as SIGHUP does.
+    public var watchesConfig = false
     /// The server's certificate chain (PEM), with ``keyFile``; when neither is set, a private CA
     /// and a server certificate are used from the data directory, and created there if missing.
     public var certificateFile: String?

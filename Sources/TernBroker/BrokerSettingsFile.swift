@@ -5,8 +5,9 @@ import TernSchema
 /// A broker's settings file, read with `FileProvider<BrokerSettingsFile>`: a JSON object
 /// whose keys are those of ``BrokerSetting/all``, plus `topics`, mailbox overrides for topic
 /// patterns (the first entry whose pattern matches a topic wins; an entry's unset values are
-/// the broker's), and `metrics`, whose `topics` lists the patterns of the topics with series of
-/// their own in the metrics (the setting `metrics-topics`):
+/// the broker's), `metrics`, whose `topics` lists the patterns of the topics with series of
+/// their own in the metrics (the setting `metrics-topics`), and `authorization`, the users
+/// (``UserEntry``):
 ///
 /// ```json
 /// {
@@ -71,6 +72,10 @@ public struct BrokerSettingsFile: Sendable {
                 try readMetrics(member, into: &values)
                 continue
             }
+            if path.isEmpty && key == "authorization" {
+                try readAuthorization(member, into: &values)
+                continue
+            }
             guard let setting = settings.first(where: { $0.key == key }) else {
                 throw BrokerSettingError(key: path, problem: .malformed("unknown key '\(key)'"))
             }
@@ -133,7 +138,7 @@ public struct BrokerSettingsFile: Sendable {
     }
 
     /// The text of a value of `form`: a string, or a number or boolean where one fits.
-    private static func text(of value: JSONValue, for form: BrokerSetting.Form, at key: [String]) throws(BrokerSettingError) -> String {
+    static func text(of value: JSONValue, for form: BrokerSetting.Form, at key: [String]) throws(BrokerSettingError) -> String {
         switch (form, value) {
         case (.switch, .bool(let on)):
             return on ? "true" : "false"
@@ -157,7 +162,7 @@ public struct BrokerSettingsFile: Sendable {
     }
 
     /// A JSON value in a refusal: a number as written, anything else by its kind.
-    private static func describe(_ value: JSONValue) -> String {
+    static func describe(_ value: JSONValue) -> String {
         if case .number(let number) = value { return number }
         return value.kindName
     }

@@ -23,6 +23,8 @@ final class ClientSession {
     let closed: EventLoopPromise<Void>
 
     private let configuration: TernClient.Configuration
+    /// What each connection's HELLO presents.
+    private let credentials: HelloCredentials
     private let opener: any ChannelOpener
     private var reconnect: ReconnectStateMachine
     private var random = SystemRandomNumberGenerator()
@@ -46,8 +48,12 @@ final class ClientSession {
         var awaiting: Set<UInt32>
     }
 
-    init(configuration: TernClient.Configuration, outbound: OutboundBuffer, opener: any ChannelOpener, eventLoop: any EventLoop) {
+    init(
+        configuration: TernClient.Configuration, credentials: HelloCredentials, outbound: OutboundBuffer, opener: any ChannelOpener,
+        eventLoop: any EventLoop
+    ) {
         self.configuration = configuration
+        self.credentials = credentials
         self.outbound = outbound
         self.opener = opener
         self.eventLoop = eventLoop
@@ -70,7 +76,8 @@ final class ClientSession {
     private func attempt(_ server: ServerAddress) {
         let handshake = eventLoop.makePromise(of: Frame.Welcome.self)
         let handler = ConnectionHandler(
-            session: self, outbound: outbound, clientName: configuration.clientName, handshakeTimeout: TimeAmount(configuration.connectTimeout),
+            session: self, outbound: outbound, clientName: configuration.clientName, credentials: credentials,
+            handshakeTimeout: TimeAmount(configuration.connectTimeout),
             keepAlive: configuration.keepAlive, handshake: handshake, carrying: carried
         )
         carried = ConnectionStateMachine.CarriedState()

@@ -25,6 +25,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private let session: ClientSession
     private let outbound: OutboundBuffer
     private let clientName: String
+    private let credentials: HelloCredentials
     private let handshakeTimeout: TimeAmount
     private var frames = FrameStream(decoder: FrameDecoder(maxFrameLength: maxIncomingFrameLength))
     private var context: ChannelHandlerContext?
@@ -45,13 +46,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// A handler for a new connection of `session`, which opens `carried`'s subscriptions again
     /// once the broker welcomes it.
     init(
-        session: ClientSession, outbound: OutboundBuffer, clientName: String, handshakeTimeout: TimeAmount,
+        session: ClientSession, outbound: OutboundBuffer, clientName: String, credentials: HelloCredentials, handshakeTimeout: TimeAmount,
         keepAlive: TernClient.Configuration.KeepAlive?, handshake: EventLoopPromise<Frame.Welcome>,
         carrying carried: ConnectionStateMachine.CarriedState
     ) {
         self.session = session
         self.outbound = outbound
         self.clientName = clientName
+        self.credentials = credentials
         self.handshakeTimeout = handshakeTimeout
         self.keepAlive = keepAlive
         self.stateMachine = ConnectionStateMachine(handshake: handshake, carrying: carried)
@@ -73,7 +75,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: handshakeTimeout) { [self] in
             if stateMachine.handshakeTimedOut() { self.context?.close(promise: nil) }
         }
-        if context.channel.isActive { sendHello() }
+        if context.channel.isActive && !credentials.needsTLSSession { sendHello(binding: nil) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -82,13 +84,31 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        sendHello()
+        if !credentials.needsTLSSession { sendHello(binding: nil) }
         context.fireChannelActive()
     }
 
-    private func sendHello() {
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // A public-key proof signs the session's binding: HELLO waits for the TLS handshake.
+        if credentials.needsTLSSession, let handshake = event as? TLSHandshakeCompleted {
+            sendHello(binding: handshake.authenticationBinding)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Says HELLO, with the credentials for a session whose binding is `binding`.
+    private func sendHello(binding: [UInt8]?) {
+        let presented: Frame.Hello.Credentials?
+        do {
+            presented = try credentials.credentials(binding: binding)
+        } catch {
+            stateMachine.channelFailed(error)
+            context?.close(promise: nil)
+            return
+        }
         let version = ProtocolVersion.supported
-        outbound.appendAhead(.hello(Frame.Hello(minVersion: version.lowerBound, maxVersion: version.upperBound, clientName: clientName)))
+        let hello = Frame.Hello(minVersion: version.lowerBound, maxVersion: version.upperBound, clientName: clientName, credentials: presented)
+        outbound.appendAhead(.hello(hello))
         drain()
     }
 

@@ -194,7 +194,7 @@ struct ConnectionStateMachine {
             return receivedPong(token: pong.token)
         case .ack(let ack):
             guard let promise = acks.removeValue(forKey: ack.ackID) else { return .none }
-            return ack.code == .ok ? .succeed(promise) : .fail(promise, .refused(code: ack.code, message: ack.message))
+            return ack.code == .ok ? .succeed(promise) : .fail(promise, .refusal(code: ack.code, message: ack.message, otherwise: TernClientError.refused))
         case .error(let error):
             return receivedError(error)
         case .dropNotice(let notice):
@@ -214,7 +214,7 @@ struct ConnectionStateMachine {
         case .registryResult(let result):
             guard let promise = operations.removeValue(forKey: result.operationID) else { return .none }
             return result.code == .ok ? .completeOperation(promise, frame)
-                : .failOperation(promise, .registry(code: result.code, message: result.message))
+                : .failOperation(promise, .refusal(code: result.code, message: result.message, otherwise: TernClientError.registry))
         case .schemaInfo(let info):
             return completeOperation(id: info.operationID, with: frame)
         case .schemaList(let list):
@@ -272,10 +272,11 @@ struct ConnectionStateMachine {
     }
 
     private mutating func receivedError(_ error: Frame.Error) -> ReceiveAction {
-        let refusal = TernClientError.refused(code: error.code, message: error.message)
+        let refusal = TernClientError.refusal(code: error.code, message: error.message, otherwise: TernClientError.refused)
         if error.closesConnection {
             if failure == nil {
-                failure = state == .handshaking ? refusal : .disconnected(code: error.code, reason: error.message)
+                failure = state == .handshaking || error.code == .authenticationFailed
+                    ? refusal : .disconnected(code: error.code, reason: error.message)
             }
             return .close
         }
@@ -291,7 +292,7 @@ struct ConnectionStateMachine {
             return .reportError(refusal)
         case .registry:
             guard let promise = operations.removeValue(forKey: error.id) else { return .none }
-            return .failOperation(promise, .registry(code: error.code, message: error.message))
+            return .failOperation(promise, .refusal(code: error.code, message: error.message, otherwise: TernClientError.registry))
         case .connection, .request:
             return .reportError(refusal)
         }

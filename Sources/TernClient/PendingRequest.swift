@@ -33,7 +33,7 @@ extension TernClientError {
         case .timeout: self = .requestTimedOut(topic: topic)
         case .responderGone: self = .responderGone(topic: topic)
         case .handlerFailed: self = .handlerFailed(topic: topic, message: String(buffer: reply.payload))
-        default: self = .refused(code: reply.code, message: String(buffer: reply.payload))
+        default: self = .refusal(code: reply.code, message: String(buffer: reply.payload), otherwise: TernClientError.refused)
         }
     }
 }

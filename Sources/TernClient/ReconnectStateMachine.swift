@@ -69,7 +69,7 @@ struct ReconnectStateMachine {
     /// says never.
     mutating func connectionLost(_ error: TernClientError, at now: NIODeadline, using random: inout some RandomNumberGenerator) -> Action {
         guard case .connected(let lost) = phase else { return .giveUp(error) }
-        guard let policy else {
+        guard let policy, !Self.isFinal(error) else {
             phase = .closed
             return .giveUp(error)
         }
@@ -82,6 +82,7 @@ struct ReconnectStateMachine {
     /// The attempt under way failed with `error`: the next attempt, or to give up.
     mutating func attemptFailed(_ error: TernClientError, at now: NIODeadline, using random: inout some RandomNumberGenerator) -> Action {
         failedAttempts += 1
+        if Self.isFinal(error) { return giveUp(error) }
         switch phase {
         case .connecting:
             guard let deadline = firstConnectionDeadline else {
@@ -122,6 +123,12 @@ struct ReconnectStateMachine {
         guard let next = pool.next(after: previous) else { return giveUp(.connectionFailed(reason: "no server to connect to")) }
         server = next
         return .connect(next, after: delay)
+    }
+
+    /// Whether no other attempt can succeed: the broker refused the client's credentials, and
+    /// every attempt presents the same ones.
+    private static func isFinal(_ error: TernClientError) -> Bool {
+        if case .authenticationFailed = error { true } else { false }
     }
 
     private mutating func giveUp(_ error: TernClientError) -> Action {

@@ -92,6 +92,9 @@ extension TernClient {
         /// How a dead broker is noticed; `nil` never pings (a dead broker is then noticed only
         /// when the network reports it, which may be never).
         public var keepAlive: KeepAlive?
+        /// Who the client is, for a broker with users; `nil` presents none (a client certificate
+        /// in ``security`` may still identify it).
+        public var credentials: Credentials?
 
         public init(
             servers: [ServerAddress] = [.local],
@@ -103,7 +106,8 @@ extension TernClient {
             reconnect: Reconnect? = Reconnect(),
             maxPendingBytes: Int = 1 << 20,
             subscriptionBufferSize: Int = 1024,
-            keepAlive: KeepAlive? = KeepAlive()
+            keepAlive: KeepAlive? = KeepAlive(),
+            credentials: Credentials? = nil
         ) {
             self.servers = servers
             self.randomizeServers = randomizeServers
@@ -115,6 +119,7 @@ extension TernClient {
             self.maxPendingBytes = maxPendingBytes
             self.subscriptionBufferSize = subscriptionBufferSize
             self.keepAlive = keepAlive
+            self.credentials = credentials
         }
 
         /// TLS trusting ``defaultCAFile`` when that file exists in the working directory, and the

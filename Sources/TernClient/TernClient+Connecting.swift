@@ -16,7 +16,8 @@ extension TernClient {
     ///   tracer bootstrapped in swift-distributed-tracing's `InstrumentationSystem`. With no
     ///   tracer there, tracing costs nothing.
     /// - Throws: ``TernClientError/connectionFailed(reason:)``, ``TernClientError/tls(_:)``,
-    ///   ``TernClientError/refused(code:message:)`` when the broker turns the client away, or
+    ///   ``TernClientError/refused(code:message:)`` when the broker turns the client away,
+    ///   ``TernClientError/authenticationFailed(reason:)`` when it does not accept its credentials, or
     ///   ``TernClientError/timeout`` after the configuration's `connectTimeout`.
     public static func connect(_ configuration: Configuration = Configuration(), tracer: (any Tracer)? = nil) async throws -> TernClient {
         let opener = SocketChannelOpener(
@@ -31,9 +32,10 @@ extension TernClient {
     static func connect(
         _ configuration: Configuration, opener: some ChannelOpener, on eventLoop: any EventLoop, tracer: (any Tracer)? = nil
     ) async throws -> TernClient {
+        let credentials = try HelloCredentials(configuration)
         let outbound = OutboundBuffer(limit: configuration.maxPendingBytes, reconnectBufferLimit: configuration.reconnect?.bufferSize ?? 0)
         let (session, box, firstConnection) = try await eventLoop.submit {
-            let session = ClientSession(configuration: configuration, outbound: outbound, opener: opener, eventLoop: eventLoop)
+            let session = ClientSession(configuration: configuration, credentials: credentials, outbound: outbound, opener: opener, eventLoop: eventLoop)
             session.start()
             let box = NIOLoopBoundBox<ClientSession?>(session, eventLoop: eventLoop)
             return (NIOLoopBound(session, eventLoop: eventLoop), box, session.firstConnection.futureResult)

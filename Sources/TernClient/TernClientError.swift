@@ -43,6 +43,13 @@ public enum TernClientError: Error, Sendable, Equatable, CustomStringConvertible
     /// ``ErrorCode/incompatibleSchema`` or ``ErrorCode/unknownSubject``); `message` is the
     /// broker's explanation, naming each offending field and rule (see ``violations``).
     case registry(code: ErrorCode, message: String)
+    /// The broker did not accept the client's credentials (or wanted some), or closed the
+    /// connection because its user was removed; `reason` is the broker's.
+    case authenticationFailed(reason: String)
+    /// The client's user may not do `operation` (`publish`, `subscribe`, `request`, `respond`,
+    /// `registry-read`, `registry-write`, `registry-admin`) on `topic` (a topic, pattern or
+    /// subject); the connection stays open.
+    case permissionDenied(operation: String, topic: String)
     /// A typed message does not fit its schema: a value to publish, or a payload delivered to a
     /// ``TernTypedSubscription``. `reason` names the field.
     case invalidPayload(reason: String)
@@ -83,6 +90,10 @@ public enum TernClientError: Error, Sendable, Equatable, CustomStringConvertible
             "the handler on '\(topic)' failed: \(message)"
         case .registry(let code, let message):
             message.isEmpty ? "refused by the schema registry: \(code)" : "refused by the schema registry: \(code): \(message)"
+        case .authenticationFailed(let reason):
+            reason.hasPrefix("authentication failed") ? reason : "authentication failed: \(reason)"
+        case .permissionDenied(let operation, let topic):
+            "permission denied: \(operation) '\(topic)'"
         case .invalidPayload(let reason):
             "payload does not fit its schema: \(reason)"
         }

@@ -24,6 +24,15 @@ public struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The PEM private key of --cert.", valueName: "file"))
     public var key: String?
 
+    @Option(name: .long, help: ArgumentHelp("A token to authenticate with (default: $\(CredentialOptions.tokenVariable)).", valueName: "token"))
+    public var token: String?
+
+    @Option(name: .customLong("token-file"), help: ArgumentHelp("A file whose first line is the token to authenticate with.", valueName: "file"))
+    public var tokenFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("The PEM file of an Ed25519 private key to authenticate with (tern auth keygen).", valueName: "keyfile"))
+    public var identity: String?
+
     @Flag(name: .customLong("no-tls"), help: "Connect without TLS (brokers started with --no-tls).")
     public var noTLS = false
 
@@ -41,6 +50,12 @@ public struct ConnectionOptions: ParsableArguments {
         }
         if noTLS && (ca != nil || cert != nil) {
             throw ValidationError("--no-tls cannot be combined with --ca, --cert or --key")
+        }
+        if [token != nil, tokenFile != nil, identity != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("--token, --token-file and --identity exclude each other")
+        }
+        if noTLS && identity != nil {
+            throw ValidationError("--identity needs TLS: it cannot be combined with --no-tls")
         }
         if let keepalive, keepalive.duration != .zero {
             try keepalive.validate("--keepalive", within: .milliseconds(10)...Self.longestDuration)
@@ -71,8 +86,12 @@ public struct ConnectionOptions: ParsableArguments {
     ///   - connectTimeout: Bounds connecting and both handshakes, when given.
     ///   - reconnecting: Whether a lost connection is replaced. A client that does not reconnect
     ///     retries its first connection for `connectTimeout` instead (each server once without it).
-    public func configuration(clientName: String, connectTimeout: Duration? = nil, reconnecting: Bool = true) -> TernClient.Configuration {
+    /// - Throws: ``CredentialOptions/Failure`` when `--token-file` cannot be read.
+    public func configuration(
+        clientName: String, connectTimeout: Duration? = nil, reconnecting: Bool = true
+    ) throws(CredentialOptions.Failure) -> TernClient.Configuration {
         var configuration = TernClient.Configuration(servers: server.addresses, randomizeServers: false, clientName: clientName)
+        configuration.credentials = try CredentialOptions.credentials(token: token, tokenFile: tokenFile, identity: identity)
         if let connectTimeout {
             configuration.connectTimeout = min(configuration.connectTimeout, connectTimeout)
         }

@@ -26,6 +26,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let serverShuttingDown = ErrorCode(rawValue: 0x000B)
     public static let internalError = ErrorCode(rawValue: 0x000C)
     public static let outboundLimitExceeded = ErrorCode(rawValue: 0x000D)
+    /// The user may not do this operation on this topic, pattern or subject; the connection stays open.
+    public static let permissionDenied = ErrorCode(rawValue: 0x000E)
 
     // 0x01xx: publish and subscribe.
     public static let invalidTopic = ErrorCode(rawValue: 0x0100)
@@ -62,7 +64,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         0x0004: "unexpected frame", 0x0005: "unknown frame type", 0x0006: "handshake timeout",
         0x0007: "authentication failed", 0x0008: "ping timeout", 0x0009: "too many connections",
         0x000A: "slow consumer", 0x000B: "server shutting down", 0x000C: "internal error",
-        0x000D: "outbound limit exceeded",
+        0x000D: "outbound limit exceeded", 0x000E: "permission denied",
         0x0100: "invalid topic", 0x0101: "invalid pattern", 0x0102: "payload too large",
         0x0103: "invalid headers", 0x0104: "too many subscriptions", 0x0105: "duplicate subscription",
         0x0106: "unknown subscription", 0x0107: "mailbox full", 0x0108: "too many topics",

@@ -4,7 +4,9 @@ extension Frame {
     /// HELLO (client → server), the first frame after TLS: the versions the client speaks.
     public struct Hello: Sendable, Hashable {
         /// Credentials a client may present; servers without authentication ignore them.
-        public struct Credentials: Sendable, Hashable {
+        ///
+        /// Its description leaves the secret out, so that logging a HELLO never shows it.
+        public struct Credentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
             public var user: String
             public var secret: String
 
@@ -12,6 +14,12 @@ extension Frame {
                 self.user = user
                 self.secret = secret
             }
+
+            public var description: String {
+                "Credentials(user: \"\(user)\", secret: <\(secret.utf8.count) bytes>)"
+            }
+
+            public var debugDescription: String { description }
         }
 
         public var minVersion: UInt16
@@ -155,4 +163,7 @@ public struct Features: OptionSet, Sendable, Hashable {
     public static let lameDuck = Features(rawValue: 1 << 4)
     /// The server may send SERVERS after WELCOME.
     public static let servers = Features(rawValue: 1 << 6)
+    /// The server authenticates clients (PROTOCOL.md section 6.4) and checks each user's
+    /// permissions: operations may be refused with ``ErrorCode/permissionDenied``.
+    public static let authentication = Features(rawValue: 1 << 5)
 }

@@ -19,6 +19,42 @@ final class OwnedCertificate {
             X509_NAME_print_ex(bio, name, 0, TERN_XN_FLAG_RFC2253) >= 0
         }
     }
+
+    /// The subject alternative names with their types: `DNS:ops.example`, `email:ops@example`,
+    /// `URI:spiffe://example/ops`, `IP:10.0.0.7`; other types are left out.
+    var alternativeNames: [String] {
+        guard let names = X509_get_ext_d2i(self.pointer, NID_subject_alt_name, nil, nil) else { return [] }
+        let list = OpaquePointer(names)
+        defer { GENERAL_NAMES_free(list) }
+        var result: [String] = []
+        for index in 0..<tern_sk_GENERAL_NAME_num(list) {
+            var type: Int32 = 0
+            guard let name = tern_sk_GENERAL_NAME_value(list, index), let value = GENERAL_NAME_get0_value(name, &type) else { continue }
+            let string = value.assumingMemoryBound(to: ASN1_STRING.self)
+            let bytes = UnsafeBufferPointer(start: ASN1_STRING_get0_data(string), count: Int(ASN1_STRING_length(string)))
+            switch type {
+            case GEN_DNS: result.append("DNS:" + String(decoding: bytes, as: UTF8.self))
+            case GEN_EMAIL: result.append("email:" + String(decoding: bytes, as: UTF8.self))
+            case GEN_URI: result.append("URI:" + String(decoding: bytes, as: UTF8.self))
+            case GEN_IPADD: if let address = Self.ipAddress(bytes) { result.append("IP:" + address) }
+            default: break
+            }
+        }
+        return result
+    }
+
+    /// An IPv4 or IPv6 address from its 4 or 16 bytes, as OpenSSL prints it.
+    private static func ipAddress(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        switch bytes.count {
+        case 4:
+            return bytes.map { String($0) }.joined(separator: ".")
+        case 16:
+            return stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16, uppercase: true) }
+                .joined(separator: ":")
+        default:
+            return nil
+        }
+    }
 }
 
 /// An `EVP_PKEY` private key owned by Swift: freed when the last reference goes.

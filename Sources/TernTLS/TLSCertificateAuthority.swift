@@ -99,22 +99,28 @@ public struct TLSCertificateAuthority: Sendable, Hashable {
     }
 
     /// Issues a client certificate (extended key usage clientAuth) for mutual TLS; the
-    /// server sees `commonName` in the peer subject.
+    /// server sees `commonName` in the peer subject, and `alternativeNames` (each with its type,
+    /// as OpenSSL writes them: `DNS:ops.example`, `email:ops@example`, `URI:spiffe://example/ops`)
+    /// in the subject alternative names.
     public func issueClientCertificate(
         commonName: String,
+        alternativeNames: [String] = [],
         validity: TLSCertificateValidity = .days(825)
     ) throws(TLSError) -> TLSCredential {
-        try self.issue(
-            commonName: commonName,
-            validity: validity,
-            extensions: [
-                (NID_basic_constraints, "critical,CA:FALSE"),
-                (NID_key_usage, "critical,digitalSignature"),
-                (NID_ext_key_usage, "clientAuth"),
-                (NID_subject_key_identifier, "hash"),
-                (NID_authority_key_identifier, "keyid"),
-            ]
-        )
+        var extensions: [(nid: Int32, value: String)] = [
+            (NID_basic_constraints, "critical,CA:FALSE"),
+            (NID_key_usage, "critical,digitalSignature"),
+            (NID_ext_key_usage, "clientAuth"),
+            (NID_subject_key_identifier, "hash"),
+            (NID_authority_key_identifier, "keyid"),
+        ]
+        if !alternativeNames.isEmpty {
+            guard alternativeNames.allSatisfy({ !$0.contains(",") }) else {
+                throw .invalidConfiguration(reason: "a subject alternative name cannot contain a comma")
+            }
+            extensions.append((NID_subject_alt_name, alternativeNames.joined(separator: ",")))
+        }
+        return try self.issue(commonName: commonName, validity: validity, extensions: extensions)
     }
 
     /// Generates a new CA and a server certificate signed by it, and writes them into

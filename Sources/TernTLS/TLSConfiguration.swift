@@ -26,6 +26,11 @@ public struct TLSConfiguration: Sendable, Hashable {
         /// Clients must present a certificate that verifies against
         /// ``TLSConfiguration/clientCAFile``, or the handshake fails.
         case required
+        /// Clients are asked for a certificate and the handshake completes whether they present
+        /// one and whether it verifies against ``TLSConfiguration/clientCAFile``:
+        /// ``TLSHandshakeCompleted/peerCertificateProblem`` says why a certificate did not, for a
+        /// server that authenticates clients in its own protocol and answers there.
+        case requested
     }
 
     /// The ALPN protocol identifier of the Tern protocol.

@@ -255,4 +255,35 @@ final class TLSConnection {
         guard let certificate = SSL_get1_peer_certificate(self.ssl) else { return nil }
         return OwnedCertificate(taking: certificate).subject
     }
+
+    /// The subject alternative names of the peer's certificate, each with its type
+    /// (`DNS:`, `email:`, `URI:`, `IP:`); empty when it presented none.
+    var peerAlternativeNames: [String] {
+        guard let certificate = SSL_get1_peer_certificate(self.ssl) else { return [] }
+        return OwnedCertificate(taking: certificate).alternativeNames
+    }
+
+    /// Why the peer's certificate did not verify, when it presented one that did not; a server
+    /// that lets such handshakes complete (``TLSConfiguration/ClientAuthentication/requested``)
+    /// learns it here.
+    var peerCertificateProblem: String? {
+        guard let certificate = SSL_get1_peer_certificate(self.ssl) else { return nil }
+        X509_free(certificate)
+        let result = SSL_get_verify_result(self.ssl)
+        guard result != X509_V_OK else { return nil }
+        return String(cString: X509_verify_cert_error_string(result))
+    }
+
+    /// The session's binding for ``PublicKeyProof``: its exporter value with
+    /// ``PublicKeyProof/exporterLabel`` and no context. `nil` for a TLS 1.2 session without the
+    /// extended master secret (RFC 7627), whose exporter another session could share.
+    var authenticationBinding: [UInt8]? {
+        guard SSL_version(self.ssl) >= TLS1_3_VERSION || tern_SSL_get_extms_support(self.ssl) == 1 else { return nil }
+        var binding = [UInt8](repeating: 0, count: PublicKeyProof.bindingLength)
+        let label = PublicKeyProof.exporterLabel
+        OpenSSLErrorQueue.clear()
+        let status = SSL_export_keying_material(self.ssl, &binding, binding.count, label, label.utf8.count, nil, 0, 0)
+        OpenSSLErrorQueue.clear()
+        return status == 1 ? binding : nil
+    }
 }

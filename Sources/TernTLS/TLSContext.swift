@@ -133,7 +133,7 @@ public final class TLSContext: @unchecked Sendable {
             switch self.configuration.clientAuthentication {
             case .none:
                 SSL_CTX_set_verify(self.sslContext, SSL_VERIFY_NONE, nil)
-            case .optional, .required:
+            case .optional, .required, .requested:
                 guard let path = self.configuration.clientCAFile else {
                     throw .invalidConfiguration(reason: "client authentication needs a client CA file")
                 }
@@ -142,7 +142,9 @@ public final class TLSContext: @unchecked Sendable {
                 SSL_CTX_set_verify(
                     self.sslContext,
                     SSL_VERIFY_PEER | (failIfMissing ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
-                    nil
+                    // Requested: every certificate passes the handshake; the verification's result
+                    // stays with the session (`SSL_get_verify_result`).
+                    self.configuration.clientAuthentication == .requested ? { _, _ in 1 } : nil
                 )
             }
         }

@@ -294,7 +294,10 @@ public final class TLSHandler: ChannelDuplexHandler {
                 protocolVersion: self.connection.protocolVersion,
                 alpnProtocol: self.connection.alpnProtocol,
                 peerSubject: self.connection.peerSubject,
-                cipher: self.connection.cipher
+                cipher: self.connection.cipher,
+                peerAlternativeNames: self.connection.peerAlternativeNames,
+                peerCertificateProblem: self.connection.peerCertificateProblem,
+                authenticationBinding: self.connection.authenticationBinding
             )
             self.completedHandshake = event
             context.fireUserInboundEventTriggered(event)

@@ -12,7 +12,7 @@ import TernCommandSupport
 func withClient(
     _ options: ConnectionOptions, name: String, connectTimeout: Duration? = nil, _ body: (TernClient) async throws -> Void
 ) async throws {
-    let client = try await connect(options.configuration(clientName: name, connectTimeout: connectTimeout, reconnecting: false), options)
+    let client = try await connect(options) { try $0.configuration(clientName: name, connectTimeout: connectTimeout, reconnecting: false) }
     do {
         try await body(client)
     } catch {
@@ -31,7 +31,7 @@ func withClient(
 func withReconnectingClient(
     _ options: ConnectionOptions, name: String, drainTimeout: Duration = .seconds(5), _ body: @escaping @Sendable (TernClient) async throws -> Void
 ) async throws {
-    let client = try await connect(options.configuration(clientName: name), options)
+    let client = try await connect(options) { try $0.configuration(clientName: name) }
     let reporter = Task {
         for await event in client.events {
             switch event {
@@ -63,10 +63,13 @@ func withReconnectingClient(
     await client.close()
 }
 
-/// Connects with `configuration`, or says why not on standard error and exits with status 1.
-private func connect(_ configuration: TernClient.Configuration, _ options: ConnectionOptions) async throws -> TernClient {
+/// Connects with the configuration `options` make, or says why not (the configuration or the
+/// connection failed) on standard error and exits with status 1.
+private func connect(
+    _ options: ConnectionOptions, _ configuration: (ConnectionOptions) throws -> TernClient.Configuration
+) async throws -> TernClient {
     do {
-        return try await TernClient.connect(configuration)
+        return try await TernClient.connect(configuration(options))
     } catch {
         StandardError.writeLine("tern: \(error)" + options.hint(for: error))
         throw ExitCode.failure

@@ -5,16 +5,22 @@ import Prometheus
 import ServiceLifecycle
 import TernBroker
 import TernProtocol
+import UnixSignals
 
 /// Starts the broker inside the service group, whose SIGTERM and SIGINT handlers are in place
 /// by then, so that a signal that comes as soon as the port listens stops it gracefully; then
-/// runs it (``BrokerServer``'s `Service` conformance) until the group shuts down.
+/// runs it (``BrokerServer``'s `Service` conformance) until the group shuts down, reloading
+/// its settings on SIGHUP.
 struct BrokerService: Service {
     let configuration: BrokerConfiguration
     /// The number of threads that run connections and topics.
     let eventLoops: Int
     /// Where the broker records its metrics, which `/metrics` serves.
     let metrics: PrometheusCollectorRegistry
+    /// Reads the settings again for a reload.
+    let settings: SettingsReader
+    /// The config file whose changes reload the settings (`--watch-config`), if any.
+    let watched: String?
     let logger: Logger
 
     /// - Throws: ``DaemonError`` when the broker cannot start, its address busy for example.
@@ -43,7 +49,65 @@ struct BrokerService: Service {
         if let monitor = configuration.monitor, let port = server.monitorPort {
             logger.info("monitoring", metadata: ["address": "\(ServerAddress(host: monitor.host, port: port))"])
         }
-        try await server.run()
+        logAccess()
+        try await withThrowingDiscardingTaskGroup { tasks in
+            tasks.addTask { try await server.run() }
+            tasks.addTask { await reloadOnHangup(server) }
+            if let watched { tasks.addTask { await reloadOnChanges(of: watched, server) } }
+        }
         try? await group.shutdownGracefully()
+    }
+
+    /// Says who may connect: the users, or that the broker is open (with a warning when it
+    /// listens beyond the loopback interface).
+    private func logAccess() {
+        let users = configuration.authorization.users
+        guard users.isEmpty else {
+            logger.info("clients must authenticate", metadata: ["users": "\(users.count)"])
+            return
+        }
+        if configuration.listen.isLoopback {
+            logger.info("no users configured: any client that reaches the port may do everything")
+        } else {
+            logger.warning(
+                "no users configured on a non-loopback address: anyone who reaches the port may publish, subscribe and administer; configure users under authorization",
+                metadata: ["address": "\(configuration.listen)"]
+            )
+        }
+    }
+
+    /// Reloads users, permissions, topic overrides and the TLS certificate at each SIGHUP until
+    /// the group shuts down.
+    private func reloadOnHangup(_ server: BrokerServer) async {
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            await reload(server, cause: "SIGHUP")
+        }
+    }
+
+    /// Reloads as SIGHUP does whenever the config file changes (`--watch-config`).
+    private func reloadOnChanges(of path: String, _ server: BrokerServer) async {
+        for await _ in ConfigFileChanges(path: path).cancelOnGracefulShutdown() {
+            await reload(server, cause: "config file changed")
+        }
+    }
+
+    /// Reads the settings again and puts them in force; settings that do not read are refused
+    /// and the old ones stay.
+    private func reload(_ server: BrokerServer, cause: String) async {
+        let settings: BrokerSettings
+        do {
+            settings = try await self.settings.reload(logger: logger)
+        } catch {
+            logger.error("reload refused: the settings in force stay", metadata: ["signal": "\(cause)", "error": "\(error)"])
+            return
+        }
+        let outcome = await server.reload(
+            authorization: settings.configuration.authorization, tls: settings.configuration.tls,
+            topicOverrides: settings.configuration.topicOverrides
+        )
+        logger.notice("reloaded the settings", metadata: [
+            "signal": "\(cause)", "users": "\(settings.configuration.authorization.users.count)",
+            "connections-closed": "\(outcome.connectionsClosed)", "subscriptions-ended": "\(outcome.subscriptionsEnded)",
+        ])
     }
 }

@@ -25,7 +25,9 @@ enum TLSSetup {
         }
         var configuration = TLSConfiguration.server(certificateChainFile: certificateFile, privateKeyFile: keyFile)
         if let clientCA = settings.clientCAFile {
-            configuration.clientAuthentication = .required
+            // With users, a client may authenticate otherwise: a certificate is judged at HELLO,
+            // where a bad one gets `authentication_failed` rather than a failed handshake.
+            configuration.clientAuthentication = settings.configuration.authorization.requiresAuthentication ? .requested : .required
             configuration.clientCAFile = clientCA
         }
         do {

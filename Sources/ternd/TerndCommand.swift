@@ -59,12 +59,10 @@ struct TerndCommand: AsyncParsableCommand {
 
     private func serve(_ flags: SettingFlags) async throws {
         IgnoredSignals.silence()
-        let sources = try await SettingSources(flags: flags, environment: ProcessInfo.processInfo.environment, configFile: config)
-        var settings: BrokerSettings
-        do {
-            settings = try await BrokerSettings(config: sources.reader)
-        } catch {
-            throw DaemonError(sources.explain(error))
+        let reader = SettingsReader(flags: flags, environment: ProcessInfo.processInfo.environment, configFile: config)
+        var settings = try await reader.read()
+        if settings.watchesConfig && config == nil {
+            throw DaemonError("watch-config needs a config file to watch: give --config FILE")
         }
         let (level, format) = (settings.logLevel, settings.logFormat)
         LoggingSystem.bootstrap { label in
@@ -90,7 +88,10 @@ struct TerndCommand: AsyncParsableCommand {
         settings.configuration.dataDirectory = settings.dataDirectory
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
-                .init(service: BrokerService(configuration: settings.configuration, eventLoops: settings.eventLoops, metrics: metrics, logger: logger)),
+                .init(service: BrokerService(
+                    configuration: settings.configuration, eventLoops: settings.eventLoops, metrics: metrics, settings: reader,
+                    watched: settings.watchesConfig ? config : nil, logger: logger
+                )),
                 .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

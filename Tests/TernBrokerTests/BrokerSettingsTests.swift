@@ -47,7 +47,7 @@ import TernProtocol
             "max-total-subscriptions": "30", "max-topics": "40", "request-timeout": "3s", "max-requests-in-flight": "50",
             "log-format": "json", "monitor": "127.0.0.1:8377", "metrics-topics": "orders.> audit.*",
         ]
-        #expect(Set(values.keys) == Set(BrokerSetting.all.map(\.key)).subtracting(["no-tls"]), "every setting but the switch")
+        #expect(Set(values.keys) == Set(BrokerSetting.all.map(\.key)).subtracting(["no-tls", "watch-config"]), "every setting but the switches")
         let settings = try await read(values)
         let configuration = settings.configuration
         #expect(configuration.listen == ServerAddress(host: "::1", port: 9000))
@@ -65,6 +65,8 @@ import TernProtocol
         #expect(configuration.metricsTopics == ["orders.>", "audit.*"])
         #expect(try await read(["no-tls": "true"]).usesTLS == false)
         #expect(try await read(["no-tls": "no"]).usesTLS == true)
+        #expect(try await read(["watch-config": "true"]).watchesConfig)
+        #expect(try await read([:]).watchesConfig == false)
     }
 
     @Test func theMaxFrameSizeSetsTheMaxPayloadUnlessThatIsGivenToo() async throws {

@@ -77,8 +77,9 @@ struct BrokerEnd {
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: ServerAddress.defaultPort))
     }
 
-    /// Starts connecting a client whose first attempt gets this channel, and expects its HELLO;
-    /// later attempts get what the test adds to `channels`.
+    /// Starts connecting a client whose first attempt gets this channel, and expects its HELLO,
+    /// with the configuration's token if it has one; later attempts get what the test adds to
+    /// `channels`.
     mutating func startConnecting(
         _ configuration: TernClient.Configuration = configuration, channels: TestingChannels = TestingChannels()
     ) async throws -> Task<TernClient, any Error> {
@@ -86,7 +87,8 @@ struct BrokerEnd {
         channels.add(channel)
         let connecting = Task { try await TernClient.connect(configuration, opener: channels, on: channel.eventLoop) }
         let hello = try await nextFrame()
-        #expect(hello == .hello(Frame.Hello(minVersion: 1, maxVersion: 1, clientName: configuration.clientName)))
+        let credentials = try HelloCredentials(configuration).credentials(binding: nil)
+        #expect(hello == .hello(Frame.Hello(minVersion: 1, maxVersion: 1, clientName: configuration.clientName, credentials: credentials)))
         return connecting
     }
 

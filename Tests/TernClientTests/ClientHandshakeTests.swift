@@ -40,7 +40,9 @@ extension ClientHandshakeTests {
         var broker = try await BrokerEnd()
         let connecting = try await broker.startConnecting()
         try await broker.send(.error(error))
-        await #expect(throws: TernClientError.refused(code: error.code, message: error.message)) { try await connecting.value }
+        let expected = error.code == .authenticationFailed
+            ? TernClientError.authenticationFailed(reason: error.message) : .refused(code: error.code, message: error.message)
+        await #expect(throws: expected) { try await connecting.value }
         try await broker.waitForClose()
     }
 

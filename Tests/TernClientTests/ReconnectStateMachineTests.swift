@@ -49,6 +49,17 @@ struct ReconnectStateMachineTests {
         #expect(machine.failedAttempts == 0)
     }
 
+    @Test func refusedCredentialsEndTheClientInsteadOfReconnecting() {
+        let refusedCredentials = TernClientError.authenticationFailed(reason: "authentication failed: user 'ops' was removed")
+        var (machine, random) = connected([a, b])
+        #expect(machine.connectionLost(refusedCredentials, at: start, using: &random) == .giveUp(refusedCredentials))
+        #expect(machine.phase == .closed)
+
+        (machine, random) = connected([a, b])
+        _ = machine.connectionLost(lost, at: start, using: &random)
+        #expect(machine.attemptFailed(refusedCredentials, at: start, using: &random) == .giveUp(refusedCredentials), "the same credentials again")
+    }
+
     @Test func theBackoffDoublesWithJitterUpToTheCapAndGoesRoundTheServers() {
         var (machine, random) = connected([a, b, c])
         var servers: [ServerAddress] = []

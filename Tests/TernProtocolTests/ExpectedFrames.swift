@@ -8,6 +8,17 @@ enum ExpectedFrames {
     static let byVector: [String: Frame] = [
         "hello-minimal": .hello(.init(minVersion: 1, maxVersion: 1, clientName: "demo")),
         "hello-with-credentials": .hello(.init(minVersion: 1, maxVersion: 3, clientName: "svc", credentials: .init(user: "alice", secret: "s3cret"))),
+        "hello-with-public-key-proof": .hello(.init(
+            minVersion: 1, maxVersion: 1, clientName: "edge-7",
+            credentials: .init(
+                user: "ed25519:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+                secret: "eiRl3RQMDORrBw6ZXU4u25K+8l+lWzmDYdmGhgy51xBxuQ1nplGnEHgOB6ZVD3ELNOYoqUCGSAz9YBqZvgcOBQ=="
+            )
+        )),
+        "welcome-authentication": .welcome(.init(
+            version: 1, serverID: "ternd-1", limits: .defaults,
+            features: [.acknowledgements, .queueGroups, .requestReply, .schemas, .authentication], pingIntervalMilliseconds: 30_000
+        )),
         "welcome-defaults": .welcome(.init(
             version: 1, serverID: "ternd-1", limits: .defaults,
             features: [.acknowledgements, .queueGroups, .requestReply, .schemas], pingIntervalMilliseconds: 30_000
@@ -49,6 +60,7 @@ enum ExpectedFrames {
         "message-with-headers": .message(.init(subscriptionID: 1, topic: "t", headers: ["empty": ""], payload: ByteBuffer())),
         "ack-ok": .ack(.init(ackID: 1)),
         "ack-mailbox-full": .ack(.init(ackID: 5, code: .mailboxFull, message: "mailbox of orders.eu is full")),
+        "ack-permission-denied": .ack(.init(ackID: 4, code: .permissionDenied, message: "publish 'billing.x': not allowed for user 'orders-svc'")),
         "drop-notice-dropped-oldest": .dropNotice(.init(subscriptionID: 1, reason: .droppedOldest, count: 3)),
         "drop-notice-dropped-newest": .dropNotice(.init(subscriptionID: 2, reason: .droppedNewest, count: 1)),
         "drop-notice-unreadable": .dropNotice(.init(subscriptionID: 4, reason: .unreadable, count: 2)),
@@ -71,6 +83,12 @@ enum ExpectedFrames {
         "ping": .ping(.init(token: 42)),
         "pong": .pong(.init(token: 42)),
         "error-unsupported-version-close": .error(ProtocolVersion.unsupportedVersionError(clientMin: 2, clientMax: 3)),
+        "error-authentication-failed": .error(.init(
+            code: .authenticationFailed, subject: .connection, message: "authentication failed: the token is not valid", closesConnection: true
+        )),
+        "error-permission-denied-subscription": .error(.init(
+            code: .permissionDenied, subject: .subscription, id: 3, message: "subscribe 'orders.>': not allowed for user 'orders-svc'", closesConnection: false
+        )),
         "error-invalid-pattern": .error(.init(
             code: .invalidPattern, subject: .subscription, id: 9, message: "pattern 'a.>.b' has '>' before its last token", closesConnection: false
         )),

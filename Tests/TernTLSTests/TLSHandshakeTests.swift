@@ -244,4 +244,70 @@ struct TLSHandshakeTests {
         let server = try await waitFor(connection.serverProbe.handshake.futureResult, "server handshake")
         #expect(server.peerSubject == (presentCertificate ? "CN=bob,O=Tern" : nil))
     }
+
+    @Test("both ends derive the same authentication binding, and another session derives another")
+    func authenticationBinding() async throws {
+        let fixture = try CertificateFixture()
+        var bindings: [[UInt8]] = []
+        for _ in 0..<2 {
+            let connection = try await self.connect(server: fixture.serverConfiguration(), client: fixture.clientConfiguration())
+            defer { connection.close() }
+            let client = try await waitFor(connection.clientProbe.handshake.futureResult, "client handshake")
+            let server = try await waitFor(connection.serverProbe.handshake.futureResult, "server handshake")
+            let binding = try #require(client.authenticationBinding)
+            #expect(binding.count == PublicKeyProof.bindingLength)
+            #expect(server.authenticationBinding == binding)
+            bindings.append(binding)
+        }
+        #expect(bindings[0] != bindings[1])
+    }
+
+    @Test("a client certificate's subject alternative names are reported with their types")
+    func clientAlternativeNames() async throws {
+        let fixture = try CertificateFixture()
+        let ops = try fixture.write(
+            fixture.authority.issueClientCertificate(commonName: "ops", alternativeNames: ["DNS:ops.example", "email:ops@example.com", "URI:spiffe://example/ops", "IP:10.0.0.7"]),
+            as: "ops"
+        )
+        var clientConfiguration = fixture.clientConfiguration()
+        clientConfiguration.certificateChainFile = ops.certificate
+        clientConfiguration.privateKeyFile = ops.key
+        let connection = try await self.connect(server: fixture.serverConfiguration(clientAuthentication: .required), client: clientConfiguration)
+        defer { connection.close() }
+        let server = try await waitFor(connection.serverProbe.handshake.futureResult, "server handshake")
+        #expect(server.peerSubject == "CN=ops,O=Tern")
+        #expect(server.peerAlternativeNames == ["DNS:ops.example", "email:ops@example.com", "URI:spiffe://example/ops", "IP:10.0.0.7"])
+        #expect(server.peerCertificateProblem == nil)
+    }
+
+    @Test("a server that requests certificates completes the handshake with a bad one and says why it is bad", arguments: ["foreign", "expired", "none", "good"])
+    func requestedClientCertificate(kind: String) async throws {
+        let fixture = try CertificateFixture()
+        let stranger = try CertificateFixture()
+        let now = Int64(Date().timeIntervalSince1970)
+        var clientConfiguration = fixture.clientConfiguration()
+        let credential: TLSCredential? = switch kind {
+        case "foreign": try stranger.authority.issueClientCertificate(commonName: "mallory")
+        case "expired": try fixture.authority.issueClientCertificate(
+            commonName: "old", validity: TLSCertificateValidity(notBefore: now - 10 * 86_400, notAfter: now - 86_400)
+        )
+        case "good": try fixture.authority.issueClientCertificate(commonName: "carol")
+        default: nil
+        }
+        if let credential {
+            let files = try fixture.write(credential, as: kind)
+            clientConfiguration.certificateChainFile = files.certificate
+            clientConfiguration.privateKeyFile = files.key
+        }
+        let connection = try await self.connect(server: fixture.serverConfiguration(clientAuthentication: .requested), client: clientConfiguration)
+        defer { connection.close() }
+        let server = try await waitFor(connection.serverProbe.handshake.futureResult, "server handshake")
+        let expected: String? = switch kind {
+        case "foreign": "unable to verify the first certificate"
+        case "expired": "certificate has expired"
+        default: nil
+        }
+        #expect(server.peerCertificateProblem == expected)
+        #expect((server.peerSubject != nil) == (credential != nil))
+    }
 }

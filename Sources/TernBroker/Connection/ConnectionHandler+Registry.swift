@@ -26,7 +26,8 @@ extension ConnectionHandler {
                 handler.logger.error("a registry change could not run", metadata: ["error": "\(error)"])
             }
             handler.flushIfNeeded()
-            handler.registryOperationFinished()
+            handler.awaitingRegistry = false
+            handler.inputMayGoOn()
         }
     }
 

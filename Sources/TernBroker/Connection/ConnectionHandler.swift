@@ -1,3 +1,4 @@
+import Atomics
 import Logging
 import NIOCore
 import TernProtocol
@@ -34,8 +35,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
     var awaitingRegistry = false
     /// What the connection read and wrote, for the monitoring listener.
     var activity: ConnectionActivity
-    /// The TLS handshake, once it completed.
+    /// The client is being authenticated: input after its HELLO waits until it is done.
+    var awaitingAuthentication = false
+    /// The client's TLS session, once its handshake completed.
     var tlsHandshake: TLSHandshakeCompleted?
+    /// When the HELLO arrived, from which a failed authentication's answer is timed.
+    var helloReceived: NIODeadline?
+    /// Set when the connection no longer waits for the token check it asked for.
+    var tokenCheckAbandoned: ManagedAtomic<Bool>?
 
     init(core: BrokerCore) {
         self.core = core
@@ -53,6 +60,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         logger[metadataKey: "peer"] = "\(context?.remoteAddress?.peerDescription ?? "?")"
         if let handle { logger[metadataKey: "connection"] = "\(handle.id)" }
         if let name = state.lifecycle.clientName { logger[metadataKey: "client"] = "\(name)" }
+        if let user = state.authorization?.user { logger[metadataKey: "user"] = "\(user.name)" }
         if let handshake = tlsHandshake {
             logger[metadataKey: "tls"] = "\(handshake.protocolVersion)"
             if let subject = handshake.peerSubject { logger[metadataKey: "client-certificate"] = "\(subject)" }
@@ -92,6 +100,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         handshakeDeadline?.cancel()
         pingTimer?.cancel()
+        tokenCheckAbandoned?.store(true, ordering: .relaxed)
         retire(state.subscriptions.removeAll())
         failInFlightRequests()
         if let handle {
@@ -105,7 +114,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !state.inputFailed else { return }
-        guard !continuationScheduled && !awaitingRegistry else {
+        guard !continuationScheduled && !isAwaiting else {
             // Earlier input waits: this read waits behind it.
             let bytes = unwrapInboundIn(data)
             activity.read(bytes.readableBytes, at: context.eventLoop.now)
@@ -169,7 +178,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 // What comes after publishes comes after them in their topics too.
                 handOffPublishes()
                 run(state.frameReceived(frame, readAsProblem: { core.registry.problem(readingAs: $0) }))
-                return !state.budget.isSpent && !state.isClosing && !awaitingRegistry
+                return !state.budget.isSpent && !state.isClosing && !isAwaiting
             }
         } catch {
             // Whatever follows bytes that are not a frame cannot be framed either.
@@ -177,7 +186,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         if frames.hasWaitingInput && !state.inputFailed && !state.isClosing {
             state.readGate.inputDeferred()
-            if !awaitingRegistry { scheduleContinuation() }
+            if !isAwaiting { scheduleContinuation() }
         }
     }
 
@@ -198,9 +207,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// A registry change this connection waited for is done: the input after it goes on.
-    func registryOperationFinished() {
-        awaitingRegistry = false
+    /// Whether input waits for a registry change or the client's authentication.
+    private var isAwaiting: Bool { awaitingRegistry || awaitingAuthentication }
+
+    /// A registry change or the authentication this connection waited for is done: the input
+    /// after it goes on.
+    func inputMayGoOn() {
+        guard !isAwaiting else { return }
         if frames.hasWaitingInput {
             scheduleContinuation()
         } else {
@@ -210,7 +223,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     /// Reads again once no input waits any more.
     private func readIfInputDone() {
-        guard !frames.hasWaitingInput, !awaitingRegistry, state.readGate.inputProcessed() else { return }
+        guard !frames.hasWaitingInput, !isAwaiting, state.readGate.inputProcessed() else { return }
         context?.read()
     }
 
@@ -233,12 +246,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
             break
         case .sendWelcome(let version):
             handshakeDeadline?.cancel()
-            send(.welcome(core.welcome(version: version)))
+            send(.welcome(core.welcome(version: version, authenticated: state.authorization != nil)))
             startPinging()
+        case .authenticate(let hello):
+            authenticate(hello)
         case .sendError(let error):
+            if error.code == .permissionDenied { core.statistics.permissionDenied() }
             sendError(error)
         case .refusePublish(let refusal):
             core.statistics.publishesRefused(1, code: refusal.code)
+            if refusal.code == .permissionDenied { core.statistics.permissionDenied() }
             refuse(refusal)
         case .handOffPublishes:
             handOffPublishes()
@@ -259,6 +276,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
             refuseReply(error, of: request)
         case .administer(let frame):
             administer(frame)
+        case .refuse(let refusal):
+            core.statistics.permissionDenied()
+            send(refusal)
         case .closeAfterRead:
             // Frames after GOODBYE in the same read are answered `unexpected_frame` first.
             handOffPublishes()

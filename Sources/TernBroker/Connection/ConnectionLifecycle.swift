@@ -1,11 +1,14 @@
 import TernProtocol
 
-/// The life of one connection as the protocol defines it: HELLO first, then frames until
-/// GOODBYE or an error that closes; PINGs to a quiet client and the handshake deadline.
+/// The life of one connection as the protocol defines it: HELLO first, then its authentication,
+/// then frames until GOODBYE or an error that closes; PINGs to a quiet client and the handshake
+/// deadline.
 struct ConnectionLifecycle {
     enum State: Equatable {
         /// TLS is up (or not used); the client must speak HELLO first.
         case awaitingHello
+        /// HELLO agreed on `version`; the broker is deciding who the client is.
+        case authenticating(version: UInt16)
         case ready(version: UInt16)
         /// The client said GOODBYE; anything more is a protocol error.
         case clientLeft
@@ -16,6 +19,9 @@ struct ConnectionLifecycle {
     enum Action: Equatable {
         case none
         case sendWelcome(version: UInt16)
+        /// Find out who the client is from the HELLO (and its TLS session), then call
+        /// ``authenticated()`` or ``authenticationFailed(_:)``; later frames wait until then.
+        case authenticate(Frame.Hello)
         /// Send the error and, when it says so, close.
         case sendError(Frame.Error)
         case sendPong(Frame.Ping)
@@ -53,12 +59,16 @@ struct ConnectionLifecycle {
                 state = .closing
                 return .sendError(ProtocolVersion.unsupportedVersionError(clientMin: hello.minVersion, clientMax: hello.maxVersion))
             }
+            // A connection that will be refused costs no authentication.
             if let refusal {
                 state = .closing
                 return .sendError(refusal)
             }
-            state = .ready(version: version)
-            return .sendWelcome(version: version)
+            state = .authenticating(version: version)
+            return .authenticate(hello)
+        case .authenticating:
+            // The handler holds frames back until the client is authenticated.
+            return .none
         case .ready:
             return readyFrameReceived(frame)
         case .clientLeft:
@@ -92,6 +102,19 @@ struct ConnectionLifecycle {
         }
     }
 
+    /// The client is who it says (or the broker does not ask): WELCOME.
+    mutating func authenticated() -> Action {
+        guard case .authenticating(let version) = state else { return .none }
+        state = .ready(version: version)
+        return .sendWelcome(version: version)
+    }
+
+    /// The client could not prove who it is: the ERROR that closes, with `reason`.
+    mutating func authenticationFailed(_ reason: String) -> Action {
+        guard case .authenticating = state else { return .none }
+        return fail(.authenticationFailed, reason)
+    }
+
     /// A frame the broker acts on (publish, subscription, request, reply, registry) arrived:
     /// `true` when the connection is ready and the broker takes it as it is, `false` when
     /// ``frameReceived(_:)`` must decide what it means.
@@ -107,10 +130,13 @@ struct ConnectionLifecycle {
         return fail(error.code, error.description)
     }
 
-    /// The deadline for TLS and HELLO has passed.
+    /// The deadline for TLS, HELLO and authentication has passed.
     mutating func handshakeDeadlinePassed() -> Action {
-        guard state == .awaitingHello else { return .none }
-        return fail(.handshakeTimeout, "no HELLO within the handshake deadline")
+        switch state {
+        case .awaitingHello: fail(.handshakeTimeout, "no HELLO within the handshake deadline")
+        case .authenticating: fail(.handshakeTimeout, "authentication did not finish within the handshake deadline")
+        default: .none
+        }
     }
 
     /// The ping interval has passed: ping a quiet connection; close one that missed two pings.

@@ -7,7 +7,7 @@ import TernTLS
 enum ConnectionPipeline {
     static func configure(_ channel: any Channel, core: BrokerCore) throws {
         let handlers = channel.pipeline.syncOperations
-        if let tls = core.configuration.tls {
+        if let tls = core.tls {
             try handlers.addHandler(TLSHandler(context: tls))
         }
         try handlers.addHandler(ConnectionHandler(core: core))

@@ -2,7 +2,8 @@ import NIOCore
 import TernProtocol
 
 /// Everything one client connection decides, kept as one value: the protocol's lifecycle
-/// (``ConnectionLifecycle``), the publishes it takes in (``PublishIntake``), its subscriptions
+/// (``ConnectionLifecycle``), what its user may do (``ConnectionAuthorization``), the publishes
+/// it takes in (``PublishIntake``), its subscriptions
 /// (``SubscriptionTable``), the PINGs that wait for topics (``FlushBarriers``), the requests its
 /// responders hold (``InFlightRequests``), whether it may read (``ReadGate``), how much costly
 /// work is left this turn (``WorkBudget``) and what it wrote (``WrittenMessages``).
@@ -17,6 +18,8 @@ struct ConnectionStateMachine {
     enum FrameAction {
         case none
         case sendWelcome(version: UInt16)
+        /// Find out who the client is; frames after the HELLO wait until then.
+        case authenticate(Frame.Hello)
         /// Send this ERROR; close after it when it says so.
         case sendError(Frame.Error)
         /// Tell the client its publish was refused: in its ACK, or in an ERROR when it asked for none.
@@ -38,11 +41,16 @@ struct ConnectionStateMachine {
         /// of `request`, which has ended, with a REPLY of the same code.
         case refuseReply(Frame.Error, request: Requests.Request)
         case administer(Frame)
+        /// Answer a request or a registry operation with this refusal: a REPLY or a REGISTRY_RESULT.
+        case refuse(Frame)
         /// The client said GOODBYE: close once this read is processed.
         case closeAfterRead
     }
 
     private(set) var lifecycle = ConnectionLifecycle()
+    /// What the client's user may do; `nil` when the broker has no users (or before the client
+    /// is authenticated, when it may do nothing yet).
+    private(set) var authorization: ConnectionAuthorization?
     var intake: PublishIntake
     var subscriptions: SubscriptionTable<Subscriber>
     var barriers = FlushBarriers<Topic>()
@@ -91,6 +99,8 @@ struct ConnectionStateMachine {
             return .none
         case .sendWelcome(let version):
             return .sendWelcome(version: version)
+        case .authenticate(let hello):
+            return .authenticate(hello)
         case .sendError(let error):
             return .sendError(error)
         case .sendPong(let ping):
@@ -118,7 +128,7 @@ struct ConnectionStateMachine {
             return intake.accept(publish).map(FrameAction.refusePublish) ?? .none
         case .subscribe(let subscribe):
             budget.spend(WorkBudget.subscriptionChange)
-            if let (code, reason) = subscriptions.problem(with: subscribe, readAsProblem: readAsProblem) {
+            if let (code, reason) = subscriptions.problem(with: subscribe, authorization: authorization, readAsProblem: readAsProblem) {
                 return .sendError(Frame.Error(code: code, subject: .subscription, id: UInt64(subscribe.subscriptionID), message: reason, closesConnection: false))
             }
             return .openSubscription(subscribe)
@@ -132,6 +142,12 @@ struct ConnectionStateMachine {
             }
             return .closeSubscription(subscriber)
         case .request(let request):
+            // An invalid topic is the handler's to report, first (PROTOCOL.md section 8).
+            if authorization != nil, TopicSyntax.problem(withTopic: request.topic, maxLength: Int(subscriptions.limits.maxTopicLength)) == nil,
+                let refusal = authorization?.refusal(requesting: request.topic)
+            {
+                return .refuse(.reply(Frame.Reply(requestID: request.requestID, code: .permissionDenied, payload: ByteBuffer(string: refusal))))
+            }
             return .routeRequest(request)
         case .reply(let reply):
             guard let request = requests.end(reply.requestID) else {
@@ -151,6 +167,7 @@ struct ConnectionStateMachine {
             return .forwardReply(reply, to: request)
         case .registerSchema, .getSchema, .listSchemas, .setCompatibility, .bindTopic, .checkSchema:
             budget.spend(WorkBudget.registryOperation)
+            if let refusal = authorization?.refusal(administering: frame) { return .refuse(.registryResult(refusal)) }
             return .administer(frame)
         default:
             // Frames of features this server does not announce are answered like unknown types.
@@ -166,6 +183,38 @@ struct ConnectionStateMachine {
         inputFailed = true
         guard case .sendError(let refusal) = lifecycle.decodingFailed(error) else { return nil }
         return refusal
+    }
+
+    // MARK: Authentication
+
+    /// The client is `user` (`nil` on a broker without users, where it may do everything): what
+    /// to send, WELCOME. The frames after its HELLO may go on.
+    mutating func authenticated(as user: User?) -> FrameAction {
+        authorization = user.map(ConnectionAuthorization.init)
+        intake.publishTopics = authorization?.publishTopics
+        guard case .sendWelcome(let version) = lifecycle.authenticated() else { return .none }
+        return .sendWelcome(version: version)
+    }
+
+    /// The client could not prove who it is: the ERROR to close with, `authentication_failed`.
+    mutating func authenticationFailed(_ reason: String) -> Frame.Error? {
+        guard case .sendError(let error) = lifecycle.authenticationFailed(reason) else { return nil }
+        return error
+    }
+
+    /// The user's permissions changed to `user`'s: the subscriptions they no longer allow are
+    /// closed here and returned, each with the message that tells the client why.
+    mutating func reauthorized(as user: User) -> [(Subscriber, String)] {
+        let authorization = ConnectionAuthorization(user: user)
+        self.authorization = authorization
+        intake.publishTopics = authorization.publishTopics
+        var ended: [(Subscriber, String)] = []
+        for (id, subscriber) in subscriptions.byID.sorted(by: { $0.key < $1.key }) {
+            if let refusal = authorization.refusal(subscribingTo: subscriber.pattern, responder: subscriber.isResponder), let removed = subscriptions.remove(id: id) {
+                ended.append((removed, refusal))
+            }
+        }
+        return ended
     }
 
     // MARK: Timers

@@ -11,9 +11,21 @@ struct PublishIntake {
     }
 
     let limits: Limits
+    /// The topics the connection's user may publish to; `nil`: every topic.
+    var publishTopics: TopicVerdicts? {
+        didSet {
+            lastPermittedTopic = nil
+            checksPermissions = publishTopics != nil
+        }
+    }
+    /// Whether ``publishTopics`` is set: the hot path tests this flag rather than the optional,
+    /// whose test would retain and release everything it holds.
+    private var checksPermissions = false
     private var batches = PublishBatches()
     /// The last topic name that passed validation, so a stream to one topic is checked once.
     private var lastValidTopic: String?
+    /// The last topic name that the user was allowed, so a stream to one topic is looked up once.
+    private var lastPermittedTopic: String?
     /// The envelope of the last publish, shared by the next when its fields are the same.
     private var lastEnvelope: PublishedMessage.Envelope?
 
@@ -33,6 +45,7 @@ struct PublishIntake {
     /// releasing would make its reference count a point of contention.
     mutating func readStarted() {
         lastValidTopic = nil
+        lastPermittedTopic = nil
         lastEnvelope = nil
     }
 
@@ -44,6 +57,16 @@ struct PublishIntake {
         let message = PublishedMessage(consume publish, reusing: lastEnvelope)
         lastEnvelope = message.envelope
         batches.append(message)
+        return nil
+    }
+
+    /// Why the user may not publish to `topic`; `nil` when it may. Out of line, so that a
+    /// broker without users pays nothing for it on the hot path.
+    @inline(never)
+    private mutating func permissionRefusal(publishingTo topic: String) -> String? {
+        guard topic != lastPermittedTopic else { return nil }
+        if let refusal = publishTopics?.refusal(topic) { return refusal }
+        lastPermittedTopic = topic
         return nil
     }
 
@@ -61,6 +84,9 @@ struct PublishIntake {
         }
         if let replyTo = publish.replyTo, let problem = TopicSyntax.problem(withTopic: replyTo, maxLength: Int(limits.maxTopicLength)) {
             return (.invalidTopic, "topic '\(publish.topic)': reply-to: " + problem)
+        }
+        if checksPermissions, let refusal = permissionRefusal(publishingTo: publish.topic) {
+            return (.permissionDenied, refusal)
         }
         if let (code, reason) = limits.problem(withPayloadLength: publish.payload.readableBytes, headerBytes: publish.headers.byteCount) {
             return (code, "topic '\(publish.topic)': " + reason)

@@ -12,14 +12,21 @@ struct SubscriptionTable<Subscription: AnyObject> {
 
     var count: Int { byID.count }
 
-    /// Why `subscribe` cannot open a subscription, or `nil` when it can. `readAsProblem` tells
-    /// why a subscription cannot read as a schema version (it is not registered), if it cannot.
-    func problem(with subscribe: Frame.Subscribe, readAsProblem: (SchemaReference) -> (ErrorCode, String)?) -> (ErrorCode, String)? {
+    /// Why `subscribe` cannot open a subscription, or `nil` when it can: its pattern, what its
+    /// user may do (`authorization`, none on a broker without users), its id, the limit, its
+    /// read-as version. `readAsProblem` tells why a subscription cannot read as a schema version
+    /// (it is not registered), if it cannot.
+    func problem(
+        with subscribe: Frame.Subscribe, authorization: ConnectionAuthorization?, readAsProblem: (SchemaReference) -> (ErrorCode, String)?
+    ) -> (ErrorCode, String)? {
         if let problem = TopicSyntax.problem(withPattern: subscribe.pattern, maxLength: Int(limits.maxTopicLength)) {
             return (.invalidPattern, problem)
         }
         if let group = subscribe.queueGroup, !VisibleName.isValid(group) {
             return (.invalidPattern, "queue group '\(group)' must be 1 to 255 bytes of visible ASCII")
+        }
+        if let refusal = authorization?.refusal(subscribingTo: subscribe.pattern, responder: subscribe.isResponder) {
+            return (.permissionDenied, refusal)
         }
         if byID[subscribe.subscriptionID] != nil {
             return (.duplicateSubscription, "subscription \(subscribe.subscriptionID) is already open")

@@ -27,6 +27,8 @@ public final class BrokerStatistics: Sendable {
     private let requestsTimedOut = ManagedAtomic<UInt64>(0)
     private let requestsWithResponderGone = ManagedAtomic<UInt64>(0)
     private let lateRepliesDropped = ManagedAtomic<UInt64>(0)
+    private let authenticationFailuresTotal = ManagedAtomic<UInt64>(0)
+    private let permissionDenialsTotal = ManagedAtomic<UInt64>(0)
     /// What the topics' mailboxes hold now.
     let mailboxes = QueueDepth()
     /// What the subscriptions' outbound queues hold now.
@@ -90,6 +92,8 @@ public final class BrokerStatistics: Sendable {
     func requestTimedOut() { requestsTimedOut.wrappingIncrement(ordering: .relaxed) }
     func requestLostItsResponder() { requestsWithResponderGone.wrappingIncrement(ordering: .relaxed) }
     func lateReplyDropped() { lateRepliesDropped.wrappingIncrement(ordering: .relaxed) }
+    func authenticationFailed() { authenticationFailuresTotal.wrappingIncrement(ordering: .relaxed) }
+    func permissionDenied() { permissionDenialsTotal.wrappingIncrement(ordering: .relaxed) }
 
     private static func index(of reason: DropReason) -> Int {
         DropReason.allCases.firstIndex(of: reason) ?? 0
@@ -121,6 +125,8 @@ public final class BrokerStatistics: Sendable {
             requestsTimedOut: requestsTimedOut.load(ordering: .relaxed),
             requestsWithResponderGone: requestsWithResponderGone.load(ordering: .relaxed),
             lateRepliesDropped: lateRepliesDropped.load(ordering: .relaxed),
+            authenticationFailures: authenticationFailuresTotal.load(ordering: .relaxed),
+            permissionDenials: permissionDenialsTotal.load(ordering: .relaxed),
             mailboxMessages: mailboxes.messages, mailboxBytes: mailboxes.bytes,
             subscriberQueueMessages: subscriberQueues.messages, subscriberQueueBytes: subscriberQueues.bytes
         )
@@ -168,6 +174,11 @@ public final class BrokerStatistics: Sendable {
         public var requestsWithResponderGone: UInt64
         /// Replies that came after their request had timed out.
         public var lateRepliesDropped: UInt64
+        /// Connections refused with `authentication_failed`, and connections closed because
+        /// their user was removed.
+        public var authenticationFailures: UInt64
+        /// Operations refused with `permission_denied`, and subscriptions a reload ended.
+        public var permissionDenials: UInt64
         public var mailboxMessages: Int
         public var mailboxBytes: Int
         public var subscriberQueueMessages: Int

@@ -95,6 +95,12 @@ actor Topic {
         run(core.fanOut(offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil)
     }
 
+    /// Takes the mailbox settings of a reloaded configuration.
+    func reconfigure(_ settings: MailboxSettings) {
+        guard !isAbandoned, settings != core.settings else { return }
+        run(core.reconfigure(settings, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil)
+    }
+
     /// Carries out what the core asked for; `publisher` is the one whose batch it was.
     private func run(_ effects: TopicCore<Subscriber, ConnectionHandle>.Effects, publisher: ConnectionHandle?) {
         if let publisher {

@@ -31,7 +31,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     }
 
     let name: String
-    let settings: MailboxSettings
+    private(set) var settings: MailboxSettings
     private(set) var mailbox: Deque<PublishedMessage> = []
     private(set) var mailboxBytes = 0
     /// The most messages the mailbox held since it was last emptied of a burst.
@@ -93,6 +93,14 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
         }
         targets = next
         // A target that held the mailbox back may be gone.
+        return fanOut(offer: offer)
+    }
+
+    /// Takes new mailbox settings (a reload of the broker's configuration) and hands out what
+    /// they let through: under a drop policy every queue takes messages again, and publishers
+    /// held back go on once the mailbox is below half of the new capacity.
+    mutating func reconfigure(_ settings: MailboxSettings, offer: Offer) -> Effects {
+        self.settings = settings
         return fanOut(offer: offer)
     }
 

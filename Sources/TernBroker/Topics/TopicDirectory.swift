@@ -1,4 +1,5 @@
 import Atomics
+import NIOConcurrencyHelpers
 import NIOCore
 import TernProtocol
 
@@ -10,7 +11,8 @@ final class TopicDirectory: Sendable {
     private let live = TopicTable()
     private let liveCount = ManagedAtomic(0)
     private let eventLoops: any EventLoopGroup
-    let settings: TopicSettingsResolver
+    /// Where new topics find their settings; a reload replaces it.
+    private let resolver: NIOLockedValueBox<TopicSettingsResolver>
     let subscriptions = SubscriptionIndex<Subscriber>()
     let idleTopics: IdleTopics
     let statistics: BrokerStatistics
@@ -30,7 +32,7 @@ final class TopicDirectory: Sendable {
         self.eventLoops = eventLoops
         self.maxTopics = maxTopics
         self.turns = turns
-        self.settings = settings
+        self.resolver = NIOLockedValueBox(settings)
         self.timing = timing
         self.statistics = statistics
         self.registry = registry
@@ -43,13 +45,26 @@ final class TopicDirectory: Sendable {
     /// maximum of topics.
     func topic(named name: String, preferring preferredLoop: (any EventLoop)? = nil) -> Topic? {
         if let topic = live[name] { return topic }
-        let created = Topic(name: name, settings: settings.settings(forTopic: name), eventLoop: preferredLoop ?? eventLoops.next(), directory: self)
+        let settings = resolver.withLockedValue { $0.settings(forTopic: name) }
+        let created = Topic(name: name, settings: settings, eventLoop: preferredLoop ?? eventLoops.next(), directory: self)
         let topic = live.topic(named: name, inserting: created) {
             liveCount.wrappingIncrementThenLoad(ordering: .relaxed) <= maxTopics
                 || { liveCount.wrappingDecrement(ordering: .relaxed); return false }()
         }
         if topic === created { statistics.topicCreated() }
         return topic
+    }
+
+    /// Gives new topics the overrides of a reloaded configuration, and live topics too.
+    func reconfigure(overrides: [TopicOverride]) {
+        let resolver = resolver.withLockedValue { resolver in
+            resolver.overrides = overrides
+            return resolver
+        }
+        for topic in live.all {
+            let settings = resolver.settings(forTopic: topic.name)
+            topic.execute { $0.reconfigure(settings) }
+        }
     }
 
     /// Why a publish to a topic that does not exist is refused at the limit of topics.

@@ -67,6 +67,7 @@ FEATURE_REQUEST_REPLY = 0x4
 FEATURE_SCHEMAS = 0x8
 FEATURE_LAME_DUCK = 0x10
 FEATURE_SERVERS = 0x40
+FEATURE_AUTHENTICATION = 0x20
 
 # --- section 14: error codes ----------------------------------------------------------------
 
@@ -75,7 +76,7 @@ ERROR_CODES = {
     "frame_too_large": 0x0003, "unexpected_frame": 0x0004, "unknown_frame_type": 0x0005,
     "handshake_timeout": 0x0006, "authentication_failed": 0x0007, "ping_timeout": 0x0008,
     "too_many_connections": 0x0009, "slow_consumer": 0x000A, "server_shutting_down": 0x000B,
-    "internal_error": 0x000C, "outbound_limit_exceeded": 0x000D,
+    "internal_error": 0x000C, "outbound_limit_exceeded": 0x000D, "permission_denied": 0x000E,
     "invalid_topic": 0x0100, "invalid_pattern": 0x0101, "payload_too_large": 0x0102,
     "invalid_headers": 0x0103, "too_many_subscriptions": 0x0104,
     "duplicate_subscription": 0x0105, "unknown_subscription": 0x0106, "mailbox_full": 0x0107,

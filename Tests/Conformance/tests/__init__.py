@@ -7,3 +7,4 @@ from . import test_pubsub  # noqa: F401
 from . import test_reqrep  # noqa: F401
 from . import test_registry  # noqa: F401
 from . import test_overflow  # noqa: F401
+from . import test_security  # noqa: F401

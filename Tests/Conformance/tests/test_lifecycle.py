@@ -590,12 +590,6 @@ def hello_credentials_flag_without_credentials(env):
     expect_fatal(conn, "malformed_frame", timeout=5)
 
 
-@test("§6.1 §14", "handshake")
-def authentication_failed(env):
-    """ERROR authentication_failed with CLOSE for wrong credentials."""
-    raise Skip("ternd has no flag to require credentials (README flags table), so authentication_failed cannot be provoked")
-
-
 @test("§5.2", "welcome")
 def unannounced_feature_is_refused(env):
     """A frame of a feature the server did not announce gets unknown_frame_type (no CLOSE); that feature's flags on known frames are malformed_frame."""

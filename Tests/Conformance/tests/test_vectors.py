@@ -23,9 +23,15 @@ ORDER_CANDIDATE = "record Order { id: int32, qty: int32, note: string }"
 VALID = {
     "ack-mailbox-full.txt": (w.ACK, dict(ack_id=5, code=0x0107, message="mailbox of orders.eu is full")),
     "ack-ok.txt": (w.ACK, dict(ack_id=1, code=0, message="")),
+    "ack-permission-denied.txt": (w.ACK, dict(ack_id=4, code=0x000E,
+                                             message="publish 'billing.x': not allowed for user 'orders-svc'")),
     "drop-notice-dropped-newest.txt": (w.DROP_NOTICE, dict(sub_id=2, reason=2, count=1)),
     "drop-notice-dropped-oldest.txt": (w.DROP_NOTICE, dict(sub_id=1, reason=1, count=3)),
     "drop-notice-unreadable.txt": (w.DROP_NOTICE, dict(sub_id=4, reason=3, count=2)),
+    "error-authentication-failed.txt": (w.ERROR, dict(code=0x0007, subject=0, id=0, close=True,
+                                                      message="authentication failed: the token is not valid")),
+    "error-permission-denied-subscription.txt": (w.ERROR, dict(
+        code=0x000E, subject=1, id=3, close=False, message="subscribe 'orders.>': not allowed for user 'orders-svc'")),
     "error-invalid-pattern.txt": (w.ERROR, dict(code=0x0101, subject=1, id=9, close=False,
                                                 message="pattern 'a.>.b' has '>' before its last token")),
     "error-publish-mailbox-full.txt": (w.ERROR, dict(code=0x0107, subject=2, id=0, close=False,
@@ -42,6 +48,10 @@ VALID = {
     "hello-minimal.txt": (w.HELLO, dict(min_version=1, max_version=1, client_name="demo", user=None, secret=None)),
     "hello-with-credentials.txt": (w.HELLO, dict(min_version=1, max_version=3, client_name="svc",
                                                  user="alice", secret="s3cret")),
+    "hello-with-public-key-proof.txt": (w.HELLO, dict(
+        min_version=1, max_version=1, client_name="edge-7",
+        user="ed25519:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+        secret="eiRl3RQMDORrBw6ZXU4u25K+8l+lWzmDYdmGhgy51xBxuQ1nplGnEHgOB6ZVD3ELNOYoqUCGSAz9YBqZvgcOBQ==")),
     "incoming-request-minimal.txt": (w.INCOMING_REQUEST, dict(sub_id=3, request_id=17, topic="pricing.quote",
                                                               headers=None, schema=None, payload=b"EUR")),
     "incoming-request-with-headers-schema.txt": (w.INCOMING_REQUEST, dict(
@@ -123,6 +133,9 @@ VALID = {
     "lame-duck.txt": (w.LAME_DUCK, dict(duration=30000)),
     "servers.txt": (w.SERVERS, dict(addresses=["127.0.0.1:8376", "[::1]:8378"])),
     "servers-empty.txt": (w.SERVERS, dict(addresses=[])),
+    "welcome-authentication.txt": (w.WELCOME, dict(version=1, server_id="ternd-1", max_frame=1048576,
+                                                   max_payload=1044480, max_header_bytes=16384, max_topic=255,
+                                                   max_subscriptions=10000, features=0x2F, ping_interval=30000)),
     "welcome-no-ping-no-features.txt": (w.WELCOME, dict(version=1, server_id="", max_frame=4096, max_payload=2048,
                                                         max_header_bytes=512, max_topic=64, max_subscriptions=16,
                                                         features=0, ping_interval=0)),

@@ -10,13 +10,42 @@ import TernProtocol
     private func ready() -> ConnectionLifecycle {
         var machine = ConnectionLifecycle()
         _ = machine.frameReceived(hello)
+        _ = machine.authenticated()
         return machine
     }
 
-    @Test func helloIsWelcomedWithTheHighestCommonVersion() {
+    @Test func helloIsAuthenticatedThenWelcomedWithTheHighestCommonVersion() {
         var machine = ConnectionLifecycle()
-        #expect(machine.frameReceived(hello) == .sendWelcome(version: 1))
+        guard case .authenticate(let received) = machine.frameReceived(hello), case .hello(let sent) = hello else {
+            Issue.record("expected the HELLO to be authenticated")
+            return
+        }
+        #expect(received == sent)
+        #expect(!machine.isReady)
+        #expect(machine.frameReceived(.ping(Frame.Ping(token: 1))) == .none)
+        #expect(machine.authenticated() == .sendWelcome(version: 1))
         #expect(machine.isReady)
+        #expect(machine.authenticated() == .none)
+    }
+
+    @Test func aFailedAuthenticationClosesAndTheDeadlineCoversIt() {
+        var failing = ConnectionLifecycle()
+        _ = failing.frameReceived(hello)
+        guard case .sendError(let error) = failing.authenticationFailed("authentication failed: no") else {
+            Issue.record("expected an error")
+            return
+        }
+        #expect(error.code == .authenticationFailed && error.closesConnection && error.message == "authentication failed: no")
+        #expect(failing.authenticated() == .none)
+        var slow = ConnectionLifecycle()
+        _ = slow.frameReceived(hello)
+        guard case .sendError(let timeout) = slow.handshakeDeadlinePassed() else {
+            Issue.record("expected a handshake timeout")
+            return
+        }
+        #expect(timeout.code == .handshakeTimeout)
+        var ready = ready()
+        #expect(ready.authenticationFailed("late") == .none)
     }
 
     @Test func helloWithoutACommonVersionIsRefusedWithTheServersRange() {

@@ -137,24 +137,24 @@ import TernProtocol
         limits.maxSubscriptions = 1
         var table = SubscriptionTable<Token>(limits: limits)
         let subscribe = Frame.Subscribe(subscriptionID: 1, pattern: "a.>")
-        #expect(table.problem(with: subscribe, readAsProblem: { _ in nil }) == nil)
+        #expect(table.problem(with: subscribe, authorization: nil, readAsProblem: { _ in nil }) == nil)
         let token = Token()
         table.add(token, id: 1)
         #expect(table.isOpen(token, id: 1) && !table.isOpen(Token(), id: 1))
-        #expect(table.problem(with: subscribe, readAsProblem: { _ in nil })?.0 == .duplicateSubscription)
-        #expect(table.problem(with: Frame.Subscribe(subscriptionID: 2, pattern: "b"), readAsProblem: { _ in nil })?.0 == .tooManySubscriptions)
+        #expect(table.problem(with: subscribe, authorization: nil, readAsProblem: { _ in nil })?.0 == .duplicateSubscription)
+        #expect(table.problem(with: Frame.Subscribe(subscriptionID: 2, pattern: "b"), authorization: nil, readAsProblem: { _ in nil })?.0 == .tooManySubscriptions)
         let removed = table.remove(id: 1)
         let again = table.remove(id: 1)
         #expect(removed === token && again == nil)
         let readAs = Frame.Subscribe(subscriptionID: 3, pattern: "c", readAs: SchemaReference(subjectID: 1, version: 2))
-        #expect(table.problem(with: readAs, readAsProblem: { _ in (.unknownSubject, "none") })?.0 == .unknownSubject)
+        #expect(table.problem(with: readAs, authorization: nil, readAsProblem: { _ in (.unknownSubject, "none") })?.0 == .unknownSubject)
         for group in ["a.b", "x:y", "~!", String(repeating: "g", count: 255)] {
             let grouped = Frame.Subscribe(subscriptionID: 4, pattern: "c", queueGroup: group)
-            #expect(table.problem(with: grouped, readAsProblem: { _ in nil }) == nil, "queue group \(group)")
+            #expect(table.problem(with: grouped, authorization: nil, readAsProblem: { _ in nil }) == nil, "queue group \(group)")
         }
         for group in ["", "a b", "é", String(repeating: "g", count: 256)] {
             let grouped = Frame.Subscribe(subscriptionID: 4, pattern: "c", queueGroup: group)
-            #expect(table.problem(with: grouped, readAsProblem: { _ in nil })?.0 == .invalidPattern, "queue group \(group)")
+            #expect(table.problem(with: grouped, authorization: nil, readAsProblem: { _ in nil })?.0 == .invalidPattern, "queue group \(group)")
         }
     }
 }
