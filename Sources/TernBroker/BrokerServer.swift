@@ -7,8 +7,8 @@ import TernTLS
 
 /// The broker: accepts connections, runs the protocol on each, and routes messages through topics.
 public final class BrokerServer: Sendable {
-    private let core: BrokerCore
-    private let serverChannel: any Channel
+    let core: BrokerCore
+    let serverChannel: any Channel
     private let group: any EventLoopGroup
 
     /// Binds the listening socket and starts accepting connections.

@@ -4,10 +4,13 @@ import NIOPosix
 import ServiceLifecycle
 import TernBroker
 import TernProtocol
+import UnixSignals
 
 /// Starts the broker inside the service group, whose SIGTERM and SIGINT handlers are in place
 /// by then, so that a signal that comes as soon as the port listens stops it gracefully; then
-/// runs it (``BrokerServer``'s `Service` conformance) until the group shuts down.
+/// runs it (``BrokerServer``'s `Service` conformance) until the group shuts down, or until
+/// SIGUSR2's lame duck mode has closed every connection; the service then returns and the
+/// group shuts down.
 struct BrokerService: Service {
     let configuration: BrokerConfiguration
     /// The number of threads that run connections and topics.
@@ -34,7 +37,18 @@ struct BrokerService: Service {
             "overflow-policy": "\(configuration.mailbox.policy)",
             "event-loops": "\(eventLoops)",
         ])
-        try await server.run()
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try? await server.run() }
+            tasks.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sigusr2).cancelOnGracefulShutdown() {
+                    await server.enterLameDuckMode()
+                    return
+                }
+            }
+            // A graceful shutdown, or the end of lame duck mode, ends both.
+            await tasks.next()
+            tasks.cancelAll()
+        }
         try? await group.shutdownGracefully()
     }
 }

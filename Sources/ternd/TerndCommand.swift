@@ -81,7 +81,10 @@ struct TerndCommand: AsyncParsableCommand {
         settings.configuration.dataDirectory = settings.dataDirectory
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
-                .init(service: BrokerService(configuration: settings.configuration, eventLoops: settings.eventLoops, logger: logger)),
+                .init(
+                    service: BrokerService(configuration: settings.configuration, eventLoops: settings.eventLoops, logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                ),
                 .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

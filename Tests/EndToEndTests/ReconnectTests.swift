@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import Testing
+import TernChildProcesses
 import TernClient
 import TernProtocol
 import TernSchema
@@ -140,6 +141,58 @@ import TernSchema
         await worker.close()
         await publisher.close()
         try await second.stop()
+    }
+}
+
+/// SIGUSR2: lame duck mode moves every client of one broker to another within its duration.
+@Suite(.timeLimit(.minutes(2))) struct LameDuckTests {
+    @Test func sigusr2MovesEveryClientToTheOtherBrokerWithinTheDurationAndTheBrokerExitsZero() async throws {
+        let leaving = try await RunningDaemon.start(["--lame-duck-duration", "2s"])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-daemon-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent(".tern"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: leaving.directory.appendingPathComponent(".tern/tls"), to: directory.appendingPathComponent(".tern/tls"))
+        let staying = try await RunningDaemon.start([], in: directory)
+        var configuration = leaving.configuration(name: "worker")
+        configuration.servers = [.init(host: "127.0.0.1", port: leaving.port), .init(host: "127.0.0.1", port: staying.port)]
+        configuration.randomizeServers = false
+        var clients: [TernClient] = []
+        var recorders: [EventRecorder] = []
+        for _ in 0..<8 {
+            let client = try await TernClient.connect(configuration)
+            clients.append(client)
+            recorders.append(EventRecorder(client))
+        }
+        #expect(clients.allSatisfy { $0.serverInfo.features.contains(.lameDuck) })
+        let subscription = try await clients[0].subscribe(to: "after.>")
+        let servers = ["--server", "127.0.0.1:\(leaving.port),127.0.0.1:\(staying.port)"]
+        let subscriber = try await ChildProcess("tern", ["sub", "cli.>"] + servers, in: leaving.directory)
+        defer { subscriber.signal(SIGKILL) }
+        try await eventually(within: 30, "tern sub to be connected") {
+            _ = try await run("tern", ["pub", "cli.x", "ready"] + servers, in: leaving.directory)
+            return subscriber.standardOutput.contains("ready")
+        }
+
+        let signalled = ContinuousClock.now
+        leaving.process.signal(SIGUSR2)
+        try await eventually(within: 10, "every client to move") {
+            clients.allSatisfy { $0.connectedServer?.port == staying.port }
+        }
+        #expect(ContinuousClock.now - signalled < .seconds(4), "within the 2 s duration, and a reconnect")
+        #expect(try await leaving.process.wait(seconds: 10) == 0, "\(leaving.process.standardError)")
+        #expect(leaving.process.standardError.contains("lame duck mode"), "\(leaving.process.standardError)")
+        #expect(recorders.allSatisfy { $0.contains { if case .lameDuck = $0 { true } else { false } } })
+        try await eventually(within: 10, "tern sub to move") { subscriber.standardError.contains("reconnected to 127.0.0.1:\(staying.port)") }
+        #expect(subscriber.standardError.contains("is leaving (lame duck mode)"), "\(subscriber.standardError)")
+
+        try await clients[1].publish("moved", to: "after.lame-duck")
+        var messages = subscription.makeAsyncIterator()
+        #expect(try await messages.next()?.string == "moved")
+        try await eventually(within: 10, "tern sub to get a message on the other broker") {
+            _ = try await run("tern", ["pub", "cli.x", "moved"] + servers, in: leaving.directory)
+            return subscriber.standardOutput.contains("moved")
+        }
+        for client in clients { await client.close() }
+        try await staying.stop()
     }
 }
 

@@ -45,6 +45,7 @@ import TernProtocol
             "handshake-timeout": "2s", "ping-interval": "0", "overflow-policy": "drop-newest", "mailbox-messages": "10", "mailbox-bytes": "4MiB",
             "subscriber-queue-messages": "20", "subscriber-queue-bytes": "2MiB", "slow-consumer-timeout": "250ms", "shutdown-timeout": "1m",
             "max-total-subscriptions": "30", "max-topics": "40", "request-timeout": "3s", "max-requests-in-flight": "50",
+            "lame-duck-duration": "5s",
         ]
         #expect(Set(values.keys) == Set(BrokerSetting.all.map(\.key)).subtracting(["no-tls"]), "every setting but the switch")
         let settings = try await read(values)
@@ -60,6 +61,7 @@ import TernProtocol
         #expect(configuration.slowConsumerTimeout == .milliseconds(250) && configuration.shutdownTimeout == .minutes(1))
         #expect(configuration.requestTimeout == .seconds(3) && configuration.maxRequestsInFlight == 50)
         #expect(configuration.maxTotalSubscriptions == 30 && configuration.maxTopics == 40)
+        #expect(configuration.lameDuckDuration == .seconds(5))
         #expect(try await read(["no-tls": "true"]).usesTLS == false)
         #expect(try await read(["no-tls": "no"]).usesTLS == true)
     }
