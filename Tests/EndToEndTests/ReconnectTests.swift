@@ -115,10 +115,7 @@ import TernSchema
         let first = try await RunningDaemon.start([])
         // The second broker has the first one's certificate, and a registry of its own with the
         // same schema registered.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-daemon-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent(".tern"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: first.directory.appendingPathComponent(".tern/tls"), to: directory.appendingPathComponent(".tern/tls"))
-        let second = try await RunningDaemon.start([], in: directory)
+        let second = try await first.startAnother()
         let definition = "record Order { id: string }"
         let schema = try await first.connect(name: "registrar").registerSchema(definition, subject: "orders")
         #expect(try await second.connect(name: "registrar").registerSchema(definition, subject: "orders").reference == schema.reference)
@@ -148,10 +145,7 @@ import TernSchema
 @Suite(.timeLimit(.minutes(2))) struct LameDuckTests {
     @Test func sigusr2MovesEveryClientToTheOtherBrokerWithinTheDurationAndTheBrokerExitsZero() async throws {
         let leaving = try await RunningDaemon.start(["--lame-duck-duration", "2s"])
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-daemon-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent(".tern"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: leaving.directory.appendingPathComponent(".tern/tls"), to: directory.appendingPathComponent(".tern/tls"))
-        let staying = try await RunningDaemon.start([], in: directory)
+        let staying = try await leaving.startAnother()
         var configuration = leaving.configuration(name: "worker")
         configuration.servers = [.init(host: "127.0.0.1", port: leaving.port), .init(host: "127.0.0.1", port: staying.port)]
         configuration.randomizeServers = false
