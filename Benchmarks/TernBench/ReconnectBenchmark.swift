@@ -19,6 +19,8 @@ struct ReconnectBenchmark {
         var clients: Int
         /// Clients that lost their connection.
         var disconnected: Int
+        /// Of those, clients that connected again.
+        var reconnected: Int
         /// Of those, clients that got a message on their subscription after reconnecting.
         var resubscribed: Int
         /// From the first disconnect until the last reconnect, and the last message received.

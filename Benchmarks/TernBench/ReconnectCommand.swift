@@ -42,6 +42,7 @@ struct ReconnectCommand: AsyncParsableCommand {
             var fields = options.leadingFields(scenario: "reconnect") + [
                 ReportField("clients", "clients", .int(outcome.clients)),
                 ReportField("disconnected", "lost their connection", .int(outcome.disconnected)),
+                ReportField("reconnected", "reconnected", .int(outcome.reconnected)),
                 ReportField("resubscribed", "back and subscribed", .int(outcome.resubscribed)),
             ]
             if let seconds = outcome.secondsUntilAllReconnected {

@@ -58,7 +58,7 @@ final class ReconnectStorm: Sendable {
             let seconds = { (times: [UInt64]) in times.max().map { Double($0 - start) / 1e9 } }
             return ReconnectBenchmark.Outcome(
                 clients: clients.count, disconnected: clients.count { $0.disconnected != nil },
-                resubscribed: clients.count { $0.resubscribed != nil },
+                reconnected: clients.count { $0.reconnected != nil }, resubscribed: clients.count { $0.resubscribed != nil },
                 secondsUntilAllReconnected: seconds(clients.compactMap(\.reconnected)),
                 secondsUntilAllResubscribed: seconds(clients.compactMap(\.resubscribed)), latency: latency
             )
