@@ -49,21 +49,11 @@ import TernSchema
 
     @Test func aRequestAndAnAcknowledgedPublishInFlightFailAtOnceWithConnectionLost() async throws {
         let daemon = try await RunningDaemon.start([])
-        let silent = try await daemon.connect(name: "silent responder")
-        let responder = try await silent.makeResponder(on: "slow")
+        let silent = try await SilentResponder(on: "slow", of: daemon)
         let client = try await daemon.connect(name: "requester")
-        let delivered = NIOLockedValueBox(false)
-        let serving = Task {
-            try await responder.run { _ in
-                delivered.withLockedValue { $0 = true }
-                try await Task.sleep(for: .seconds(60))
-                return TernReply("late")
-            }
-        }
-        defer { serving.cancel() }
         let request = Task { try await client.request("x", to: "slow", timeout: .seconds(30)) }
         // The request reached the responder, which does not answer in time.
-        try await eventually(within: 10, "the request to be delivered") { delivered.withLockedValue { $0 } }
+        try await eventually(within: 10, "the request to be delivered") { silent.delivered }
 
         daemon.process.signal(SIGSTOP)
         try await Task.sleep(for: .milliseconds(100))
@@ -73,10 +63,11 @@ import TernSchema
         daemon.process.signal(SIGKILL)
         daemon.process.signal(SIGCONT)
         await #expect(throws: TernClientError.self) { _ = try await request.value }
-        // Within 100 ms on a quiet machine; the bound leaves room for a loaded one.
+        // Within 5 ms when this test runs alone; the bound leaves room for the kernel to tear
+        // down the killed broker while the rest of the suite loads the machine.
         let failedAfter = ContinuousClock.now - killed
-        #expect(failedAfter < .seconds(1), "failed at once, not at its 30 s timeout")
-        print("a request in flight failed \(failedAfter.components.attoseconds / 1_000_000_000_000_000) ms after the broker was killed")
+        #expect(failedAfter < .seconds(5), "failed at once, not at its 30 s timeout")
+        print("a request in flight failed \(failedAfter.components.seconds * 1000 + failedAfter.components.attoseconds / 1_000_000_000_000_000) ms after the broker was killed")
         for outcome in [await request.result.map { _ in () }, await acknowledged.result] {
             guard case .failure(let error) = outcome, case TernClientError.connectionLost = error else {
                 Issue.record("expected connectionLost, got \(outcome)")
@@ -84,7 +75,7 @@ import TernSchema
             }
         }
         await client.close()
-        await silent.close()
+        await silent.stop()
     }
 
     @Test func aFullReconnectBufferRefusesThePublishAtOnce() async throws {
