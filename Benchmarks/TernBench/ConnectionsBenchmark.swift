@@ -60,7 +60,7 @@ struct ConnectionsBenchmark {
 
     /// Opens `count` connections, or as many as it can until `duration` has passed, keeping
     /// `concurrency` handshakes in flight.
-    private func open(count: Int?, for duration: Duration?, progress: ManagedAtomic<Int>) async throws -> ([TernClient], LatencyHistogram) {
+    func open(count: Int?, for duration: Duration?, progress: ManagedAtomic<Int>) async throws -> ([TernClient], LatencyHistogram) {
         let deadline = duration.map { ContinuousClock.now + $0 }
         var clients: [TernClient] = []
         var latency = LatencyHistogram()
@@ -97,7 +97,7 @@ struct ConnectionsBenchmark {
     }
 
     /// Lets this process open as many sockets as the system allows it (the hard limit).
-    private static func raiseOpenFileLimit() {
+    static func raiseOpenFileLimit() {
         #if os(Linux)
         let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
         #else

@@ -13,7 +13,7 @@ struct TernBench: AsyncParsableCommand {
         commandName: "tern-bench",
         abstract: "Load-test a Tern broker: throughput, latency percentiles, connection cost.",
         discussion: "Prints a table, or one JSON object with --json. Exits non-zero when the run could not be made or delivery was incomplete.",
-        subcommands: [PubSubCommand.self, ReqRepCommand.self, ConnectionsCommand.self]
+        subcommands: [PubSubCommand.self, ReqRepCommand.self, ConnectionsCommand.self, ReconnectCommand.self]
     )
 }
 

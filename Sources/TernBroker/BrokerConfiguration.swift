@@ -48,6 +48,9 @@ public struct BrokerConfiguration: Sendable {
     /// 30 seconds Kubernetes and the 90 seconds systemd give a service to stop before they kill
     /// it, and is long enough for a subscriber that is merely slow to take a full queue.
     public var shutdownTimeout = TimeAmount.seconds(25)
+    /// Over how long lame duck mode (``BrokerServer/enterLameDuckMode()``) closes the
+    /// connections, one after the other at even intervals.
+    public var lameDuckDuration = TimeAmount.seconds(30)
     /// Where the broker keeps its state (the schema registry); `nil` keeps it in memory. The
     /// broker locks it (`ternd.lock`) for as long as its process runs, so that no other process
     /// uses it at the same time.
@@ -71,6 +74,6 @@ public struct BrokerConfiguration: Sendable {
 
     /// The features of every connection; AUTHENTICATION is added on those that authenticated.
     var features: Features {
-        [.acknowledgements, .queueGroups, .requestReply, .schemas]
+        [.acknowledgements, .queueGroups, .requestReply, .schemas, .lameDuck]
     }
 }

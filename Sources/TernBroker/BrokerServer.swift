@@ -10,7 +10,7 @@ import TernTLS
 /// The broker: accepts connections, runs the protocol on each, and routes messages through topics.
 public final class BrokerServer: Sendable {
     let core: BrokerCore
-    private let serverChannel: any Channel
+    let serverChannel: any Channel
     private let group: any EventLoopGroup
     private let monitor: MonitorServer?
 
@@ -105,14 +105,6 @@ public final class BrokerServer: Sendable {
 
     /// Where the broker is in its life, as `/healthz` answers it.
     public var health: HealthReport { core.health.current }
-
-    /// Tells the monitoring listener that the broker is in lame duck mode: from now on
-    /// `/healthz` answers 503 (`lame_duck`), so that load balancers and readiness probes send
-    /// it no new clients. Serving the clients it has goes on.
-    public func enterLameDuckMode() {
-        core.health.lameDuck()
-        core.logger.info("lame duck mode: /healthz answers 503")
-    }
 
     public var configuration: BrokerConfiguration { core.configuration }
     public var statistics: BrokerStatistics { core.statistics }

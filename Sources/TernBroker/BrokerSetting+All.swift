@@ -117,6 +117,10 @@ extension BrokerSetting {
             "shutdown-timeout", \.configuration.shutdownTimeout, in: .zero...SettingRange.maxDuration,
             help: "How long SIGTERM waits for subscribers to take what the broker accepted; the rest is reported to them and logged."
         ),
+        .duration(
+            "lame-duck-duration", \.configuration.lameDuckDuration, in: .milliseconds(1)...SettingRange.maxDuration,
+            help: "Over how long SIGUSR2 (lame duck mode) closes the connections, so that clients move to other brokers without a thundering herd; then ternd exits."
+        ),
     ]
 
     /// The key of the setting that lists the topics with series of their own in the metrics,

@@ -9,8 +9,9 @@ import UnixSignals
 
 /// Starts the broker inside the service group, whose SIGTERM and SIGINT handlers are in place
 /// by then, so that a signal that comes as soon as the port listens stops it gracefully; then
-/// runs it (``BrokerServer``'s `Service` conformance) until the group shuts down, reloading
-/// its settings on SIGHUP.
+/// runs it (``BrokerServer``'s `Service` conformance) until the group shuts down, or until
+/// SIGUSR2's lame duck mode has closed every connection (the service then returns and the group
+/// shuts down), reloading its settings on SIGHUP.
 struct BrokerService: Service {
     let configuration: BrokerConfiguration
     /// The number of threads that run connections and topics.
@@ -50,10 +51,33 @@ struct BrokerService: Service {
             logger.info("monitoring", metadata: ["address": "\(ServerAddress(host: monitor.host, port: port))"])
         }
         logAccess()
-        try await withThrowingDiscardingTaskGroup { tasks in
-            tasks.addTask { try await server.run() }
-            tasks.addTask { await reloadOnHangup(server) }
-            if let watched { tasks.addTask { await reloadOnChanges(of: watched, server) } }
+        // Each task says whether its end ends the service: the broker stopping (a graceful
+        // shutdown) or lame duck mode finished do; the signal loops, which a graceful shutdown
+        // also ends, do not.
+        try await withThrowingTaskGroup(of: Bool.self) { tasks in
+            tasks.addTask {
+                try await server.run()
+                return true
+            }
+            tasks.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sigusr2).cancelOnGracefulShutdown() {
+                    await server.enterLameDuckMode()
+                    return true
+                }
+                return false
+            }
+            tasks.addTask {
+                await reloadOnHangup(server)
+                return false
+            }
+            if let watched {
+                tasks.addTask {
+                    await reloadOnChanges(of: watched, server)
+                    return false
+                }
+            }
+            while let endsService = try await tasks.next(), !endsService {}
+            tasks.cancelAll()
         }
         try? await group.shutdownGracefully()
     }

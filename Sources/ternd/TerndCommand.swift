@@ -88,10 +88,13 @@ struct TerndCommand: AsyncParsableCommand {
         settings.configuration.dataDirectory = settings.dataDirectory
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
-                .init(service: BrokerService(
-                    configuration: settings.configuration, eventLoops: settings.eventLoops, metrics: metrics, settings: reader,
-                    watched: settings.watchesConfig ? config : nil, logger: logger
-                )),
+                .init(
+                    service: BrokerService(
+                        configuration: settings.configuration, eventLoops: settings.eventLoops, metrics: metrics, settings: reader,
+                        watched: settings.watchesConfig ? config : nil, logger: logger
+                    ),
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                ),
                 .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

@@ -200,17 +200,29 @@ import TernProtocol
         }
     }
 
-    @Test func healthzAnswers503InLameDuckModeAndWhileStopping() async throws {
+    @Test func healthzAnswers503InLameDuckMode() async throws {
+        let broker = try await TestBroker.start {
+            $0.monitor = ServerAddress(host: "127.0.0.1", port: 0)
+            $0.lameDuckDuration = .seconds(2)
+        }
+        let port = try #require(broker.server.monitorPort)
+        let client = try await broker.connect(name: "moved")
+        let lameDuck = Task { await broker.server.enterLameDuckMode() }
+        try await eventually("the health to say lame duck") { broker.server.health.status == .lameDuck }
+        let answer = try await monitor(port, "/healthz")
+        #expect(answer.status == 503)
+        #expect(try MonitorJSON.decode(HealthReport.self, from: answer.body).status == .lameDuck)
+        await lameDuck.value
+        await client.close()
+        await broker.stop()
+    }
+
+    @Test func healthzAnswers503WhileStopping() async throws {
         let broker = try await TestBroker.start { $0.monitor = ServerAddress(host: "127.0.0.1", port: 0) }
         let port = try #require(broker.server.monitorPort)
         let healthy = try await monitor(port, "/healthz")
         #expect(healthy.status == 200)
         #expect(try MonitorJSON.decode(HealthReport.self, from: healthy.body) == HealthReport(status: .ok))
-
-        broker.server.enterLameDuckMode()
-        let lameDuck = try await monitor(port, "/healthz")
-        #expect(lameDuck.status == 503)
-        #expect(try MonitorJSON.decode(HealthReport.self, from: lameDuck.body).status == .lameDuck)
 
         // A subscriber that reads nothing holds the shutdown for its deadline: meanwhile the
         // listener answers that the broker is stopping, and after it, nothing answers.

@@ -31,6 +31,15 @@ struct RunningDaemon {
 
     var caFile: String { directory.appendingPathComponent(".tern/tls/ca.pem").path }
 
+    /// A second `ternd` in a directory of its own, with this one's CA and certificate: the
+    /// clients of one trust the other.
+    func startAnother() async throws -> RunningDaemon {
+        let other = FileManager.default.temporaryDirectory.appendingPathComponent("tern-daemon-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: other.appendingPathComponent(".tern"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: directory.appendingPathComponent(".tern/tls"), to: other.appendingPathComponent(".tern/tls"))
+        return try await RunningDaemon.start([], in: other)
+    }
+
     /// The resident set size of the process now, from /proc/<pid>/status.
     var residentBytes: Int {
         (Int(status("VmRSS:") ?? "") ?? 0) * 1024

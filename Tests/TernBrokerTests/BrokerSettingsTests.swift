@@ -46,6 +46,7 @@ import TernProtocol
             "subscriber-queue-messages": "20", "subscriber-queue-bytes": "2MiB", "slow-consumer-timeout": "250ms", "shutdown-timeout": "1m",
             "max-total-subscriptions": "30", "max-topics": "40", "request-timeout": "3s", "max-requests-in-flight": "50",
             "log-format": "json", "monitor": "127.0.0.1:8377", "metrics-topics": "orders.> audit.*",
+            "lame-duck-duration": "5s",
         ]
         #expect(Set(values.keys) == Set(BrokerSetting.all.map(\.key)).subtracting(["no-tls", "watch-config"]), "every setting but the switches")
         let settings = try await read(values)
@@ -63,6 +64,7 @@ import TernProtocol
         #expect(configuration.maxTotalSubscriptions == 30 && configuration.maxTopics == 40)
         #expect(settings.logFormat == .json && configuration.monitor == ServerAddress(host: "127.0.0.1", port: 8377))
         #expect(configuration.metricsTopics == ["orders.>", "audit.*"])
+        #expect(configuration.lameDuckDuration == .seconds(5))
         #expect(try await read(["no-tls": "true"]).usesTLS == false)
         #expect(try await read(["no-tls": "no"]).usesTLS == true)
         #expect(try await read(["watch-config": "true"]).watchesConfig)

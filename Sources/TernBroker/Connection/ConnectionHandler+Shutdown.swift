@@ -25,6 +25,15 @@ extension ConnectionHandler {
     /// GOODBYE before it is closed with whatever is still unwritten.
     static let finalWriteGrace = TimeAmount.seconds(1)
 
+    /// Tells the client that the broker is in lame duck mode and will close the connection
+    /// within `durationMilliseconds`.
+    func announceLameDuck(durationMilliseconds: UInt32) {
+        guard let context, state.isReady, !state.isClosing else { return }
+        var frame = context.channel.allocator.buffer(capacity: 8)
+        guard (try? frame.writeFrame(.lameDuck(Frame.LameDuck(durationMilliseconds: durationMilliseconds)))) != nil else { return }
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+
     /// Stops reading and hands what was read to its topics: the first step of shutting down.
     func quiesce() {
         state.readGate.quiesce()

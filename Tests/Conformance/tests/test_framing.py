@@ -330,6 +330,8 @@ SERVER_ONLY = {
     w.ACK: w.encode(w.ACK, ack_id=1, code=0, message=""),
     w.ERROR: w.encode(w.ERROR, code=1, subject=0, id=0, message="x"),
     w.DROP_NOTICE: w.encode(w.DROP_NOTICE, sub_id=1, reason=1, count=1),
+    w.LAME_DUCK: w.encode(w.LAME_DUCK, duration=1000),
+    w.SERVERS: w.encode(w.SERVERS, addresses=["127.0.0.1:8376"]),
     w.SCHEMA_INFO: w.encode(w.SCHEMA_INFO, op=1, subject="s", ref=(1, 1), fingerprint=1, mode=0,
                             definition="record A{a:int32}"),
     w.SCHEMA_LIST_RESULT: w.encode(w.SCHEMA_LIST_RESULT, op=1, entries=[]),

@@ -343,9 +343,9 @@ def default_limits(env):
 
 @test("§5.2", "welcome")
 def reserved_feature_bits_are_zero(env):
-    """A version 1 server sends feature bits 4-31 as 0."""
+    """A version 1 server sends feature bits 5 and 7-31 as 0."""
     wel = env.connect().welcome
-    assert wel["features"] & ~0xF == 0, hex(wel["features"])
+    assert wel["features"] & ~0x5F == 0, hex(wel["features"])
 
 
 @test("§5.2", "welcome")

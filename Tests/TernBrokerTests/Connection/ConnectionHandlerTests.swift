@@ -28,7 +28,7 @@ import TernProtocol
         guard case .welcome(let welcome) = frames.first else { Issue.record("\(frames)"); return }
         #expect(welcome.version == 1)
         #expect(welcome.limits == broker.core.configuration.limits)
-        #expect(welcome.features == [.acknowledgements, .queueGroups, .requestReply, .schemas])
+        #expect(welcome.features == [.acknowledgements, .queueGroups, .requestReply, .schemas, .lameDuck])
         #expect(frames.count == 1)
     }
 
