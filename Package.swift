@@ -43,6 +43,7 @@ let package = Package(
         .library(name: "TernSchema", targets: ["TernSchema"]),
         // For the fuzz package in Tests/Fuzz, which drives the broker's connection state machine.
         .library(name: "TernBroker", targets: ["TernBroker"]),
+        .library(name: "TernEtcd", targets: ["TernEtcd"]),
     ],
     traits: [
         .trait(
@@ -149,6 +150,7 @@ let package = Package(
                 "TernFiles",
                 "TernProtocol",
                 "TernSchema",
+                "TernEtcd",
                 "TernSettingValues",
                 "TernTLS",
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -185,6 +187,7 @@ let package = Package(
             dependencies: [
                 "CFreedMemory",
                 "TernBroker",
+                "TernCluster",
                 "TernCommandSupport",
                 "TernProtocol",
                 "TernTLS",
@@ -228,6 +231,7 @@ let package = Package(
                 "tern",
                 "tern-bench",
                 "TernChildProcesses",
+                "TernEtcd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -270,6 +274,27 @@ let package = Package(
             linkerSettings: staticRuntimeSettings
         ),
         .target(name: "TernSchema"),
+        // etcd's v3 API over its HTTP/JSON gateway, for clusters of brokers.
+        .target(
+            name: "TernEtcd",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "TernEtcdTests", dependencies: ["TernEtcd", "TernChildProcesses"]),
+        // A broker as a node of a cluster: membership in etcd.
+        .target(
+            name: "TernCluster",
+            dependencies: [
+                "TernBroker",
+                "TernEtcd",
+                "TernProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "TernSchemaTests", dependencies: ["TernSchema", "TernTestSupport"]),
         // What more than one test target uses.
         .target(name: "TernTestSupport", path: "Tests/TernTestSupport"),

@@ -97,7 +97,7 @@ extension BrokerSetting {
             "shutdown-timeout", \.configuration.shutdownTimeout, in: .zero...SettingRange.maxDuration,
             help: "How long SIGTERM waits for subscribers to take what the broker accepted; the rest is reported to them and logged."
         ),
-    ]
+    ] + cluster
 
     /// The setting with `key`, if there is one.
     public static func named(_ key: String) -> BrokerSetting? {

@@ -24,6 +24,8 @@ public struct BrokerSettings: Sendable {
     public var clientCAFile: String?
     /// The threads that run connections and topics.
     public var eventLoops = Self.defaultEventLoops
+    /// The cluster this broker is a node of, if any.
+    public var cluster = ClusterSettings()
 
     /// The settings with no setting given.
     public init() {}

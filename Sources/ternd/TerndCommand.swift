@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TernBroker
+import TernCluster
 import TernCommandSupport
 import TernFiles
 
@@ -79,11 +80,15 @@ struct TerndCommand: AsyncParsableCommand {
         }
         settings.configuration.tls = try TLSSetup.context(for: settings, logger: logger)
         settings.configuration.dataDirectory = settings.dataDirectory
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: BrokerService(configuration: settings.configuration, eventLoops: settings.eventLoops, logger: logger)),
+            .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
+        ]
+        if settings.cluster.isEnabled {
+            services.append(.init(service: ClusterMembership(settings: settings.cluster, clientAddress: settings.configuration.listen, logger: logger)))
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: BrokerService(configuration: settings.configuration, eventLoops: settings.eventLoops, logger: logger)),
-                .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
         try await group.run()
