@@ -81,7 +81,7 @@ public final class ClusterMembership: Service, Sendable {
                 failing = false
                 try? await Task.sleep(for: settings.leaseTTL / 3)
             } catch .leaseNotFound {
-                logger.warning("this node's lease expired while etcd was out of reach; registering again", metadata: ["member": "\(member.id)"])
+                logger.warning("this node's lease is gone (expired or revoked); registering again", metadata: ["member": "\(member.id)"])
                 lease.withLock { $0 = nil }
             } catch {
                 if !failing { logger.warning("etcd: \(error); trying again every second, routing with what is known") }

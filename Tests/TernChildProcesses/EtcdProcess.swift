@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -14,48 +15,63 @@ public final class EtcdProcess: Sendable {
     public let url: String
     public let clientPort: Int
     public let dataDirectory: String
-    private let process: ChildProcess
+    private let peerPort: Int
+    private let process: Mutex<ChildProcess>
 
     /// Starts etcd and waits until it answers.
     public init() async throws {
         clientPort = try Self.freePort()
-        let peerPort = try Self.freePort()
+        peerPort = try Self.freePort()
         var template = Array("/tmp/tern-etcd-XXXXXX".utf8CString)
         guard let directory = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) else {
             throw ChildProcess.Failure(description: "cannot create a directory for etcd")
         }
         dataDirectory = directory
         url = "http://127.0.0.1:\(clientPort)"
+        process = Mutex(try await Self.launch(url: url, peerPort: peerPort, dataDirectory: directory))
+    }
+
+    deinit {
+        process.withLock { $0.signal(SIGKILL) }
+        try? FileManager.default.removeItem(atPath: dataDirectory)
+    }
+
+    /// Stops etcd with SIGKILL, as a crash would, and waits for it to exit.
+    public func kill() async throws {
+        let process = process.withLock { $0 }
+        process.signal(SIGKILL)
+        try await process.wait()
+    }
+
+    /// Starts etcd again, after ``kill()``, on the same ports and data.
+    public func restart() async throws {
+        let restarted = try await Self.launch(url: url, peerPort: peerPort, dataDirectory: dataDirectory)
+        process.withLock { $0 = restarted }
+    }
+
+    /// What etcd wrote to standard error, for a failure's message.
+    public var log: String { process.withLock { $0.standardError } }
+
+    /// Runs etcd and waits until it accepts clients.
+    private static func launch(url: String, peerPort: Int, dataDirectory: String) async throws -> ChildProcess {
         let peer = "http://127.0.0.1:\(peerPort)"
-        process = try await ChildProcess(program: "etcd", [
-            "--name", "tern-test", "--data-dir", directory + "/data",
+        let process = try await ChildProcess(program: "etcd", [
+            "--name", "tern-test", "--data-dir", dataDirectory + "/data",
             "--listen-client-urls", url, "--advertise-client-urls", url,
             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
             "--initial-cluster", "tern-test=\(peer)", "--log-level", "warn",
         ])
+        let port = Int(url.split(separator: ":").last ?? "") ?? 0
         let deadline = ContinuousClock.now + .seconds(20)
-        while !Self.accepts(port: clientPort) {
+        while !accepts(port: port) {
             guard process.isRunning, ContinuousClock.now < deadline else {
                 process.signal(SIGKILL)
                 throw ChildProcess.Failure(description: "etcd did not start: \(process.standardError)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
+        return process
     }
-
-    deinit {
-        process.signal(SIGKILL)
-        try? FileManager.default.removeItem(atPath: dataDirectory)
-    }
-
-    /// Stops etcd with SIGKILL, as a crash would, and waits for it to exit.
-    public func kill() async throws {
-        process.signal(SIGKILL)
-        try await process.wait()
-    }
-
-    /// What etcd wrote to standard error, for a failure's message.
-    public var log: String { process.standardError }
 
     /// A loopback port that was free a moment ago.
     public static func freePort() throws -> Int {

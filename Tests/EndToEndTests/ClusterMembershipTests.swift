@@ -1,0 +1,105 @@
+import Foundation
+import TernChildProcesses
+import TernEtcd
+import Testing
+
+/// ternd nodes of one cluster, with a real etcd on loopback: each registers itself under a
+/// lease and follows the others; a node killed is dropped within the lease's TTL, a node
+/// stopped at once.
+@Suite(.serialized)
+struct ClusterMembershipTests {
+    /// A node of cluster `e2e`, with a two-second lease.
+    private func startNode(etcd: EtcdProcess) async throws -> RunningDaemon {
+        let route = try await Loopback.freePort()
+        return try await RunningDaemon.start([
+            "--cluster", "e2e", "--etcd", etcd.url, "--cluster-listen", "127.0.0.1:\(route)", "--cluster-lease-ttl", "2s",
+        ])
+    }
+
+    /// The members etcd holds for cluster `e2e`.
+    private func members(_ client: EtcdClient) async throws -> [[String: String]] {
+        try await client.get(prefix: "/tern/clusters/e2e/members/").keyValues.map { keyValue in
+            try JSONDecoder().decode([String: String].self, from: Data(keyValue.value))
+        }
+    }
+
+    private func count(_ text: String, in log: String) -> Int {
+        log.components(separatedBy: text).count - 1
+    }
+
+    @Test func nodesRegisterFollowEachOtherAndAreDroppedWhenGone() async throws {
+        let etcd = try await EtcdProcess()
+        let client = try EtcdClient(endpoints: EtcdEndpoint.list(parsing: etcd.url))
+        var nodes: [RunningDaemon] = []
+        for _ in 0..<3 { nodes.append(try await startNode(etcd: etcd)) }
+        try await eventually(within: 20, "three members in etcd") {
+            try await Task.sleep(for: .milliseconds(100))
+            return try await members(client).count == 3
+        }
+        let registered = try await members(client)
+        #expect(Set(registered.compactMap { $0["client"] }) == Set(nodes.map { "127.0.0.1:\($0.port)" }))
+        #expect(registered.allSatisfy { ($0["id"]?.count ?? 0) == 16 && $0["route"]?.hasPrefix("127.0.0.1:") == true })
+        try await eventually(within: 20, "each node to see the two others join") {
+            try await Task.sleep(for: .milliseconds(100))
+            return nodes.allSatisfy { count("cluster member joined", in: $0.process.standardError) == 2 }
+        }
+
+        // Killed, a node is dropped by the others once its lease expires.
+        let killedAt = ContinuousClock.now
+        nodes[2].process.signal(SIGKILL)
+        try await eventually(within: 10, "the killed node's key to expire") {
+            try await Task.sleep(for: .milliseconds(100))
+            return try await members(client).count == 2
+        }
+        #expect(ContinuousClock.now - killedAt < .seconds(6), "dropped within the TTL and etcd's expiry sweep")
+        try await eventually(within: 10, "the others to see the killed node leave") {
+            try await Task.sleep(for: .milliseconds(100))
+            return nodes[..<2].allSatisfy { count("cluster member left", in: $0.process.standardError) == 1 }
+        }
+
+        // Stopped, a node leaves at once: it revokes its lease.
+        try await nodes[1].stop()
+        #expect(nodes[1].process.standardError.contains("left cluster"), "\(nodes[1].process.standardError)")
+        #expect(try await members(client).count == 1)
+        try await eventually(within: 5, "the last node to see the stopped one leave") {
+            try await Task.sleep(for: .milliseconds(50))
+            return count("cluster member left", in: nodes[0].process.standardError) == 2
+        }
+        try await nodes[0].stop()
+        #expect(try await members(client).isEmpty)
+    }
+
+    @Test func aNodeOutlivesEtcdAndRegistersAgainWhenItsLeaseIsLost() async throws {
+        let etcd = try await EtcdProcess()
+        let node = try await startNode(etcd: etcd)
+        try await eventually(within: 20, "the node to register") {
+            try await Task.sleep(for: .milliseconds(100))
+            return node.process.standardError.contains("registered in cluster")
+        }
+        try await etcd.kill()
+        try await eventually(within: 10, "the node to notice etcd is gone") {
+            try await Task.sleep(for: .milliseconds(100))
+            return node.process.standardError.contains("trying again every second")
+        }
+        // Clients are served all along.
+        try await node.commandLineRoundTrip("without etcd")
+        // Back, etcd renews the leases it holds: the node is still a member.
+        try await etcd.restart()
+        let client = try EtcdClient(endpoints: EtcdEndpoint.list(parsing: etcd.url))
+        try await eventually(within: 20, "the node to reach etcd again") {
+            try await Task.sleep(for: .milliseconds(100))
+            return node.process.standardError.contains("etcd reachable again")
+        }
+        let registered = try #require(try await client.get(prefix: "/tern/clusters/e2e/members/").keyValues.first)
+        // A lease lost all the same (here revoked, as if it had expired) is replaced.
+        try await client.revokeLease(registered.lease)
+        try await eventually(within: 10, "the node to register again") {
+            try await Task.sleep(for: .milliseconds(100))
+            return try await members(client).count == 1
+        }
+        #expect(try await client.get(prefix: "/tern/clusters/e2e/members/").keyValues.first?.lease != registered.lease)
+        #expect(count("registered in cluster", in: node.process.standardError) == 2, "\(node.process.standardError)")
+        #expect(node.process.standardError.contains("lease is gone"))
+        try await node.stop()
+    }
+}
