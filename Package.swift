@@ -121,7 +121,9 @@ let package = Package(
             dependencies: [
                 "TernClientOptions",
                 "TernClient",
+                "TernCluster",
                 "TernCommandSupport",
+                "TernEtcd",
                 "TernFiles",
                 "TernProtocol",
                 "TernSchema",
@@ -150,6 +152,7 @@ let package = Package(
                 "TernFiles",
                 "TernProtocol",
                 "TernSchema",
+                "TernCluster",
                 "TernEtcd",
                 "TernSettingValues",
                 "TernTLS",
@@ -187,7 +190,6 @@ let package = Package(
             dependencies: [
                 "CFreedMemory",
                 "TernBroker",
-                "TernCluster",
                 "TernCommandSupport",
                 "TernProtocol",
                 "TernTLS",
@@ -284,17 +286,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TernEtcdTests", dependencies: ["TernEtcd", "TernChildProcesses"]),
-        // A broker as a node of a cluster: membership in etcd.
-        .target(
-            name: "TernCluster",
-            dependencies: [
-                "TernBroker",
-                "TernEtcd",
-                "TernProtocol",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
+        // What a cluster keeps in etcd: its keys and member records.
+        .target(name: "TernCluster", dependencies: ["TernEtcd"]),
         .testTarget(name: "TernSchemaTests", dependencies: ["TernSchema", "TernTestSupport"]),
         // What more than one test target uses.
         .target(name: "TernTestSupport", path: "Tests/TernTestSupport"),

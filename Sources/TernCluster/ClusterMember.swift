@@ -21,20 +21,20 @@ public struct ClusterMember: Sendable, Hashable, Codable {
     }
 
     /// A new random node id.
-    static func newID() -> String {
+    public static func newID() -> String {
         let value = UInt64.random(in: .min ... .max)
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     /// The member's JSON.
-    var encoded: [UInt8] {
+    public var encoded: [UInt8] {
         // Three strings always encode.
         (try? Array(JSONEncoder().encode(self))) ?? []
     }
 
     /// The member at a key's value, or `nil` when the value is not a member's JSON.
-    init?(json: [UInt8]) {
+    public init?(json: [UInt8]) {
         guard let member = try? JSONDecoder().decode(ClusterMember.self, from: Data(json)) else { return nil }
         self = member
     }

@@ -11,6 +11,6 @@ struct Tern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tern",
         abstract: "Publish to, subscribe on, send requests to and answer requests on a Tern broker, and manage its schemas.",
-        subcommands: [PublishCommand.self, SubscribeCommand.self, RequestCommand.self, ReplyCommand.self, SchemaCommand.self]
+        subcommands: [PublishCommand.self, SubscribeCommand.self, RequestCommand.self, ReplyCommand.self, SchemaCommand.self, ClusterCommand.self]
     )
 }

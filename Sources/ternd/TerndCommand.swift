@@ -7,7 +7,6 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TernBroker
-import TernCluster
 import TernCommandSupport
 import TernFiles
 

@@ -44,6 +44,12 @@ struct ClusterMembershipTests {
             return nodes.allSatisfy { count("cluster member joined", in: $0.process.standardError) == 2 }
         }
 
+        let status = try await run("tern", ["cluster", "status", "--etcd", etcd.url, "--cluster", "e2e"])
+        #expect(status.status == 0, "\(status.errors)")
+        let lines = status.output.split(separator: "\n")
+        #expect(lines.first == "cluster e2e: 3 members")
+        #expect(Set(lines.dropFirst().compactMap { $0.split(separator: " ").last.map(String.init) }) == Set(nodes.map { "127.0.0.1:\($0.port)" }))
+
         // Killed, a node is dropped by the others once its lease expires.
         let killedAt = ContinuousClock.now
         nodes[2].process.signal(SIGKILL)
@@ -67,6 +73,16 @@ struct ClusterMembershipTests {
         }
         try await nodes[0].stop()
         #expect(try await members(client).isEmpty)
+    }
+
+    @Test func clusterStatusSaysWhyItCannotAnswer() async throws {
+        let dead = try EtcdProcess.freePort()
+        let unreachable = try await run("tern", ["cluster", "status", "--etcd", "http://127.0.0.1:\(dead)", "--cluster", "e2e"])
+        #expect(unreachable.status == 1 && unreachable.output.isEmpty)
+        #expect(unreachable.errors.hasPrefix("tern cluster status: etcd unreachable at http://127.0.0.1:\(dead)"), "\(unreachable.errors)")
+        #expect(unreachable.errors.split(separator: "\n").count == 1)
+        let invalid = try await run("tern", ["cluster", "status", "--etcd", "127.0.0.1:2379", "--cluster", "e2e"])
+        #expect(invalid.status == 2 && invalid.errors == "tern: --etcd: URL '127.0.0.1:2379' must start with http://\n", "\(invalid.errors)")
     }
 
     @Test func aNodeOutlivesEtcdAndRegistersAgainWhenItsLeaseIsLost() async throws {

@@ -1,7 +1,7 @@
 import Logging
 import ServiceLifecycle
 import Synchronization
-import TernBroker
+import TernCluster
 import TernEtcd
 import TernProtocol
 
@@ -166,7 +166,7 @@ public final class ClusterMembership: Service, Sendable {
 
     /// The member at a member key, or `nil` (logged) when the key or its value is not one.
     private func parse(_ keyValue: EtcdKeyValue) -> ClusterMember? {
-        guard let id = keys.memberID(of: keyValue.key), let member = ClusterMember(json: keyValue.value), member.id == id else {
+        guard let member = keys.member(at: keyValue) else {
             logger.warning("ignoring a key under the members' prefix that is not a member", metadata: ["key": "\(keyValue.key)"])
             return nil
         }
