@@ -38,7 +38,7 @@ public final class EtcdClient: Sendable {
 
     /// Every key that starts with `prefix`, in key order, and the revision they were read at.
     public func get(prefix: String) async throws(EtcdError) -> EtcdRange {
-        try await range(EtcdWire.RangeRequest(key: EtcdWire.base64(prefix), range_end: EtcdWire.base64(EtcdWire.prefixEnd(prefix))))
+        try await range(EtcdWire.RangeRequest(key: EtcdWire.base64(prefix), rangeEnd: EtcdWire.base64(EtcdWire.prefixEnd(prefix))))
     }
 
     private func range(_ request: EtcdWire.RangeRequest) async throws(EtcdError) -> EtcdRange {
@@ -63,7 +63,7 @@ public final class EtcdClient: Sendable {
     /// Deletes every key that starts with `prefix`; returns how many there were.
     @discardableResult
     public func delete(prefix: String) async throws(EtcdError) -> Int64 {
-        let request = EtcdWire.RangeRequest(key: EtcdWire.base64(prefix), range_end: EtcdWire.base64(EtcdWire.prefixEnd(prefix)))
+        let request = EtcdWire.RangeRequest(key: EtcdWire.base64(prefix), rangeEnd: EtcdWire.base64(EtcdWire.prefixEnd(prefix)))
         let response: DeleteResponse = try await call("/v3/kv/deleterange", request)
         return response.deleted.number
     }
@@ -80,7 +80,7 @@ public final class EtcdClient: Sendable {
         let response: EtcdWire.TxnResponse = try await call("/v3/kv/txn", request)
         var reads: [[EtcdKeyValue]] = []
         for operation in response.responses ?? [] {
-            reads.append(try decode(operation.response_range?.kvs ?? []))
+            reads.append(try decode(operation.responseRange?.kvs ?? []))
         }
         return EtcdTransactionResult(succeeded: response.succeeded ?? false, reads: reads, revision: response.header?.revision.number ?? 0)
     }
@@ -89,8 +89,8 @@ public final class EtcdClient: Sendable {
 
     /// A new lease that expires after `ttl` seconds unless kept alive.
     public func grantLease(ttl: Int64) async throws(EtcdError) -> EtcdLease {
-        let response: EtcdWire.LeaseResponse = try await call("/v3/lease/grant", EtcdWire.LeaseGrantRequest(TTL: "\(ttl)"))
-        return EtcdLease(id: response.ID.number, ttl: response.TTL.number)
+        let response: EtcdWire.LeaseResponse = try await call("/v3/lease/grant", EtcdWire.LeaseGrantRequest(ttl: "\(ttl)"))
+        return EtcdLease(id: response.id.number, ttl: response.ttl.number)
     }
 
     /// Renews `lease` for its whole TTL.
@@ -98,17 +98,17 @@ public final class EtcdClient: Sendable {
     /// - Throws: ``EtcdError/leaseNotFound(_:)`` when it has expired or was revoked.
     @discardableResult
     public func keepAlive(_ lease: EtcdLease.ID) async throws(EtcdError) -> EtcdLease {
-        let message: EtcdWire.StreamMessage<EtcdWire.LeaseResponse> = try await call("/v3/lease/keepalive", EtcdWire.LeaseIDRequest(ID: "\(lease)"))
+        let message: EtcdWire.StreamMessage<EtcdWire.LeaseResponse> = try await call("/v3/lease/keepalive", EtcdWire.LeaseIDRequest(id: "\(lease)"))
         if let error = message.error { throw Self.refusal(error) }
         // The gateway leaves TTL out (0) for a lease it does not know.
-        guard let result = message.result, result.TTL.number > 0 else { throw EtcdError.leaseNotFound(lease) }
-        return EtcdLease(id: lease, ttl: result.TTL.number)
+        guard let result = message.result, result.ttl.number > 0 else { throw EtcdError.leaseNotFound(lease) }
+        return EtcdLease(id: lease, ttl: result.ttl.number)
     }
 
     /// Revokes `lease`, deleting the keys attached to it.
     public func revokeLease(_ lease: EtcdLease.ID) async throws(EtcdError) {
         do {
-            let _: EtcdWire.LeaseResponse = try await call("/v3/lease/revoke", EtcdWire.LeaseIDRequest(ID: "\(lease)"))
+            let _: EtcdWire.LeaseResponse = try await call("/v3/lease/revoke", EtcdWire.LeaseIDRequest(id: "\(lease)"))
         } catch .refused(_, let message) where message.contains("lease not found") {
             throw EtcdError.leaseNotFound(lease)
         }
@@ -125,8 +125,8 @@ public final class EtcdClient: Sendable {
     public func watch(
         prefix: String, fromRevision revision: Int64? = nil, _ handle: @escaping @Sendable ([EtcdEvent]) async throws -> Void
     ) async throws(EtcdError) {
-        let request = EtcdWire.WatchCreate(create_request: .init(
-            key: EtcdWire.base64(prefix), range_end: EtcdWire.base64(EtcdWire.prefixEnd(prefix)), start_revision: revision.map { "\($0)" }
+        let request = EtcdWire.WatchCreate(createRequest: .init(
+            key: EtcdWire.base64(prefix), rangeEnd: EtcdWire.base64(EtcdWire.prefixEnd(prefix)), startRevision: revision.map { "\($0)" }
         ))
         let body = try encode(request)
         do {
@@ -136,8 +136,8 @@ public final class EtcdClient: Sendable {
                     if let error = response.error { throw Self.refusal(error) }
                     guard let result = response.result else { return true }
                     if result.canceled == true {
-                        let compacted = result.compact_revision.number
-                        throw EtcdError.watchCanceled(reason: compacted > 0 ? "revision \(revision ?? 0) was compacted (now \(compacted))" : result.cancel_reason ?? "no reason given")
+                        let compacted = result.compactRevision.number
+                        throw EtcdError.watchCanceled(reason: compacted > 0 ? "revision \(revision ?? 0) was compacted (now \(compacted))" : result.cancelReason ?? "no reason given")
                     }
                     let events = try (result.events ?? []).map { event throws(EtcdError) in
                         guard let keyValue = event.kv?.decoded else { throw EtcdError.malformedResponse(exchange.endpoint, "a watch event without a valid key") }
@@ -247,8 +247,8 @@ public final class EtcdClient: Sendable {
         var compare = EtcdWire.Compare(key: EtcdWire.base64(comparison.key), target: "")
         switch comparison.target {
         case .version(let version): (compare.target, compare.version) = ("VERSION", "\(version)")
-        case .createRevision(let revision): (compare.target, compare.create_revision) = ("CREATE", "\(revision)")
-        case .modRevision(let revision): (compare.target, compare.mod_revision) = ("MOD", "\(revision)")
+        case .createRevision(let revision): (compare.target, compare.createRevision) = ("CREATE", "\(revision)")
+        case .modRevision(let revision): (compare.target, compare.modRevision) = ("MOD", "\(revision)")
         case .value(let value): (compare.target, compare.value) = ("VALUE", EtcdWire.base64(value))
         }
         return compare
@@ -256,9 +256,9 @@ public final class EtcdClient: Sendable {
 
     private static func operation(_ operation: EtcdOperation) -> EtcdWire.RequestOp {
         switch operation {
-        case .put(let key, let value, let lease): EtcdWire.RequestOp(request_put: put(key, value: value, lease: lease))
-        case .delete(let key): EtcdWire.RequestOp(request_delete_range: .init(key: EtcdWire.base64(key)))
-        case .get(let key): EtcdWire.RequestOp(request_range: .init(key: EtcdWire.base64(key)))
+        case .put(let key, let value, let lease): EtcdWire.RequestOp(requestPut: put(key, value: value, lease: lease))
+        case .delete(let key): EtcdWire.RequestOp(requestDeleteRange: .init(key: EtcdWire.base64(key)))
+        case .get(let key): EtcdWire.RequestOp(requestRange: .init(key: EtcdWire.base64(key)))
         }
     }
 

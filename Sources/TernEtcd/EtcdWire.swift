@@ -31,7 +31,11 @@ enum EtcdWire {
 
     struct RangeRequest: Encodable {
         var key: String
-        var range_end: String?
+        var rangeEnd: String?
+
+        enum CodingKeys: String, CodingKey {
+            case key, rangeEnd = "range_end"
+        }
     }
 
     struct PutRequest: Encodable {
@@ -41,11 +45,19 @@ enum EtcdWire {
     }
 
     struct LeaseGrantRequest: Encodable {
-        var TTL: String
+        var ttl: String
+
+        enum CodingKeys: String, CodingKey {
+            case ttl = "TTL"
+        }
     }
 
     struct LeaseIDRequest: Encodable {
-        var ID: String
+        var id: String
+
+        enum CodingKeys: String, CodingKey {
+            case id = "ID"
+        }
     }
 
     struct Compare: Encodable {
@@ -53,15 +65,23 @@ enum EtcdWire {
         var result = "EQUAL"
         var target: String
         var version: String?
-        var create_revision: String?
-        var mod_revision: String?
+        var createRevision: String?
+        var modRevision: String?
         var value: String?
+
+        enum CodingKeys: String, CodingKey {
+            case key, result, target, version, value, createRevision = "create_revision", modRevision = "mod_revision"
+        }
     }
 
     struct RequestOp: Encodable {
-        var request_put: PutRequest?
-        var request_delete_range: RangeRequest?
-        var request_range: RangeRequest?
+        var requestPut: PutRequest?
+        var requestDeleteRange: RangeRequest?
+        var requestRange: RangeRequest?
+
+        enum CodingKeys: String, CodingKey {
+            case requestPut = "request_put", requestDeleteRange = "request_delete_range", requestRange = "request_range"
+        }
     }
 
     struct TxnRequest: Encodable {
@@ -73,10 +93,19 @@ enum EtcdWire {
     struct WatchCreate: Encodable {
         struct Create: Encodable {
             var key: String
-            var range_end: String
-            var start_revision: String?
+            var rangeEnd: String
+            var startRevision: String?
+
+            enum CodingKeys: String, CodingKey {
+                case key, rangeEnd = "range_end", startRevision = "start_revision"
+            }
         }
-        var create_request: Create
+
+        var createRequest: Create
+
+        enum CodingKeys: String, CodingKey {
+            case createRequest = "create_request"
+        }
     }
 
     struct Header: Decodable, Sendable {
@@ -86,10 +115,14 @@ enum EtcdWire {
     struct KeyValue: Decodable, Sendable {
         var key: String?
         var value: String?
-        var create_revision: Int64String?
-        var mod_revision: Int64String?
+        var createRevision: Int64String?
+        var modRevision: Int64String?
         var version: Int64String?
         var lease: Int64String?
+
+        enum CodingKeys: String, CodingKey {
+            case key, value, version, lease, createRevision = "create_revision", modRevision = "mod_revision"
+        }
     }
 
     struct RangeResponse: Decodable, Sendable {
@@ -98,8 +131,12 @@ enum EtcdWire {
     }
 
     struct LeaseResponse: Decodable, Sendable {
-        var ID: Int64String?
-        var TTL: Int64String?
+        var id: Int64String?
+        var ttl: Int64String?
+
+        enum CodingKeys: String, CodingKey {
+            case id = "ID", ttl = "TTL"
+        }
     }
 
     /// A stream's message: `{"result": …}` or `{"error": …}`.
@@ -109,7 +146,11 @@ enum EtcdWire {
     }
 
     struct ResponseOp: Decodable, Sendable {
-        var response_range: RangeResponse?
+        var responseRange: RangeResponse?
+
+        enum CodingKeys: String, CodingKey {
+            case responseRange = "response_range"
+        }
     }
 
     struct TxnResponse: Decodable, Sendable {
@@ -127,9 +168,13 @@ enum EtcdWire {
         var header: Header?
         var created: Bool?
         var canceled: Bool?
-        var cancel_reason: String?
-        var compact_revision: Int64String?
+        var cancelReason: String?
+        var compactRevision: Int64String?
         var events: [Event]?
+
+        enum CodingKeys: String, CodingKey {
+            case header, created, canceled, events, cancelReason = "cancel_reason", compactRevision = "compact_revision"
+        }
     }
 
     /// What the gateway answers for a refused request.
@@ -168,7 +213,7 @@ extension EtcdWire.KeyValue {
             let value = Data(base64Encoded: value ?? "")
         else { return nil }
         return EtcdKeyValue(
-            key: key, value: Array(value), createRevision: create_revision.number, modRevision: mod_revision.number,
+            key: key, value: Array(value), createRevision: createRevision.number, modRevision: modRevision.number,
             version: version.number, lease: lease.number
         )
     }
