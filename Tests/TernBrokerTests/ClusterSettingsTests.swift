@@ -28,7 +28,8 @@ import TernBroker
     }
 
     @Test func eachValueIsCheckedInOneLine() async {
-        #expect(await refusal(cluster.merging(["cluster": "a/b"]) { $1 }) == "cluster: invalid value 'a/b' (text)")
+        #expect(await refusal(cluster.merging(["cluster": "a/b"]) { $1 }) == "cluster may hold only letters, digits, - and _")
+        #expect(await refusal(cluster.merging(["cluster": ""]) { $1 }) == "cluster must be 1 to 64 characters")
         #expect(await refusal(cluster.merging(["etcd": "127.0.0.1:2379"]) { $1 }) == "etcd URL '127.0.0.1:2379' must start with http://")
         #expect(await refusal(cluster.merging(["etcd": "https://e:2379"]) { $1 })?.hasPrefix("etcd URL 'https://e:2379' etcd over TLS (https) is not supported yet") == true)
         #expect(await refusal(cluster.merging(["cluster-lease-ttl": "1s"]) { $1 }) == "cluster-lease-ttl must be between 2s and 1h, not 1s")

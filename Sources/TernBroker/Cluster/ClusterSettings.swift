@@ -68,7 +68,7 @@ extension BrokerSetting {
         BrokerSetting(
             "cluster", form: .text, valueName: "name", default: "none: the broker runs alone",
             help: "Join the cluster of this name (letters, digits, - and _), whose members etcd holds.",
-            parse: { ClusterSettings.problem(withName: $0) == nil ? $0 : nil },
+            parse: { $0 }, refusing: { name, _ in ClusterSettings.problem(withName: name) },
             store: { name, settings in settings.cluster.name = name }
         ),
         BrokerSetting(
