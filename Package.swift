@@ -280,12 +280,13 @@ let package = Package(
         .target(
             name: "TernEtcd",
             dependencies: [
+                "TernTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "TernEtcdTests", dependencies: ["TernEtcd", "TernChildProcesses"]),
+        .testTarget(name: "TernEtcdTests", dependencies: ["TernEtcd", "TernChildProcesses", "TernTLS"]),
         // What a cluster keeps in etcd: its keys and member records.
         .target(name: "TernCluster", dependencies: ["TernEtcd"]),
         .testTarget(name: "TernSchemaTests", dependencies: ["TernSchema", "TernTestSupport"]),
@@ -295,6 +296,7 @@ let package = Package(
         .target(
             name: "TernChildProcesses",
             dependencies: [
+                "TernTLS",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             path: "Tests/TernChildProcesses"

@@ -7,26 +7,46 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
+import TernTLS
 
 /// A client of etcd's v3 API over its HTTP/JSON gateway (`/v3/kv/*`, `/v3/lease/*`,
 /// `/v3/watch`): plain HTTP/1.1 on swift-nio, one connection per request.
 ///
 /// Requests go to the endpoint that answered last; when it cannot be reached, to the next one,
-/// in the order given. Keys are UTF-8 text, values bytes.
+/// in the order given. `https://` endpoints are reached over TLS through the system's OpenSSL
+/// (TernTLS). Keys are UTF-8 text, values bytes.
 public final class EtcdClient: Sendable {
     public let endpoints: [EtcdEndpoint]
     /// How long a request (not a watch) may take, connection included, on one endpoint.
     public let requestTimeout: Duration
     private let group: any EventLoopGroup
+    private let tls: TLSContext?
     /// The index in `endpoints` of the endpoint that answered last.
     private let preferred = Mutex(0)
 
+    /// - Parameter tls: The client side of TLS for `https://` endpoints, from
+    ///   ``tlsContext(trustRootsFile:certificateFile:privateKeyFile:)``.
     /// - Precondition: `endpoints` is not empty.
-    public init(endpoints: [EtcdEndpoint], requestTimeout: Duration = .seconds(5), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    public init(
+        endpoints: [EtcdEndpoint], tls: TLSContext? = nil, requestTimeout: Duration = .seconds(5),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
         precondition(!endpoints.isEmpty, "an etcd client needs an endpoint")
         self.endpoints = endpoints
+        self.tls = tls
         self.requestTimeout = requestTimeout
         self.group = group
+    }
+
+    /// The client side of TLS for `https://` endpoints: trusting the CAs in `trustRootsFile`
+    /// (the system's when `nil`), presenting the certificate in `certificateFile` when etcd asks
+    /// for one (`--client-cert-auth`), offering ALPN `http/1.1`.
+    public static func tlsContext(trustRootsFile: String?, certificateFile: String?, privateKeyFile: String?) throws(TLSError) -> TLSContext {
+        var configuration = TLSConfiguration.client(
+            serverName: nil, trustRootsFile: trustRootsFile, certificateChainFile: certificateFile, privateKeyFile: privateKeyFile
+        )
+        configuration.applicationProtocols = ["http/1.1"]
+        return try TLSContext(configuration: configuration)
     }
 
     // MARK: Keys
@@ -189,7 +209,7 @@ public final class EtcdClient: Sendable {
             let index = (first + offset) % endpoints.count
             let limit = (timeout ?? requestTimeout).components
             let exchange = EtcdExchange(
-                endpoint: endpoints[index], group: group, connectTimeout: .nanoseconds(limit.seconds * 1_000_000_000 + limit.attoseconds / 1_000_000_000)
+                endpoint: endpoints[index], group: group, tls: tls, connectTimeout: .nanoseconds(limit.seconds * 1_000_000_000 + limit.attoseconds / 1_000_000_000)
             )
             do {
                 let result = try await Self.within(timeout, exchange: exchange, body)

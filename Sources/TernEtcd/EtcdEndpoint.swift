@@ -1,25 +1,27 @@
-/// One member of an etcd cluster, reached over its HTTP/JSON gateway: `http://127.0.0.1:2379`.
+/// One member of an etcd cluster, reached over its HTTP/JSON gateway: `http://127.0.0.1:2379`,
+/// or over TLS, `https://etcd.example:2379`.
 public struct EtcdEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
+    /// Whether the endpoint is reached over TLS (`https://`).
+    public var usesTLS: Bool
 
     /// The port etcd serves clients on when a URL names none.
     public static let defaultPort = 2379
 
-    public init(host: String, port: Int) {
+    public init(host: String, port: Int, usesTLS: Bool = false) {
         self.host = host
         self.port = port
+        self.usesTLS = usesTLS
     }
 
-    /// Parses `http://HOST[:PORT]` (an IPv6 host in brackets; no path).
+    /// Parses `http://HOST[:PORT]` or `https://HOST[:PORT]` (an IPv6 host in brackets; no path).
     ///
     /// - Throws: ``EtcdEndpointError`` saying what is wrong, in a phrase.
     public init(parsing url: String) throws(EtcdEndpointError) {
-        let scheme = "http://"
-        if url.hasPrefix("https://") {
-            throw EtcdEndpointError(url: url, reason: "etcd over TLS (https) is not supported yet; use http:// on a trusted network")
+        guard let scheme = ["http://", "https://"].first(where: url.hasPrefix) else {
+            throw EtcdEndpointError(url: url, reason: "must start with http:// or https://")
         }
-        guard url.hasPrefix(scheme) else { throw EtcdEndpointError(url: url, reason: "must start with http://") }
         var authority = Substring(url.dropFirst(scheme.count))
         if authority.hasSuffix("/") { authority = authority.dropLast() }
         guard !authority.isEmpty, !authority.contains("/") else { throw EtcdEndpointError(url: url, reason: "must be http://host[:port], without a path") }
@@ -47,7 +49,7 @@ public struct EtcdEndpoint: Sendable, Hashable, CustomStringConvertible {
             }
             port = number
         }
-        self.init(host: String(host), port: port)
+        self.init(host: String(host), port: port, usesTLS: scheme == "https://")
     }
 
     /// Parses a comma-separated list of URLs, as `--etcd` takes them.
@@ -60,7 +62,7 @@ public struct EtcdEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
+        (usesTLS ? "https://" : "http://") + hostHeader
     }
 
     /// The `Host` header of a request to this endpoint.

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import TernTLS
 
 /// One POST to an etcd endpoint's gateway, on a connection of its own that closes after the
 /// answer: the answer's body is handed over one JSON message at a time, as the gateway streams
@@ -8,6 +9,8 @@ import NIOPosix
 struct EtcdExchange {
     let endpoint: EtcdEndpoint
     let group: any EventLoopGroup
+    /// For an `https://` endpoint: the client side of TLS, which verifies the endpoint's host.
+    let tls: TLSContext?
     let connectTimeout: TimeAmount
 
     /// The longest message accepted from etcd: a range of many keys fits; more is an error.
@@ -17,12 +20,22 @@ struct EtcdExchange {
     /// answer, until the answer ends or `handle` returns `false`.
     func post(_ path: String, body: [UInt8], handle: (HTTPResponseStatus, [UInt8]) async throws -> Bool) async throws {
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+        let tls: TLSContext?
+        if endpoint.usesTLS {
+            guard let context = self.tls else { throw EtcdError.unreachable(endpoint, reason: "an https:// endpoint needs a TLS context") }
+            tls = context
+        } else {
+            tls = nil
+        }
         do {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(connectTimeout)
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .connect(host: endpoint.host, port: endpoint.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tls, serverName: endpoint.host))
+                        }
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                     }

@@ -19,8 +19,17 @@ struct ClusterStatusCommand: AsyncParsableCommand {
         abstract: "List a cluster's live members, as etcd holds them: id, route address, client address."
     )
 
-    @Option(help: ArgumentHelp("etcd's client URLs, http://host:port, comma-separated.", valueName: "url,..."))
+    @Option(help: ArgumentHelp("etcd's client URLs, http://host:port or https://host:port, comma-separated.", valueName: "url,..."))
     var etcd: String
+
+    @Option(name: .customLong("etcd-ca"), help: ArgumentHelp("CAs (PEM) that https:// etcd endpoints are verified against; by default the system's.", valueName: "file"))
+    var etcdCAFile: String?
+
+    @Option(name: .customLong("etcd-cert"), help: ArgumentHelp("Certificate (PEM) presented to etcd when it requires one.", valueName: "file"))
+    var etcdCertificateFile: String?
+
+    @Option(name: .customLong("etcd-key"), help: ArgumentHelp("Private key of --etcd-cert (PEM).", valueName: "file"))
+    var etcdKeyFile: String?
 
     @Option(help: ArgumentHelp("The cluster's name, as given to ternd --cluster.", valueName: "name"))
     var cluster: String
@@ -31,13 +40,18 @@ struct ClusterStatusCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--etcd: URL \(error)")
         }
+        guard (etcdCertificateFile == nil) == (etcdKeyFile == nil) else { throw ValidationError("--etcd-cert and --etcd-key go together") }
     }
 
     func run() async throws {
         let keys = ClusterKeys(cluster: cluster)
         let range: EtcdRange
         do {
-            range = try await EtcdClient(endpoints: EtcdEndpoint.list(parsing: etcd)).get(prefix: keys.members)
+            let endpoints = try EtcdEndpoint.list(parsing: etcd)
+            let tls = endpoints.contains(where: \.usesTLS)
+                ? try EtcdClient.tlsContext(trustRootsFile: etcdCAFile, certificateFile: etcdCertificateFile, privateKeyFile: etcdKeyFile)
+                : nil
+            range = try await EtcdClient(endpoints: endpoints, tls: tls).get(prefix: keys.members)
         } catch {
             StandardError.writeLine("tern cluster status: \(error)")
             throw ExitCode.failure

@@ -84,7 +84,11 @@ struct TerndCommand: AsyncParsableCommand {
             .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
         ]
         if settings.cluster.isEnabled {
-            services.append(.init(service: ClusterMembership(settings: settings.cluster, clientAddress: settings.configuration.listen, logger: logger)))
+            do {
+                services.append(.init(service: try ClusterMembership(settings: settings.cluster, clientAddress: settings.configuration.listen, logger: logger)))
+            } catch {
+                throw DaemonError("etcd TLS: \(error)")
+            }
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services,

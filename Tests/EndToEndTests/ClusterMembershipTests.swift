@@ -9,11 +9,11 @@ import Testing
 @Suite(.serialized)
 struct ClusterMembershipTests {
     /// A node of cluster `e2e`, with a two-second lease.
-    private func startNode(etcd: EtcdProcess) async throws -> RunningDaemon {
+    private func startNode(etcd: EtcdProcess, _ arguments: [String] = []) async throws -> RunningDaemon {
         let route = try await Loopback.freePort()
         return try await RunningDaemon.start([
             "--cluster", "e2e", "--etcd", etcd.url, "--cluster-listen", "127.0.0.1:\(route)", "--cluster-lease-ttl", "2s",
-        ])
+        ] + arguments)
     }
 
     /// The members etcd holds for cluster `e2e`.
@@ -75,6 +75,21 @@ struct ClusterMembershipTests {
         #expect(try await members(client).isEmpty)
     }
 
+    @Test func nodesReachEtcdOverTLS() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-etcd-tls-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (etcd, caFile) = try await EtcdProcess.withTLS(in: directory.path)
+        let node = try await startNode(etcd: etcd, ["--etcd-ca", caFile])
+        try await eventually(within: 20, "the node to register over TLS") {
+            try await Task.sleep(for: .milliseconds(100))
+            return node.process.standardError.contains("registered in cluster")
+        }
+        let status = try await run("tern", ["cluster", "status", "--etcd", etcd.url, "--etcd-ca", caFile, "--cluster", "e2e"])
+        #expect(status.status == 0 && status.output.hasPrefix("cluster e2e: 1 member\n"), "\(status.output) \(status.errors)")
+        try await node.stop()
+    }
+
     @Test func clusterStatusSaysWhyItCannotAnswer() async throws {
         let dead = try EtcdProcess.freePort()
         let unreachable = try await run("tern", ["cluster", "status", "--etcd", "http://127.0.0.1:\(dead)", "--cluster", "e2e"])
@@ -82,7 +97,7 @@ struct ClusterMembershipTests {
         #expect(unreachable.errors.hasPrefix("tern cluster status: etcd unreachable at http://127.0.0.1:\(dead)"), "\(unreachable.errors)")
         #expect(unreachable.errors.split(separator: "\n").count == 1)
         let invalid = try await run("tern", ["cluster", "status", "--etcd", "127.0.0.1:2379", "--cluster", "e2e"])
-        #expect(invalid.status == 2 && invalid.errors == "tern: --etcd: URL '127.0.0.1:2379' must start with http://\n", "\(invalid.errors)")
+        #expect(invalid.status == 2 && invalid.errors == "tern: --etcd: URL '127.0.0.1:2379' must start with http:// or https://\n", "\(invalid.errors)")
     }
 
     @Test func aNodeOutlivesEtcdAndRegistersAgainWhenItsLeaseIsLost() async throws {

@@ -46,8 +46,8 @@ import TernProtocol
             "handshake-timeout": "2s", "ping-interval": "0", "overflow-policy": "drop-newest", "mailbox-messages": "10", "mailbox-bytes": "4MiB",
             "subscriber-queue-messages": "20", "subscriber-queue-bytes": "2MiB", "slow-consumer-timeout": "250ms", "shutdown-timeout": "1m",
             "max-total-subscriptions": "30", "max-topics": "40", "request-timeout": "3s", "max-requests-in-flight": "50",
-            "cluster": "east-1", "etcd": "http://10.0.0.1:2379,http://[::1]", "cluster-listen": "0.0.0.0:8377", "cluster-advertise": "10.0.0.2:8377",
-            "cluster-lease-ttl": "5s",
+            "cluster": "east-1", "etcd": "https://10.0.0.1:2379,http://[::1]", "cluster-listen": "0.0.0.0:8377", "cluster-advertise": "10.0.0.2:8377",
+            "cluster-lease-ttl": "5s", "etcd-ca": "etcd-ca.pem", "etcd-cert": "etcd.pem", "etcd-key": "etcd.key",
         ]
         #expect(Set(values.keys) == Set(BrokerSetting.all.map(\.key)).subtracting(["no-tls"]), "every setting but the switch")
         let settings = try await read(values)
@@ -64,7 +64,8 @@ import TernProtocol
         #expect(configuration.requestTimeout == .seconds(3) && configuration.maxRequestsInFlight == 50)
         #expect(configuration.maxTotalSubscriptions == 30 && configuration.maxTopics == 40)
         #expect(settings.cluster.name == "east-1" && settings.cluster.leaseTTL == .seconds(5))
-        #expect(settings.cluster.etcd == [EtcdEndpoint(host: "10.0.0.1", port: 2379), EtcdEndpoint(host: "::1", port: 2379)])
+        #expect(settings.cluster.etcd == [EtcdEndpoint(host: "10.0.0.1", port: 2379, usesTLS: true), EtcdEndpoint(host: "::1", port: 2379)])
+        #expect(settings.cluster.etcdCAFile == "etcd-ca.pem" && settings.cluster.etcdCertificateFile == "etcd.pem" && settings.cluster.etcdKeyFile == "etcd.key")
         #expect(settings.cluster.listen == ServerAddress(host: "0.0.0.0", port: 8377) && settings.cluster.routeAddress == ServerAddress(host: "10.0.0.2", port: 8377))
         #expect(try await read(["no-tls": "true"]).usesTLS == false)
         #expect(try await read(["no-tls": "no"]).usesTLS == true)

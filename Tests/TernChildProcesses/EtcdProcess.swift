@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TernTLS
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -9,17 +10,21 @@ import Darwin
 #endif
 
 /// A real etcd (Debian's `etcd-server`) for a test: a single member on two free loopback
-/// ports, with its data in a new temporary directory that is removed when it stops.
+/// ports, with its data in a new temporary directory that is removed when it stops; clients
+/// reach it over TLS when it is given a certificate.
 public final class EtcdProcess: Sendable {
     /// The client URL: `http://127.0.0.1:PORT`.
     public let url: String
     public let clientPort: Int
     public let dataDirectory: String
     private let peerPort: Int
+    private let tlsArguments: [String]
     private let process: Mutex<ChildProcess>
 
-    /// Starts etcd and waits until it answers.
-    public init() async throws {
+    /// Starts etcd and waits until it accepts connections.
+    ///
+    /// - Parameter tls: A certificate and key (PEM files) for clients to reach etcd over TLS.
+    public init(tls: (certificateFile: String, keyFile: String)? = nil) async throws {
         clientPort = try Self.freePort()
         peerPort = try Self.freePort()
         var template = Array("/tmp/tern-etcd-XXXXXX".utf8CString)
@@ -27,8 +32,19 @@ public final class EtcdProcess: Sendable {
             throw ChildProcess.Failure(description: "cannot create a directory for etcd")
         }
         dataDirectory = directory
-        url = "http://127.0.0.1:\(clientPort)"
-        process = Mutex(try await Self.launch(url: url, peerPort: peerPort, dataDirectory: directory))
+        url = (tls == nil ? "http" : "https") + "://127.0.0.1:\(clientPort)"
+        tlsArguments = tls.map { ["--cert-file", $0.certificateFile, "--key-file", $0.keyFile] } ?? []
+        process = Mutex(try await Self.launch(url: url, peerPort: peerPort, dataDirectory: directory, arguments: tlsArguments))
+    }
+
+    /// Starts etcd with a server certificate for 127.0.0.1 from a new CA, writing `ca.pem`,
+    /// `etcd.pem` and `etcd.key` into `directory`; returns it and the CA's file, which clients
+    /// trust it with.
+    public static func withTLS(in directory: String) async throws -> (etcd: EtcdProcess, caFile: String) {
+        let authority = try TLSCertificateAuthority.generate()
+        try authority.credential.write(certificateFile: directory + "/ca.pem", privateKeyFile: directory + "/ca.key")
+        try authority.issueServerCertificate().write(certificateFile: directory + "/etcd.pem", privateKeyFile: directory + "/etcd.key")
+        return (try await EtcdProcess(tls: (directory + "/etcd.pem", directory + "/etcd.key")), directory + "/ca.pem")
     }
 
     deinit {
@@ -45,7 +61,7 @@ public final class EtcdProcess: Sendable {
 
     /// Starts etcd again, after ``kill()``, on the same ports and data.
     public func restart() async throws {
-        let restarted = try await Self.launch(url: url, peerPort: peerPort, dataDirectory: dataDirectory)
+        let restarted = try await Self.launch(url: url, peerPort: peerPort, dataDirectory: dataDirectory, arguments: tlsArguments)
         process.withLock { $0 = restarted }
     }
 
@@ -53,14 +69,14 @@ public final class EtcdProcess: Sendable {
     public var log: String { process.withLock { $0.standardError } }
 
     /// Runs etcd and waits until it accepts clients.
-    private static func launch(url: String, peerPort: Int, dataDirectory: String) async throws -> ChildProcess {
+    private static func launch(url: String, peerPort: Int, dataDirectory: String, arguments: [String]) async throws -> ChildProcess {
         let peer = "http://127.0.0.1:\(peerPort)"
         let process = try await ChildProcess(program: "etcd", [
             "--name", "tern-test", "--data-dir", dataDirectory + "/data",
             "--listen-client-urls", url, "--advertise-client-urls", url,
             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
             "--initial-cluster", "tern-test=\(peer)", "--log-level", "warn",
-        ])
+        ] + arguments)
         let port = Int(url.split(separator: ":").last ?? "") ?? 0
         let deadline = ContinuousClock.now + .seconds(20)
         while !accepts(port: port) {

@@ -1,6 +1,8 @@
+import Foundation
 import Synchronization
 import TernChildProcesses
 import TernEtcd
+import TernTLS
 import Testing
 
 /// The etcd client against a real etcd on loopback.
@@ -130,11 +132,37 @@ struct EtcdClientTests {
         }
     }
 
+    @Test func httpsEndpointsAreReachedOverTLS() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-etcd-tls-" + UUID().uuidString).path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (etcd, caFile) = try await EtcdProcess.withTLS(in: directory)
+        try TLSCertificateAuthority.generate().credential.write(certificateFile: directory + "/other-ca.pem", privateKeyFile: directory + "/other-ca.key")
+        let endpoints = try EtcdEndpoint.list(parsing: etcd.url)
+        #expect(endpoints.first?.usesTLS == true)
+
+        let trusting = EtcdClient(endpoints: endpoints, tls: try EtcdClient.tlsContext(trustRootsFile: caFile, certificateFile: nil, privateKeyFile: nil))
+        try await trusting.put("/over-tls", value: [42])
+        #expect(try await trusting.get("/over-tls")?.value == [42])
+
+        // A client that trusts another CA does not talk to this etcd.
+        let stranger = EtcdClient(endpoints: endpoints, tls: try EtcdClient.tlsContext(trustRootsFile: directory + "/other-ca.pem", certificateFile: nil, privateKeyFile: nil))
+        do {
+            _ = try await stranger.get("/over-tls")
+            Issue.record("a client that does not trust etcd's certificate read from it")
+        } catch .unreachable(let endpoint, let reason) {
+            #expect(endpoint.usesTLS && reason.lowercased().contains("certificate"), "\(reason)")
+        }
+        await #expect(throws: EtcdError.unreachable(endpoints[0], reason: "an https:// endpoint needs a TLS context")) {
+            _ = try await EtcdClient(endpoints: endpoints).get("/over-tls")
+        }
+    }
+
     @Test func endpointURLsAreChecked() throws {
         #expect(try EtcdEndpoint(parsing: "http://10.0.0.1") == EtcdEndpoint(host: "10.0.0.1", port: 2379))
         #expect(try EtcdEndpoint(parsing: "http://[::1]:2380/") == EtcdEndpoint(host: "::1", port: 2380))
-        #expect(try EtcdEndpoint.list(parsing: "http://a:1,http://b:2").map(\.description) == ["http://a:1", "http://b:2"])
-        for bad in ["a:1", "https://a:1", "http://", "http://a:0", "http://a:x", "http://a/v3", "http://[::1", "http://a:1,"] {
+        #expect(try EtcdEndpoint.list(parsing: "http://a:1,https://b").map(\.description) == ["http://a:1", "https://b:2379"])
+        for bad in ["a:1", "ftp://a:1", "http://", "http://a:0", "http://a:x", "http://a/v3", "http://[::1", "http://a:1,"] {
             #expect(throws: EtcdEndpointError.self, "\(bad)") { try EtcdEndpoint.list(parsing: bad) }
         }
     }

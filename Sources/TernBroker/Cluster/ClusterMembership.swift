@@ -4,6 +4,7 @@ import Synchronization
 import TernCluster
 import TernEtcd
 import TernProtocol
+import TernTLS
 
 /// A node's membership in its cluster (CLUSTER.md, "Membership"): it registers the node in
 /// etcd under a lease it keeps alive, and follows the cluster's member keys, so that it knows
@@ -32,7 +33,8 @@ public final class ClusterMembership: Service, Sendable {
     ///     ``BrokerSettings`` checks them.
     ///   - clientAddress: Where the broker accepts clients; an unspecified host (`0.0.0.0`) is
     ///     registered as the route address's host.
-    public init(settings: ClusterSettings, clientAddress: ServerAddress, logger: Logger) {
+    /// - Throws: `TLSError` when etcd is reached over TLS and the etcd TLS files cannot be used.
+    public init(settings: ClusterSettings, clientAddress: ServerAddress, logger: Logger) throws(TLSError) {
         precondition(settings.isEnabled, "a membership needs a cluster")
         let route = settings.routeAddress ?? ServerAddress(host: "127.0.0.1", port: 0)
         var client = clientAddress
@@ -40,7 +42,10 @@ public final class ClusterMembership: Service, Sendable {
         member = ClusterMember(id: ClusterMember.newID(), route: "\(route)", client: "\(client)")
         self.settings = settings
         keys = ClusterKeys(cluster: settings.name ?? "")
-        etcd = EtcdClient(endpoints: settings.etcd)
+        let tls = settings.etcd.contains(where: \.usesTLS)
+            ? try EtcdClient.tlsContext(trustRootsFile: settings.etcdCAFile, certificateFile: settings.etcdCertificateFile, privateKeyFile: settings.etcdKeyFile)
+            : nil
+        etcd = EtcdClient(endpoints: settings.etcd, tls: tls)
         var logger = logger
         logger[metadataKey: "cluster"] = "\(settings.name ?? "")"
         self.logger = logger

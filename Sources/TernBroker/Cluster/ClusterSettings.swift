@@ -10,6 +10,11 @@ public struct ClusterSettings: Sendable, Hashable {
     public var name: String?
     /// etcd's client URLs, tried in order.
     public var etcd: [EtcdEndpoint] = []
+    /// The CAs (PEM) that `https://` etcd endpoints are verified against; the system's when `nil`.
+    public var etcdCAFile: String?
+    /// The certificate (PEM) and key presented to etcd when it requires client certificates.
+    public var etcdCertificateFile: String?
+    public var etcdKeyFile: String?
     /// Where this node accepts routes from the other nodes.
     public var listen: ServerAddress?
     /// The address the other nodes reach ``listen`` at, when not the same.
@@ -40,13 +45,19 @@ public struct ClusterSettings: Sendable, Hashable {
     /// that the others can reach; without a cluster, none of the other settings means anything.
     func checkCombinations() throws(BrokerSettingError) {
         guard isEnabled else {
-            if !etcd.isEmpty || listen != nil || advertise != nil {
-                throw BrokerSettingError(key: ["cluster"], problem: .refused("is required by etcd, cluster-listen and cluster-advertise"))
+            if !etcd.isEmpty || listen != nil || advertise != nil || etcdCAFile != nil || etcdCertificateFile != nil || etcdKeyFile != nil {
+                throw BrokerSettingError(key: ["cluster"], problem: .refused("is required by every etcd and cluster setting"))
             }
             return
         }
         if etcd.isEmpty {
             throw BrokerSettingError(key: ["etcd"], problem: .refused("is required by cluster"))
+        }
+        guard (etcdCertificateFile == nil) == (etcdKeyFile == nil) else {
+            throw BrokerSettingError(key: ["etcd-cert"], problem: .refused("and etcd-key go together"))
+        }
+        if etcdCAFile != nil || etcdCertificateFile != nil, !etcd.contains(where: \.usesTLS) {
+            throw BrokerSettingError(key: ["etcd"], problem: .refused("must have an https:// URL when etcd-ca, etcd-cert or etcd-key is given"))
         }
         guard let listen else {
             throw BrokerSettingError(key: ["cluster-listen"], problem: .refused("is required by cluster"))
@@ -72,7 +83,7 @@ extension BrokerSetting {
             store: { name, settings in settings.cluster.name = name }
         ),
         BrokerSetting(
-            "etcd", form: .text, valueName: "url,...", default: "none", help: "etcd's client URLs, http://host:port, comma-separated.",
+            "etcd", form: .text, valueName: "url,...", default: "none", help: "etcd's client URLs, http://host:port or https://host:port, comma-separated.",
             parse: { text in Result { () throws(EtcdEndpointError) in try EtcdEndpoint.list(parsing: text) } },
             refusing: { endpoints, _ in
                 guard case .failure(let error) = endpoints else { return nil }
@@ -80,6 +91,9 @@ extension BrokerSetting {
             },
             store: { endpoints, settings in settings.cluster.etcd = (try? endpoints.get()) ?? [] }
         ),
+        .file("etcd-ca", \.cluster.etcdCAFile, default: "the system's CAs", help: "CAs (PEM) that https:// etcd endpoints are verified against."),
+        .file("etcd-cert", \.cluster.etcdCertificateFile, default: "none", help: "Certificate (PEM) presented to etcd when it requires client certificates."),
+        .file("etcd-key", \.cluster.etcdKeyFile, default: "none", help: "Private key of etcd-cert (PEM)."),
         BrokerSetting(
             "cluster-listen", form: .address, valueName: "host:port", default: "none", help: "Address to accept routes from the cluster's other nodes on.",
             parse: { ServerAddress($0) }, store: { address, settings in settings.cluster.listen = address }
