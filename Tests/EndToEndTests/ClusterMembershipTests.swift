@@ -90,6 +90,40 @@ struct ClusterMembershipTests {
         try await node.stop()
     }
 
+    @Test func afterAPartitionFromEtcdANodeFollowsTheMembersAgain() async throws {
+        let etcd = try await EtcdProcess()
+        let proxy = try await FreezingProxy(to: etcd.clientPort)
+        let route = try await Loopback.freePort()
+        let node = try await RunningDaemon.start([
+            "--no-tls", "--cluster", "e2e", "--etcd", "http://127.0.0.1:\(proxy.port)", "--cluster-listen", "127.0.0.1:\(route)",
+            "--cluster-lease-ttl", "30s",
+        ])
+        try await eventually(within: 20, "the node to register") {
+            try await Task.sleep(for: .milliseconds(100))
+            return node.process.standardError.contains("registered in cluster")
+        }
+        // The node's watch goes silent with the partition and never comes back over its
+        // connection; the node's keep-alives time out, then succeed again.
+        proxy.freeze()
+        try await eventually(within: 30, "the node to notice the partition") {
+            try await Task.sleep(for: .milliseconds(100))
+            return node.process.standardError.contains("routing with what is known")
+        }
+        proxy.thaw()
+        try await eventually(within: 30, "the node to reach etcd again") {
+            try await Task.sleep(for: .milliseconds(100))
+            return node.process.standardError.contains("etcd reachable again")
+        }
+        let other = try await startNode(etcd: etcd)
+        try await eventually(within: 10, "the node to see a node that joined after the partition") {
+            try await Task.sleep(for: .milliseconds(100))
+            return node.process.standardError.contains("cluster member joined")
+        }
+        try await other.stop()
+        try await node.stop()
+        await proxy.close()
+    }
+
     @Test func clusterStatusSaysWhyItCannotAnswer() async throws {
         let dead = try EtcdProcess.freePort()
         let unreachable = try await run("tern", ["cluster", "status", "--etcd", "http://127.0.0.1:\(dead)", "--cluster", "e2e"])

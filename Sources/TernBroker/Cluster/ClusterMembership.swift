@@ -24,6 +24,10 @@ public final class ClusterMembership: Service, Sendable {
     private let table = Mutex<[String: ClusterMember]>([:])
     /// The lease the node's key is attached to, while it has one.
     private let lease = Mutex<EtcdLease.ID?>(nil)
+    /// Told when etcd answers the keep-alive again after failing: the watch may have died with
+    /// the connection it ran on (a partition closes nothing), so it is started again.
+    private let reconnections: AsyncStream<Void>
+    private let reconnected: AsyncStream<Void>.Continuation
 
     /// How long to wait before trying etcd again after a failure.
     static let retryDelay: Duration = .seconds(1)
@@ -49,6 +53,7 @@ public final class ClusterMembership: Service, Sendable {
         var logger = logger
         logger[metadataKey: "cluster"] = "\(settings.name ?? "")"
         self.logger = logger
+        (reconnections, reconnected) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// The live members, sorted by id.
@@ -82,7 +87,10 @@ public final class ClusterMembership: Service, Sendable {
                 } else {
                     try await register(ttl: ttl)
                 }
-                if failing { logger.notice("etcd reachable again") }
+                if failing {
+                    logger.notice("etcd reachable again")
+                    reconnected.yield()
+                }
                 failing = false
                 try? await Task.sleep(for: settings.leaseTTL / 3)
             } catch .leaseNotFound {
@@ -123,7 +131,7 @@ public final class ClusterMembership: Service, Sendable {
     // MARK: Following the members
 
     /// Reads the member keys, then watches them from the revision read, again after each
-    /// failure, until cancelled.
+    /// failure and each reconnection, until cancelled.
     private func followMembers() async {
         var failing = false
         while !Task.isCancelled {
@@ -132,14 +140,29 @@ public final class ClusterMembership: Service, Sendable {
                 replaceMembers(with: range.keyValues)
                 if failing { logger.notice("following the cluster's members again") }
                 failing = false
-                try await etcd.watch(prefix: keys.members, fromRevision: range.revision + 1) { events in
-                    for event in events { self.apply(event) }
-                }
+                try await watchUntilReconnection(fromRevision: range.revision + 1)
             } catch {
                 if !failing { logger.warning("cannot follow the cluster's members: \(error); trying again every second") }
                 failing = true
                 try? await Task.sleep(for: Self.retryDelay)
             }
+        }
+    }
+
+    /// Watches the member keys from `revision` until the watch fails, or etcd is reached again
+    /// after a failure.
+    private func watchUntilReconnection(fromRevision revision: Int64) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await self.etcd.watch(prefix: self.keys.members, fromRevision: revision) { events in
+                    for event in events { self.apply(event) }
+                }
+            }
+            group.addTask {
+                for await _ in self.reconnections { return }
+            }
+            defer { group.cancelAll() }
+            try await group.next()
         }
     }
 
