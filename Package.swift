@@ -43,7 +43,6 @@ let package = Package(
         .library(name: "TernSchema", targets: ["TernSchema"]),
         // For the fuzz package in Tests/Fuzz, which drives the broker's connection state machine.
         .library(name: "TernBroker", targets: ["TernBroker"]),
-        .library(name: "TernEtcd", targets: ["TernEtcd"]),
     ],
     traits: [
         .trait(
@@ -289,6 +288,7 @@ let package = Package(
         .testTarget(name: "TernEtcdTests", dependencies: ["TernEtcd", "TernChildProcesses", "TernTLS"]),
         // What a cluster keeps in etcd: its keys and member records.
         .target(name: "TernCluster", dependencies: ["TernEtcd"]),
+        .testTarget(name: "TernClusterTests", dependencies: ["TernCluster", "TernEtcd"]),
         .testTarget(name: "TernSchemaTests", dependencies: ["TernSchema", "TernTestSupport"]),
         // What more than one test target uses.
         .target(name: "TernTestSupport", path: "Tests/TernTestSupport"),

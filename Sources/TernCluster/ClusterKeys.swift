@@ -3,6 +3,7 @@ import TernEtcd
 /// Where a cluster keeps its state in etcd (CLUSTER.md, "Keys in etcd"): everything under
 /// `/tern/clusters/NAME/`.
 public struct ClusterKeys: Sendable, Hashable {
+    /// The cluster's name.
     public let cluster: String
 
     public init(cluster: String) {

@@ -1,6 +1,7 @@
 /// One member of an etcd cluster, reached over its HTTP/JSON gateway: `http://127.0.0.1:2379`,
 /// or over TLS, `https://etcd.example:2379`.
 public struct EtcdEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// A host name or an IP address (an IPv6 address without brackets).
     public var host: String
     public var port: Int
     /// Whether the endpoint is reached over TLS (`https://`).
@@ -73,7 +74,9 @@ public struct EtcdEndpoint: Sendable, Hashable, CustomStringConvertible {
 
 /// A URL that is not an etcd endpoint Tern can use.
 public struct EtcdEndpointError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The URL as given.
     public var url: String
+    /// What is wrong with it, a phrase whose subject is the URL: `must start with http://`.
     public var reason: String
 
     public var description: String { "'\(url)' \(reason)" }

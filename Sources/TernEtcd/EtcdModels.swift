@@ -1,6 +1,8 @@
 /// A key and its value as etcd holds them, with the revisions that order changes.
 public struct EtcdKeyValue: Sendable, Hashable {
+    /// The key, as UTF-8 text.
     public var key: String
+    /// The value's bytes.
     public var value: [UInt8]
     /// The revision that created the key; 0 for a key that does not exist.
     public var createRevision: Int64
@@ -10,6 +12,15 @@ public struct EtcdKeyValue: Sendable, Hashable {
     public var version: Int64
     /// The lease the key is attached to, 0 for none.
     public var lease: Int64
+
+    public init(key: String, value: [UInt8], createRevision: Int64, modRevision: Int64, version: Int64, lease: Int64) {
+        self.key = key
+        self.value = value
+        self.createRevision = createRevision
+        self.modRevision = modRevision
+        self.version = version
+        self.lease = lease
+    }
 }
 
 /// A lease: keys attached to it are deleted when it expires or is revoked.
@@ -70,15 +81,21 @@ public struct EtcdComparison: Sendable, Hashable {
 
 /// A write or read inside a transaction.
 public enum EtcdOperation: Sendable, Hashable {
+    /// Writes `value` at `key`, attached to `lease` when given.
     case put(key: String, value: [UInt8], lease: EtcdLease.ID?)
+    /// Deletes `key`.
     case delete(key: String)
+    /// Reads `key`: its value comes back in ``EtcdTransactionResult/reads``.
     case get(key: String)
 }
 
 /// The outcome of a transaction: whether its comparisons held, and the keys its `get`
 /// operations read, in order (an empty list for each other operation).
 public struct EtcdTransactionResult: Sendable, Hashable {
+    /// Whether every comparison held, so that the `then` operations ran.
     public var succeeded: Bool
+    /// For each operation that ran, in order, the keys a `get` read (empty for the others).
     public var reads: [[EtcdKeyValue]]
+    /// The store's revision after the transaction.
     public var revision: Int64
 }
