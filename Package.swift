@@ -135,7 +135,9 @@ let package = Package(
             dependencies: [
                 "TernClientOptions",
                 "TernClient",
+                "TernCluster",
                 "TernCommandSupport",
+                "TernEtcd",
                 "TernFiles",
                 "TernMonitoring",
                 "TernProtocol",
@@ -168,6 +170,8 @@ let package = Package(
                 "TernFiles",
                 "TernProtocol",
                 "TernSchema",
+                "TernCluster",
+                "TernEtcd",
                 "TernSettingValues",
                 "TernTLS",
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -257,6 +261,7 @@ let package = Package(
                 "tern-bench",
                 "TernChildProcesses",
                 "TernMonitoring",
+                "TernEtcd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -301,6 +306,20 @@ let package = Package(
             linkerSettings: staticRuntimeSettings
         ),
         .target(name: "TernSchema"),
+        // etcd's v3 API over its HTTP/JSON gateway, for clusters of brokers.
+        .target(
+            name: "TernEtcd",
+            dependencies: [
+                "TernTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "TernEtcdTests", dependencies: ["TernEtcd", "TernChildProcesses", "TernTLS"]),
+        // What a cluster keeps in etcd: its keys and member records.
+        .target(name: "TernCluster", dependencies: ["TernEtcd"]),
+        .testTarget(name: "TernClusterTests", dependencies: ["TernCluster", "TernEtcd"]),
         .testTarget(name: "TernSchemaTests", dependencies: ["TernSchema", "TernTestSupport"]),
         // What more than one test target uses.
         .target(name: "TernTestSupport", path: "Tests/TernTestSupport"),
@@ -308,6 +327,7 @@ let package = Package(
         .target(
             name: "TernChildProcesses",
             dependencies: [
+                "TernTLS",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             path: "Tests/TernChildProcesses"

@@ -121,7 +121,7 @@ extension BrokerSetting {
             "lame-duck-duration", \.configuration.lameDuckDuration, in: .milliseconds(1)...SettingRange.maxDuration,
             help: "Over how long SIGUSR2 (lame duck mode) closes the connections, so that clients move to other brokers without a thundering herd; then ternd exits."
         ),
-    ]
+    ] + cluster
 
     /// The key of the setting that lists the topics with series of their own in the metrics,
     /// `"metrics": {"topics": […]}` in a settings file.

@@ -41,6 +41,7 @@ extension BrokerSettings {
 
     /// Checks what no single setting's range covers.
     private func checkCombinations() throws(BrokerSettingError) {
+        try cluster.checkCombinations()
         guard (certificateFile == nil) == (keyFile == nil) else {
             throw BrokerSettingError(key: ["tls-cert"], problem: .refused("and tls-key go together"))
         }

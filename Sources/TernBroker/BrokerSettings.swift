@@ -28,6 +28,8 @@ public struct BrokerSettings: Sendable {
     public var clientCAFile: String?
     /// The threads that run connections and topics.
     public var eventLoops = Self.defaultEventLoops
+    /// The cluster this broker is a node of, if any.
+    public var cluster = ClusterSettings()
 
     /// How log lines are written.
     public enum LogFormat: String, Sendable, CaseIterable {

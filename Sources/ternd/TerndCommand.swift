@@ -86,17 +86,25 @@ struct TerndCommand: AsyncParsableCommand {
         }
         settings.configuration.tls = try TLSSetup.context(for: settings, logger: logger)
         settings.configuration.dataDirectory = settings.dataDirectory
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(
-                    service: BrokerService(
-                        configuration: settings.configuration, eventLoops: settings.eventLoops, metrics: metrics, settings: reader,
-                        watched: settings.watchesConfig ? config : nil, logger: logger
-                    ),
-                    successTerminationBehavior: .gracefullyShutdownGroup
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(
+                service: BrokerService(
+                    configuration: settings.configuration, eventLoops: settings.eventLoops, metrics: metrics, settings: reader,
+                    watched: settings.watchesConfig ? config : nil, logger: logger
                 ),
-                .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
-            ],
+                successTerminationBehavior: .gracefullyShutdownGroup
+            ),
+            .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
+        ]
+        if settings.cluster.isEnabled {
+            do {
+                services.append(.init(service: try ClusterMembership(settings: settings.cluster, clientAddress: settings.configuration.listen, logger: logger)))
+            } catch {
+                throw DaemonError("etcd TLS: \(error)")
+            }
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
         try await group.run()

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import Testing
 import TernBroker
+import TernEtcd
 import TernProtocol
 
 /// ``BrokerSettings`` read through a `ConfigReader`, and the settings file.
@@ -47,6 +48,8 @@ import TernProtocol
             "max-total-subscriptions": "30", "max-topics": "40", "request-timeout": "3s", "max-requests-in-flight": "50",
             "log-format": "json", "monitor": "127.0.0.1:8377", "metrics-topics": "orders.> audit.*",
             "lame-duck-duration": "5s",
+            "cluster": "east-1", "etcd": "https://10.0.0.1:2379,http://[::1]", "cluster-listen": "0.0.0.0:8377", "cluster-advertise": "10.0.0.2:8377",
+            "cluster-lease-ttl": "5s", "etcd-ca": "etcd-ca.pem", "etcd-cert": "etcd.pem", "etcd-key": "etcd.key",
         ]
         #expect(Set(values.keys) == Set(BrokerSetting.all.map(\.key)).subtracting(["no-tls", "watch-config"]), "every setting but the switches")
         let settings = try await read(values)
@@ -65,6 +68,10 @@ import TernProtocol
         #expect(settings.logFormat == .json && configuration.monitor == ServerAddress(host: "127.0.0.1", port: 8377))
         #expect(configuration.metricsTopics == ["orders.>", "audit.*"])
         #expect(configuration.lameDuckDuration == .seconds(5))
+        #expect(settings.cluster.name == "east-1" && settings.cluster.leaseTTL == .seconds(5))
+        #expect(settings.cluster.etcd == [EtcdEndpoint(host: "10.0.0.1", port: 2379, usesTLS: true), EtcdEndpoint(host: "::1", port: 2379)])
+        #expect(settings.cluster.etcdCAFile == "etcd-ca.pem" && settings.cluster.etcdCertificateFile == "etcd.pem" && settings.cluster.etcdKeyFile == "etcd.key")
+        #expect(settings.cluster.listen == ServerAddress(host: "0.0.0.0", port: 8377) && settings.cluster.routeAddress == ServerAddress(host: "10.0.0.2", port: 8377))
         #expect(try await read(["no-tls": "true"]).usesTLS == false)
         #expect(try await read(["no-tls": "no"]).usesTLS == true)
         #expect(try await read(["watch-config": "true"]).watchesConfig)
