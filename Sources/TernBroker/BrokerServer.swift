@@ -1,3 +1,4 @@
+import Atomics
 import Logging
 import NIOCore
 import NIOPosix
@@ -13,6 +14,8 @@ public final class BrokerServer: Sendable {
     let serverChannel: any Channel
     private let group: any EventLoopGroup
     private let monitor: MonitorServer?
+    /// Set by the first ``shutdown()``; later calls (lame duck mode's, then the service's) return.
+    private let shutdownStarted = ManagedAtomic(false)
 
     /// Tern's version, which the monitoring listener reports.
     public static let version = "0.1.0"
@@ -130,8 +133,9 @@ public final class BrokerServer: Sendable {
     /// connection gets a DROP_NOTICE `dropped_newest` for every subscription that will not get
     /// all it was due, with the count, and GOODBYE `server_shutting_down`, and closes. One log
     /// line gives the totals: nothing accepted disappears without a trace. A cancelled task
-    /// does not wait for subscribers.
+    /// does not wait for subscribers. Only the first call does this; later ones return at once.
     public func shutdown() async {
+        guard shutdownStarted.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
         core.health.stopping()
         try? await serverChannel.close()
         let open = core.openConnections
