@@ -79,7 +79,10 @@ public final class EtcdProcess: Sendable {
         ] + arguments)
         let port = Int(url.split(separator: ":").last ?? "") ?? 0
         let deadline = ContinuousClock.now + .seconds(20)
-        while !accepts(port: port) {
+        // Accepting connections comes before serving: a plaintext etcd must also say it is
+        // healthy, or a loaded machine's first request finds it not ready yet.
+        let plaintext = url.hasPrefix("http://")
+        while !(accepts(port: port) && (!plaintext || isHealthy(port: port))) {
             guard process.isRunning, ContinuousClock.now < deadline else {
                 process.signal(SIGKILL)
                 throw ChildProcess.Failure(description: "etcd did not start: \(process.standardError)")
@@ -101,6 +104,29 @@ public final class EtcdProcess: Sendable {
         }
         guard bound else { throw ChildProcess.Failure(description: "cannot bind a loopback port") }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether etcd answers `GET /health` with `"health":"true"` within a second.
+    private static func isHealthy(port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = loopback(port: port)
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        let request = Array("GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        guard connected, send(descriptor, request, request.count, 0) == request.count else { return false }
+        var answer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1024)
+        while true {
+            let count = recv(descriptor, &chunk, chunk.count, 0)
+            guard count > 0 else { break }
+            answer += chunk[0..<count]
+        }
+        return String(decoding: answer, as: UTF8.self).contains("\"health\":\"true\"")
     }
 
     private static func accepts(port: Int) -> Bool {
