@@ -10,7 +10,12 @@ enum HandshakeProperties {
         var closed = false
         for (index, frame) in decoded.frames.enumerated() {
             let wasAwaitingHello = machine.state == .awaitingHello
-            let action = machine.frameReceived(frame)
+            var action = machine.frameReceived(frame)
+            if case .authenticate = action {
+                // An open broker lets every client in: the handler says so to the machine.
+                FuzzFrames.check(wasAwaitingHello, "\(frame) asked for authentication after the handshake")
+                action = machine.authenticated()
+            }
             follow(action, wasAwaitingHello: wasAwaitingHello, welcomed: &welcomed, closed: &closed, after: frame)
             // Timers fire between frames too: every third frame, a ping interval passes.
             if index % 3 == 2 {
@@ -53,6 +58,8 @@ enum HandshakeProperties {
         case .close:
             guard case .goodbye = frame else { return FuzzFrames.check(false, "closed after \(frame)") }
             FuzzFrames.check(welcomed, "closed after GOODBYE before the handshake")
+        case .authenticate:
+            FuzzFrames.check(false, "authentication asked for twice after \(frame)")
         case .none, .sendPong, .sendPing:
             break
         }
