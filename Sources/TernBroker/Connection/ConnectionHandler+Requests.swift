@@ -61,7 +61,7 @@ extension ConnectionHandler {
         let milliseconds = request.timeoutMilliseconds == 0
             ? UInt32(clamping: core.configuration.requestTimeout.nanoseconds / 1_000_000) : request.timeoutMilliseconds
         let admitted = state.requests.admit(
-            requestID: request.requestID, from: requester, at: .now(), deadline: context.eventLoop.now + .milliseconds(Int64(milliseconds)), timeoutMilliseconds: milliseconds
+            requestID: request.requestID, from: requester, deadline: context.eventLoop.now + .milliseconds(Int64(milliseconds)), timeoutMilliseconds: milliseconds
         )
         guard let id = admitted else {
             let refusal = Frame.Reply(
@@ -82,7 +82,10 @@ extension ConnectionHandler {
     /// Passes a responder's REPLY back to the requester of `request`.
     func forward(_ reply: Frame.Reply, of request: ConnectionStateMachine.Requests.Request) {
         core.statistics.requestAnswered()
-        core.metrics.requestDuration.recordNanoseconds((NIODeadline.now() - request.admittedAt).nanoseconds)
+        if let now = context?.eventLoop.now {
+            let admittedAt = request.deadline - .milliseconds(Int64(request.timeoutMilliseconds))
+            core.metrics.requestDuration.recordNanoseconds((now - admittedAt).nanoseconds)
+        }
         let answer = Frame.Reply(requestID: request.requestID, code: reply.code, headers: reply.headers, schema: reply.schema, payload: reply.payload)
         let statistics = core.statistics
         request.requester.execute({ $0.sendReply(answer) }, otherwise: { statistics.lateReplyDropped() })

@@ -114,16 +114,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !state.inputFailed else { return }
+        let bytes = unwrapInboundIn(data)
+        activity.read(bytes.readableBytes, at: context.eventLoop.now)
         guard !continuationScheduled && !isAwaiting else {
             // Earlier input waits: this read waits behind it.
-            let bytes = unwrapInboundIn(data)
-            activity.read(bytes.readableBytes, at: context.eventLoop.now)
             frames.keep(bytes)
             return
         }
         state.intake.readStarted()
-        let bytes = unwrapInboundIn(data)
-        activity.read(bytes.readableBytes, at: context.eventLoop.now)
         process(bytes)
     }
 

@@ -1,5 +1,4 @@
 import HeapModule
-import NIOCore
 
 /// The requests delivered to one connection's responders and not yet answered, by the id the
 /// broker gave each; bounded, so that a responder that never answers cannot grow the broker.
@@ -13,10 +12,9 @@ struct InFlightRequests<Requester, Deadline: Comparable> {
         var requestID: UInt64
         /// When the request times out.
         var deadline: Deadline
-        /// Its timeout, for the requester's error message.
+        /// Its timeout, for the requester's error message; the deadline less it is when the
+        /// request was handed to the responder.
         var timeoutMilliseconds: UInt32
-        /// When the request was handed to the responder.
-        var admittedAt: NIODeadline
     }
 
     /// A request's deadline in the heap. Entries of requests that ended stay until they come to
@@ -42,16 +40,11 @@ struct InFlightRequests<Requester, Deadline: Comparable> {
 
     var count: Int { requests.count }
 
-    /// The id of a new in-flight request, handed to the responder at `now`, or `nil` when the
-    /// limit is reached.
-    mutating func admit(
-        requestID: UInt64, from requester: Requester, at now: NIODeadline = .distantPast, deadline: Deadline, timeoutMilliseconds: UInt32
-    ) -> UInt64? {
+    /// The id of a new in-flight request, or `nil` when the limit is reached.
+    mutating func admit(requestID: UInt64, from requester: Requester, deadline: Deadline, timeoutMilliseconds: UInt32) -> UInt64? {
         guard requests.count < limit else { return nil }
         lastID += 1
-        requests[lastID] = Request(
-            requester: requester, requestID: requestID, deadline: deadline, timeoutMilliseconds: timeoutMilliseconds, admittedAt: now
-        )
+        requests[lastID] = Request(requester: requester, requestID: requestID, deadline: deadline, timeoutMilliseconds: timeoutMilliseconds)
         expiries.insert(Expiry(deadline: deadline, id: lastID))
         return lastID
     }
