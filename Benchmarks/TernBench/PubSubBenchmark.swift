@@ -36,6 +36,11 @@ struct PubSubBenchmark {
     let plan: Plan
     /// The connection settings of every client; each gets its own name.
     let configuration: TernClient.Configuration
+    /// The subscribers' connection settings: `configuration`'s, or another node's of a cluster.
+    let subscriberConfiguration: TernClient.Configuration
+
+    /// How long the subscribers' interest may take to reach the publishers' node.
+    static let interestTimeout = Duration.seconds(10)
 
     func run() async throws -> Outcome {
         try await withClients { clients in try await run(connectingInto: &clients) }
@@ -44,8 +49,15 @@ struct PubSubBenchmark {
     private func run(connectingInto clients: inout [TernClient]) async throws -> Outcome {
         // A prefix of its own, so that concurrent runs on one broker do not mix.
         let prefix = "tern-bench.\(String(UInt32.random(in: .min ... .max), radix: 16))"
-        let subscriptions = try await subscribe(to: plan.topics == 1 ? "\(prefix).0" : "\(prefix).*", connectingInto: &clients)
+        let elsewhere = subscriberConfiguration.servers != configuration.servers
+        let probeTopic = "\(prefix)-probe"
+        let (subscriptions, probes) = try await subscribe(
+            to: plan.topics == 1 ? "\(prefix).0" : "\(prefix).*", probe: elsewhere ? probeTopic : nil, connectingInto: &clients
+        )
         let publishers = try await makePublishers(topicPrefix: prefix, connectingInto: &clients)
+        if let probing = publishers.first?.client, !probes.isEmpty {
+            try await awaitInterest(probes, publishingWith: probing, to: probeTopic)
+        }
         let counters = DeliveryCounters(subscribers: plan.subscribers)
         return try await withThrowingTaskGroup(of: (Int, DeliveryTally).self) { group in
             for (index, subscription) in subscriptions.enumerated() {
@@ -74,17 +86,45 @@ struct PubSubBenchmark {
         }
     }
 
-    /// Connects the subscribers and subscribes each to `pattern`, confirmed by the broker.
-    private func subscribe(to pattern: String, connectingInto clients: inout [TernClient]) async throws -> [TernSubscription] {
-        var subscriptions: [TernSubscription] = []
+    /// Connects the subscribers and subscribes each to `pattern`, confirmed by the broker, and
+    /// then to `probe` when given.
+    private func subscribe(
+        to pattern: String, probe: String?, connectingInto clients: inout [TernClient]
+    ) async throws -> (subscriptions: [TernSubscription], probes: [TernSubscription]) {
+        var (subscriptions, probes): ([TernSubscription], [TernSubscription]) = ([], [])
         for index in 0..<plan.subscribers {
-            var settings = configuration.named("tern-bench sub \(index)")
+            var settings = subscriberConfiguration.named("tern-bench sub \(index)")
             settings.subscriptionBufferSize = 8192
             let client = try await TernClient.connect(settings)
             clients.append(client)
             subscriptions.append(try await client.subscribe(to: pattern))
+            if let probe { probes.append(try await client.subscribe(to: probe)) }
         }
-        return subscriptions
+        return (subscriptions, probes)
+    }
+
+    /// Publishes to `topic` every 10 ms until each of `probes` received a message: the
+    /// subscribers are on another node, and their interest (subscribed to before the probes) has
+    /// then reached the publishers' node.
+    private func awaitInterest(_ probes: [TernSubscription], publishingWith client: TernClient, to topic: String) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for probe in probes {
+                group.addTask { for try await _ in probe { return } }
+            }
+            group.addTask {
+                while true {
+                    try await client.publish("probe", to: topic)
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.interestTimeout)
+                throw BenchFailure("the subscribers' interest did not reach the publishers' node within \(Self.interestTimeout)")
+            }
+            // Leaving a probe's loop unsubscribes it.
+            for _ in probes { try await group.next() }
+            group.cancelAll()
+        }
     }
 
     /// Connects the publishers; publisher i publishes to topic i mod `plan.topics`.

@@ -36,7 +36,18 @@ struct PubSubCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Time every Nth message of each publisher (and its last) for the latency figures; 1 times every message.", valueName: "n"))
     var latencyEvery = 16
 
+    @Option(name: .customLong("subscriber-server"), help: ArgumentHelp(
+        "Connect the subscribers here instead of --server (another node of a cluster); the publishers start once a probe from their node reaches every subscriber.",
+        valueName: "host:port[,host:port...]"
+    ))
+    var subscriberServer: ServerList?
+
     @OptionGroup var options: BenchOptions
+
+    /// Where the subscribers are, when not on the publishers' broker.
+    private var subscriberFields: [ReportField] {
+        subscriberServer.map { [ReportField("subscriber_server", "subscriber server", .string($0.description))] } ?? []
+    }
 
     func validate() throws {
         guard (1...PayloadStamp.maxPublishers).contains(publishers) else {
@@ -61,9 +72,12 @@ struct PubSubCommand: AsyncParsableCommand {
                 duration: options.duration?.duration, warmup: options.warmup?.duration,
                 size: size.bytes, topics: topics, rate: rate, latencyEvery: latencyEvery
             )
-            let benchmark = PubSubBenchmark(plan: plan, configuration: try options.configuration(clientName: "tern-bench"))
+            let configuration = try options.configuration(clientName: "tern-bench")
+            var subscriberConfiguration = configuration
+            if let subscriberServer { subscriberConfiguration.servers = subscriberServer.addresses }
+            let benchmark = PubSubBenchmark(plan: plan, configuration: configuration, subscriberConfiguration: subscriberConfiguration)
             let result = PubSubResult(plan: plan, outcome: try await benchmark.run())
-            try options.emit(Report(fields: options.leadingFields(scenario: "pubsub") + result.fields), latency: result.latency)
+            try options.emit(Report(fields: options.leadingFields(scenario: "pubsub") + subscriberFields + result.fields), latency: result.latency)
             guard result.check.isComplete else {
                 let shown = 20
                 for problem in result.check.problems.prefix(shown) { StandardError.writeLine("tern-bench: \(problem)") }
