@@ -145,7 +145,7 @@ import Testing
         #expect(register.errors.hasPrefix("tern: refused by the schema registry: registry unavailable: the registry is kept in etcd, which cannot be reached: "), "\(register.errors)")
         #expect(register.errors.split(separator: "\n").count == 1, "\(register.errors)")
         for change in [
-            { try await client1.registerSchema(Self.orderWithNote, subject: "orders") },
+            { _ = try await client1.registerSchema(Self.orderWithNote, subject: "orders") },
             { try await client1.setCompatibility(.full, subject: "orders") },
             { try await client2.bind(topic: "orders.new", toSubject: "orders") },
         ] as [() async throws -> Void] {
@@ -174,5 +174,47 @@ import Testing
         await client2.close()
         try await node1.stop()
         try await node2.stop()
+    }
+}
+
+extension ClusterRegistryTests {
+    @Test func afterAPartitionFromEtcdANodeCatchesUpWithWhatOthersRegistered() async throws {
+        let etcd = try await EtcdProcess()
+        let proxy = try await FreezingProxy(to: etcd.clientPort)
+        let route = try await Loopback.freePort()
+        let partitioned = try await RunningDaemon.start([
+            "--cluster", "e2e", "--etcd", "http://127.0.0.1:\(proxy.port)", "--cluster-listen", "127.0.0.1:\(route)", "--cluster-lease-ttl", "30s",
+        ])
+        let other = try await RunningDaemon.clusterNode(etcd: etcd)
+        let cut = try await partitioned.connect(name: "partitioned")
+        let connected = try await other.connect(name: "connected")
+        let first = try await connected.registerSchema(Self.order, subject: "orders")
+        try await eventually(within: 10, "the partitioned node to know version 1") {
+            (try? await cut.schema(subject: "orders").reference) == first.reference
+        }
+
+        // The partitioned node's watch goes silent; it serves from its cache and refuses changes
+        // once etcd's request timeout has passed.
+        proxy.freeze()
+        #expect(try await cut.schema(subject: "orders").reference == first.reference)
+        let started = ContinuousClock.now
+        let refused = try await Self.registryError { try await cut.setCompatibility(.full, subject: "orders") }
+        #expect(refused?.code == .registryUnavailable, "\(String(describing: refused))")
+        #expect(ContinuousClock.now - started < .seconds(8), "within etcd's request timeout")
+        let second = try await connected.registerSchema(Self.orderWithNote, subject: "orders")
+
+        // Healed, it reads the registry again and watches anew, with no change of its own.
+        proxy.thaw()
+        try await eventually(within: 20, "the partitioned node to learn of version 2") {
+            try await Task.sleep(for: .milliseconds(100))
+            return (try? await cut.schema(subject: "orders").reference) == second.reference
+        }
+        #expect(partitioned.process.standardError.contains("following the schema registry in etcd again"), "\(partitioned.process.standardError)")
+
+        await cut.close()
+        await connected.close()
+        try await other.stop()
+        try await partitioned.stop()
+        await proxy.close()
     }
 }

@@ -5,7 +5,8 @@ import TernTLS
 
 /// A cluster node's schema registry, kept in etcd (CLUSTER.md, "Schema registry in etcd"): the
 /// node reads every registry key into its cache and then watches them from the revision read,
-/// again after each failure, so that its cache follows what any node commits. The broker reads
+/// again after each failure (a watch that fails, or etcd not answering a probe every two
+/// seconds), so that its cache follows what any node commits. The broker reads
 /// the cache; its changes commit to etcd (``SchemaRegistry``).
 public final class ClusterRegistry: Service, Sendable {
     let registry: SchemaRegistry
@@ -36,6 +37,9 @@ public final class ClusterRegistry: Service, Sendable {
         await cancelWhenGracefulShutdown { await self.follow() }
     }
 
+    /// How often a node checks that etcd answers while it watches the registry.
+    static let probeInterval: Duration = .seconds(2)
+
     /// Reads every registry key, then watches them from the revision read, again after each
     /// failure, until cancelled.
     private func follow() async {
@@ -45,9 +49,7 @@ public final class ClusterRegistry: Service, Sendable {
                 let revision = try await registry.reload()
                 if failing { etcd.logger.notice("following the schema registry in etcd again") }
                 failing = false
-                try await etcd.client.watch(prefix: etcd.keys.registry, fromRevision: revision + 1) { events in
-                    self.registry.apply(events)
-                }
+                try await watch(fromRevision: revision + 1)
             } catch {
                 if !failing {
                     etcd.logger.warning("cannot follow the schema registry in etcd: \(error); serving from the cache, trying again every second")
@@ -55,6 +57,26 @@ public final class ClusterRegistry: Service, Sendable {
                 failing = true
                 try? await Task.sleep(for: ClusterMembership.retryDelay)
             }
+        }
+    }
+
+    /// Watches the registry keys from `revision` until the watch fails, or etcd does not answer
+    /// a probe: a partition closes no connection, so the watch may have gone silent for good.
+    private func watch(fromRevision revision: Int64) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await self.etcd.client.watch(prefix: self.etcd.keys.registry, fromRevision: revision) { events in
+                    self.registry.apply(events)
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: Self.probeInterval)
+                    _ = try await self.etcd.client.get(self.etcd.keys.lastSubjectID)
+                }
+            }
+            defer { group.cancelAll() }
+            try await group.next()
         }
     }
 }
