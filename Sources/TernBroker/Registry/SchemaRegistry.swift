@@ -268,7 +268,9 @@ final class SchemaRegistry: Sendable {
         let outcome = try? await NIOThreadPool.singleton.runIfActive {
             Result { () throws(Failure) in try self.mutate(change) }
         }
-        guard let outcome else { throw Failure(code: .internalError, message: "the registry could not be saved: the I/O thread pool is stopped") }
+        guard let outcome else {
+            throw Failure(code: .internalError, message: "the registry could not be saved: the I/O thread pool is stopped", isStorageFailure: true)
+        }
         return try outcome.get()
     }
 
