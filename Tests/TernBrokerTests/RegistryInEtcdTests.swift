@@ -15,7 +15,7 @@ import Testing
 
     /// A node's registry on `url`, whose cache is empty and follows nothing.
     private func registry(at url: String) throws -> SchemaRegistry {
-        let client = EtcdClient(endpoints: try EtcdEndpoint.list(parsing: url), requestTimeout: .seconds(2))
+        let client = EtcdClient(endpoints: try EtcdEndpoint.list(parsing: url))
         return SchemaRegistry(etcd: RegistryInEtcd(client: client, keys: ClusterKeys(cluster: "unit"), logger: Logger(label: "test")))
     }
 
@@ -72,7 +72,7 @@ import Testing
         let registry = try registry(at: "http://127.0.0.1:\(try EtcdProcess.freePort())")
         let started = ContinuousClock.now
         #expect(await failure { _ = try await registry.register(subject: "orders", definition: Self.order) } == .registryUnavailable)
-        #expect(ContinuousClock.now - started < .seconds(2), "a refused connection fails at once")
+        #expect(ContinuousClock.now - started < .seconds(5), "a refused connection fails before the request timeout")
         #expect(await failure { try await registry.bind(topic: "orders", subject: "") } == nil, "unbinding what is not bound changes nothing")
         #expect(try registry.subjects(named: "").isEmpty)
     }
