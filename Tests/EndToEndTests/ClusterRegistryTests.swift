@@ -210,3 +210,28 @@ extension ClusterRegistryTests {
         await proxy.close()
     }
 }
+
+extension ClusterRegistryTests {
+    @Test func aNodeStartedWithoutEtcdServesAndLearnsTheRegistryOnceEtcdAnswers() async throws {
+        let etcd = try await EtcdProcess()
+        let first = try await RunningDaemon.clusterNode(etcd: etcd)
+        let registrant = try await first.connect(name: "registrant")
+        let registered = try await registrant.registerSchema(Self.order, subject: "orders")
+        await registrant.close()
+        try await first.stop()
+        try await etcd.kill()
+
+        let late = try await RunningDaemon.clusterNode(etcd: etcd)
+        #expect(late.process.standardError.contains("cannot read the schema registry from etcd"), "\(late.process.standardError)")
+        let client = try await late.connect(name: "late")
+        #expect(try await Self.registryError { _ = try await client.schema(subject: "orders") }?.code == .unknownSubject)
+        #expect(try await Self.registryError { _ = try await client.registerSchema(Self.order, subject: "orders") }?.code == .registryUnavailable)
+        try await etcd.restart()
+        try await eventually(within: 20, "the node to read the registry") {
+            try await Task.sleep(for: .milliseconds(100))
+            return (try? await client.schema(subject: "orders").reference) == registered.reference
+        }
+        await client.close()
+        try await late.stop()
+    }
+}
