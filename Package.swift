@@ -237,8 +237,12 @@ let package = Package(
             name: "TernBrokerTests",
             dependencies: [
                 "TernBroker",
+                "TernChildProcesses",
+                "TernCluster",
+                "TernEtcd",
                 "TernFiles",
                 "TernProtocol",
+                "TernSchema",
                 "TernTestSupport",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

@@ -32,21 +32,25 @@ public final class BrokerServer: Sendable {
     ///     swift-metrics) and the monitoring listener's `/metrics` serves. A program that
     ///     bootstraps `MetricsSystem` with a `PrometheusMetricsFactory` passes that factory's
     ///     registry, and `/metrics` serves its own metrics too.
+    ///   - clusterRegistry: On a cluster node, the schema registry kept in etcd, which replaces
+    ///     the one in the data directory.
     /// - Throws: NIO's `IOError` when the address cannot be bound, for example when the port is
     ///   busy; ``MonitorListenError`` when the monitoring listener's cannot; ``BrokerStartError`` when the data directory is locked by another process or
     ///   cannot be written, or the saved schema registry cannot be read or is invalid.
     public static func start(
         configuration: BrokerConfiguration, logger: Logger = Logger(label: "ternd"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, turns: EventLoopTurns = EventLoopTurns(),
-        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), clusterRegistry: ClusterRegistry? = nil
     ) async throws -> BrokerServer {
         let core: BrokerCore
         do {
             if let directory = configuration.dataDirectory {
                 _ = try DataDirectoryLock.acquire(directory)
-                try Directories.prepareForWriting(directory + "/registry")
+                if clusterRegistry == nil { try Directories.prepareForWriting(directory + "/registry") }
             }
-            core = try BrokerCore(configuration: configuration, group: group, logger: logger, turns: turns, metrics: metrics)
+            core = try BrokerCore(
+                configuration: configuration, group: group, logger: logger, registry: clusterRegistry?.registry, turns: turns, metrics: metrics
+            )
         } catch let error as CustomStringConvertible {
             throw BrokerStartError(description: error.description)
         }

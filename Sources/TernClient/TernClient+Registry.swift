@@ -11,7 +11,9 @@ extension TernClient {
     ///
     /// - Throws: ``TernClientError/registry(code:message:)`` with ``ErrorCode/invalidSchema``
     ///   when the text does not parse, ``ErrorCode/incompatibleSchema`` when the subject's mode
-    ///   forbids the change (``TernClientError/violations`` lists each field and rule).
+    ///   forbids the change (``TernClientError/violations`` lists each field and rule),
+    ///   ``ErrorCode/registryUnavailable`` from a cluster node that cannot reach the registry's
+    ///   etcd (nothing was registered; try again later).
     public func registerSchema(_ definition: String, subject: String) async throws -> RegisteredSchema {
         try Self.registeredSchema(from: await administer {
             .registerSchema(Frame.RegisterSchema(operationID: $0, subject: subject, definition: definition))
@@ -47,7 +49,8 @@ extension TernClient {
 
     /// Sets the compatibility mode that later registrations under `subject` are checked with.
     ///
-    /// - Throws: ``TernClientError/registry(code:message:)`` with ``ErrorCode/unknownSubject``.
+    /// - Throws: ``TernClientError/registry(code:message:)`` with ``ErrorCode/unknownSubject``,
+    ///   ``ErrorCode/registryUnavailable`` from a cluster node that cannot reach etcd.
     public func setCompatibility(_ mode: CompatibilityMode, subject: String) async throws {
         try await administerWithoutData { .setCompatibility(Frame.SetCompatibility(operationID: $0, subject: subject, mode: mode)) }
     }
@@ -56,7 +59,8 @@ extension TernClient {
     /// version of the subject and whose payload matches it.
     ///
     /// - Throws: ``TernClientError/invalidTopic(reason:)`` for a malformed topic (no wildcards),
-    ///   ``TernClientError/registry(code:message:)`` with ``ErrorCode/unknownSubject``.
+    ///   ``TernClientError/registry(code:message:)`` with ``ErrorCode/unknownSubject``, or
+    ///   ``ErrorCode/registryUnavailable`` from a cluster node that cannot reach etcd.
     public func bind(topic: String, toSubject subject: String) async throws {
         if let problem = encoding.validate(topic: topic) { throw problem }
         try await administerWithoutData { .bindTopic(Frame.BindTopic(operationID: $0, topic: topic, subject: subject)) }
@@ -64,6 +68,9 @@ extension TernClient {
 
     /// Removes the binding of `topic`, which then carries any bytes again; does nothing when it
     /// is not bound.
+    ///
+    /// - Throws: ``TernClientError/registry(code:message:)`` with
+    ///   ``ErrorCode/registryUnavailable`` from a cluster node that cannot reach etcd.
     public func unbind(topic: String) async throws {
         if let problem = encoding.validate(topic: topic) { throw problem }
         try await administerWithoutData { .bindTopic(Frame.BindTopic(operationID: $0, topic: topic, subject: "")) }

@@ -40,7 +40,8 @@ public enum TernClientError: Error, Sendable, Equatable, CustomStringConvertible
     /// The responder's handler failed; `message` is its error's description.
     case handlerFailed(topic: String, message: String)
     /// The schema registry refused an operation with `code` (for example
-    /// ``ErrorCode/incompatibleSchema`` or ``ErrorCode/unknownSubject``); `message` is the
+    /// ``ErrorCode/incompatibleSchema`` or ``ErrorCode/unknownSubject``; on a cluster node
+    /// ``ErrorCode/registryUnavailable`` when etcd cannot be reached); `message` is the
     /// broker's explanation, naming each offending field and rule (see ``violations``).
     case registry(code: ErrorCode, message: String)
     /// The broker did not accept the client's credentials (or wanted some), or closed the

@@ -53,6 +53,11 @@ public struct EtcdRange: Sendable, Hashable {
     public var keyValues: [EtcdKeyValue]
     /// The store's revision when it was read: a watch from `revision + 1` misses nothing after it.
     public var revision: Int64
+
+    public init(keyValues: [EtcdKeyValue], revision: Int64) {
+        self.keyValues = keyValues
+        self.revision = revision
+    }
 }
 
 /// A condition of a transaction on one key.

@@ -57,6 +57,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let invalidPayload = ErrorCode(rawValue: 0x0305)
     public static let schemaMismatch = ErrorCode(rawValue: 0x0306)
     public static let invalidSubject = ErrorCode(rawValue: 0x0307)
+    /// A cluster node cannot change the registry now: etcd, which keeps it, is out of reach.
+    public static let registryUnavailable = ErrorCode(rawValue: 0x0308)
 
     private static let names: [UInt16: String] = [
         0x0000: "ok",
@@ -72,7 +74,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         0x0203: "handler failed", 0x0204: "unknown request", 0x0205: "too many requests",
         0x0300: "unknown subject", 0x0301: "unknown version", 0x0302: "incompatible schema",
         0x0303: "invalid schema", 0x0304: "schema required", 0x0305: "invalid payload",
-        0x0306: "schema mismatch", 0x0307: "invalid subject",
+        0x0306: "schema mismatch", 0x0307: "invalid subject", 0x0308: "registry unavailable",
     ]
 
     /// The code's name as the specification's table gives it, e.g. "no responders".

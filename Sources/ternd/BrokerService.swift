@@ -22,6 +22,8 @@ struct BrokerService: Service {
     let settings: SettingsReader
     /// The config file whose changes reload the settings (`--watch-config`), if any.
     let watched: String?
+    /// On a cluster node, the schema registry kept in etcd.
+    let clusterRegistry: ClusterRegistry?
     let logger: Logger
 
     /// - Throws: ``DaemonError`` when the broker cannot start, its address busy for example.
@@ -32,7 +34,10 @@ struct BrokerService: Service {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops, metricsDelegate: turns)
         let server: BrokerServer
         do {
-            server = try await BrokerServer.start(configuration: configuration, logger: logger, group: group, turns: turns, metrics: metrics)
+            await clusterRegistry?.load()
+            server = try await BrokerServer.start(
+                configuration: configuration, logger: logger, group: group, turns: turns, metrics: metrics, clusterRegistry: clusterRegistry
+            )
         } catch {
             try? await group.shutdownGracefully()
             if let error = error as? BrokerStartError { throw DaemonError(error.description) }

@@ -86,17 +86,24 @@ struct TerndCommand: AsyncParsableCommand {
         }
         settings.configuration.tls = try TLSSetup.context(for: settings, logger: logger)
         settings.configuration.dataDirectory = settings.dataDirectory
+        let clusterRegistry: ClusterRegistry?
+        do {
+            clusterRegistry = settings.cluster.isEnabled ? try ClusterRegistry(settings: settings.cluster, logger: logger) : nil
+        } catch {
+            throw DaemonError("etcd TLS: \(error)")
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
                 service: BrokerService(
                     configuration: settings.configuration, eventLoops: settings.eventLoops, metrics: metrics, settings: reader,
-                    watched: settings.watchesConfig ? config : nil, logger: logger
+                    watched: settings.watchesConfig ? config : nil, clusterRegistry: clusterRegistry, logger: logger
                 ),
                 successTerminationBehavior: .gracefullyShutdownGroup
             ),
             .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
         ]
-        if settings.cluster.isEnabled {
+        if let clusterRegistry {
+            services.append(.init(service: clusterRegistry))
             do {
                 services.append(.init(service: try ClusterMembership(settings: settings.cluster, clientAddress: settings.configuration.listen, logger: logger)))
             } catch {

@@ -8,14 +8,6 @@ import Testing
 /// stopped at once.
 @Suite(.serialized)
 struct ClusterMembershipTests {
-    /// A node of cluster `e2e`, with a two-second lease.
-    private func startNode(etcd: EtcdProcess, _ arguments: [String] = []) async throws -> RunningDaemon {
-        let route = try await Loopback.freePort()
-        return try await RunningDaemon.start([
-            "--cluster", "e2e", "--etcd", etcd.url, "--cluster-listen", "127.0.0.1:\(route)", "--cluster-lease-ttl", "2s",
-        ] + arguments)
-    }
-
     /// The members etcd holds for cluster `e2e`.
     private func members(_ client: EtcdClient) async throws -> [[String: String]] {
         try await client.get(prefix: "/tern/clusters/e2e/members/").keyValues.map { keyValue in
@@ -31,7 +23,7 @@ struct ClusterMembershipTests {
         let etcd = try await EtcdProcess()
         let client = try EtcdClient(endpoints: EtcdEndpoint.list(parsing: etcd.url))
         var nodes: [RunningDaemon] = []
-        for _ in 0..<3 { nodes.append(try await startNode(etcd: etcd)) }
+        for _ in 0..<3 { nodes.append(try await RunningDaemon.clusterNode(etcd: etcd)) }
         try await eventually(within: 20, "three members in etcd") {
             try await Task.sleep(for: .milliseconds(100))
             return try await members(client).count == 3
@@ -80,7 +72,7 @@ struct ClusterMembershipTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         defer { try? FileManager.default.removeItem(at: directory) }
         let (etcd, caFile) = try await EtcdProcess.withTLS(in: directory.path)
-        let node = try await startNode(etcd: etcd, ["--etcd-ca", caFile])
+        let node = try await RunningDaemon.clusterNode(etcd: etcd, ["--etcd-ca", caFile])
         try await eventually(within: 20, "the node to register over TLS") {
             try await Task.sleep(for: .milliseconds(100))
             return node.process.standardError.contains("registered in cluster")
@@ -114,7 +106,7 @@ struct ClusterMembershipTests {
             try await Task.sleep(for: .milliseconds(100))
             return node.process.standardError.contains("etcd reachable again")
         }
-        let other = try await startNode(etcd: etcd)
+        let other = try await RunningDaemon.clusterNode(etcd: etcd)
         try await eventually(within: 10, "the node to see a node that joined after the partition") {
             try await Task.sleep(for: .milliseconds(100))
             return node.process.standardError.contains("cluster member joined")
@@ -136,7 +128,7 @@ struct ClusterMembershipTests {
 
     @Test func aNodeOutlivesEtcdAndRegistersAgainWhenItsLeaseIsLost() async throws {
         let etcd = try await EtcdProcess()
-        let node = try await startNode(etcd: etcd)
+        let node = try await RunningDaemon.clusterNode(etcd: etcd)
         try await eventually(within: 20, "the node to register") {
             try await Task.sleep(for: .milliseconds(100))
             return node.process.standardError.contains("registered in cluster")

@@ -46,10 +46,7 @@ public final class ClusterMembership: Service, Sendable {
         member = ClusterMember(id: ClusterMember.newID(), route: "\(route)", client: "\(client)")
         self.settings = settings
         keys = ClusterKeys(cluster: settings.name ?? "")
-        let tls = settings.etcd.contains(where: \.usesTLS)
-            ? try EtcdClient.tlsContext(trustRootsFile: settings.etcdCAFile, certificateFile: settings.etcdCertificateFile, privateKeyFile: settings.etcdKeyFile)
-            : nil
-        etcd = EtcdClient(endpoints: settings.etcd, tls: tls)
+        etcd = try settings.etcdClient()
         var logger = logger
         logger[metadataKey: "cluster"] = "\(settings.name ?? "")"
         self.logger = logger

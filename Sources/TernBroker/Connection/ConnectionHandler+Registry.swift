@@ -1,30 +1,26 @@
 import NIOCore
-import NIOPosix
 import TernProtocol
 
 extension ConnectionHandler {
-    /// Answers a schema-registry frame. A change saves the registry to disk, so it runs on the
-    /// blocking-I/O thread pool; meanwhile this connection processes nothing after the frame, so
-    /// that what follows it sees the change, and other connections go on.
+    /// Answers a schema-registry frame. A change waits for the registry to be saved (to disk
+    /// on the blocking-I/O thread pool, or committed to etcd on a cluster node) off the event
+    /// loop; meanwhile this connection processes nothing after the frame, so that what follows
+    /// it sees the change, and other connections go on.
     func administer(_ frame: Frame) {
         let operation = RegistryOperation(frame: frame, registry: core.registry, limits: limits)
-        guard operation.changesRegistry, let context else {
-            send(registryAnswer(operation.answer()))
+        guard operation.changesRegistry else {
+            send(registryAnswer(operation.readAnswer()))
             return
         }
+        guard let context else { return }
         state.readGate.inputDeferred()
         awaitingRegistry = true
         let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
-            operation.answer()
-        }.whenComplete { result in
+        context.eventLoop.makeFutureWithTask {
+            await operation.changeAnswer()
+        }.whenSuccess { outcome in
             let handler = loopBoundSelf.value
-            switch result {
-            case .success(let outcome):
-                handler.send(handler.registryAnswer(outcome))
-            case .failure(let error):
-                handler.logger.error("a registry change could not run", metadata: ["error": "\(error)"])
-            }
+            handler.send(handler.registryAnswer(outcome))
             handler.flushIfNeeded()
             handler.awaitingRegistry = false
             handler.inputMayGoOn()

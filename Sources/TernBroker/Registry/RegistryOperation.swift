@@ -4,8 +4,8 @@ import TernSchema
 
 /// One registry frame from a client and the frame that answers it, worked out against a
 /// ``SchemaRegistry``: SCHEMA_INFO, SCHEMA_LIST_RESULT or REGISTRY_RESULT, failures included.
-/// Pure but for the registry itself, whose changes save to disk: the connection runs a change
-/// off its event loop (see ``changesRegistry``).
+/// Pure but for the registry itself, whose changes save to disk or commit to etcd: the
+/// connection waits for a change off its event loop (see ``changesRegistry``).
 struct RegistryOperation: Sendable {
     let frame: Frame
     let registry: SchemaRegistry
@@ -19,7 +19,7 @@ struct RegistryOperation: Sendable {
         }
     }
 
-    /// Whether the operation may change the registry, and so save it to disk.
+    /// Whether the operation may change the registry, and so wait for it to be saved.
     var changesRegistry: Bool {
         switch frame {
         case .registerSchema, .setCompatibility, .bindTopic: true
@@ -27,55 +27,80 @@ struct RegistryOperation: Sendable {
         }
     }
 
-    /// The answer, and the reason a valid change could not be saved, if it could not.
-    func answer() -> (answer: Frame, storageFailure: String?) {
+    /// The answer to an operation that changes nothing: at once, from the registry's memory.
+    func readAnswer() -> (answer: Frame, storageFailure: String?) {
+        outcome { () throws(SchemaRegistry.Failure) in try read() }
+    }
+
+    /// The answer to an operation that changes the registry, once the change is saved (to disk,
+    /// or committed to etcd on a cluster node).
+    func changeAnswer() async -> (answer: Frame, storageFailure: String?) {
+        let frame: Frame
+        do throws(SchemaRegistry.Failure) {
+            frame = try await change()
+        } catch {
+            return outcome { () throws(SchemaRegistry.Failure) in throw error }
+        }
+        return outcome { () throws(SchemaRegistry.Failure) in frame }
+    }
+
+    private func read() throws(SchemaRegistry.Failure) -> Frame {
+        let registry = self.registry
+        switch frame {
+        case .getSchema(let get):
+            let subject = try registry.subject(named: get.subject)
+            guard let version = subject.version(get.version) else {
+                throw SchemaRegistry.Failure(code: .unknownVersion, message: "subject '\(get.subject)' has no version \(get.version)")
+            }
+            return .schemaInfo(Self.info(get.operationID, subject, version))
+        case .listSchemas(let list):
+            let entries = try registry.subjects(named: list.subject).map {
+                Frame.SchemaList.Entry(subject: $0.name, subjectID: $0.id, mode: $0.mode, versions: $0.versions.map(\.number))
+            }
+            return .schemaList(Frame.SchemaList(operationID: list.operationID, entries: entries))
+        case .checkSchema(let check):
+            try registry.check(subject: check.subject, definition: check.definition)
+            return .registryResult(Frame.RegistryResult(operationID: check.operationID))
+        default:
+            throw SchemaRegistry.Failure(code: .internalError, message: "not a registry operation that reads")
+        }
+    }
+
+    private func change() async throws(SchemaRegistry.Failure) -> Frame {
         let registry = self.registry
         switch frame {
         case .registerSchema(let register):
-            return answer(register.operationID) { () throws(SchemaRegistry.Failure) in
-                try checkInfoFits(register)
-                let (subject, version) = try registry.register(subject: register.subject, definition: register.definition)
-                return .schemaInfo(Self.info(register.operationID, subject, version))
-            }
-        case .getSchema(let get):
-            return answer(get.operationID) { () throws(SchemaRegistry.Failure) in
-                let subject = try registry.subject(named: get.subject)
-                guard let version = subject.version(get.version) else {
-                    throw SchemaRegistry.Failure(code: .unknownVersion, message: "subject '\(get.subject)' has no version \(get.version)")
-                }
-                return .schemaInfo(Self.info(get.operationID, subject, version))
-            }
-        case .listSchemas(let list):
-            return answer(list.operationID) { () throws(SchemaRegistry.Failure) in
-                let entries = try registry.subjects(named: list.subject).map {
-                    Frame.SchemaList.Entry(subject: $0.name, subjectID: $0.id, mode: $0.mode, versions: $0.versions.map(\.number))
-                }
-                return .schemaList(Frame.SchemaList(operationID: list.operationID, entries: entries))
-            }
+            try checkInfoFits(register)
+            let (subject, version) = try await registry.register(subject: register.subject, definition: register.definition)
+            return .schemaInfo(Self.info(register.operationID, subject, version))
         case .setCompatibility(let set):
-            return answer(set.operationID) { () throws(SchemaRegistry.Failure) in
-                try registry.setMode(set.mode, subject: set.subject)
-                return .registryResult(Frame.RegistryResult(operationID: set.operationID))
-            }
+            try await registry.setMode(set.mode, subject: set.subject)
+            return .registryResult(Frame.RegistryResult(operationID: set.operationID))
         case .bindTopic(let bind):
-            return answer(bind.operationID) { () throws(SchemaRegistry.Failure) in
-                try registry.bind(topic: bind.topic, subject: bind.subject)
-                return .registryResult(Frame.RegistryResult(operationID: bind.operationID))
-            }
-        case .checkSchema(let check):
-            return answer(check.operationID) { () throws(SchemaRegistry.Failure) in
-                try registry.check(subject: check.subject, definition: check.definition)
-                return .registryResult(Frame.RegistryResult(operationID: check.operationID))
-            }
+            try await registry.bind(topic: bind.topic, subject: bind.subject)
+            return .registryResult(Frame.RegistryResult(operationID: bind.operationID))
         default:
-            return (.registryResult(Frame.RegistryResult(operationID: 0, code: .internalError, message: "not a registry operation")), nil)
+            throw SchemaRegistry.Failure(code: .internalError, message: "not a registry operation that changes")
+        }
+    }
+
+    /// The operation id of the frame, which its answer carries.
+    private var operationID: UInt64 {
+        switch frame {
+        case .registerSchema(let register): register.operationID
+        case .getSchema(let get): get.operationID
+        case .listSchemas(let list): list.operationID
+        case .setCompatibility(let set): set.operationID
+        case .bindTopic(let bind): bind.operationID
+        case .checkSchema(let check): check.operationID
+        default: 0
         }
     }
 
     /// What `operation` returns, or its failure as a REGISTRY_RESULT; an answer longer than the
     /// frame limit as a REGISTRY_RESULT `internal_error`, as the broker never sends a frame
     /// longer than it announced.
-    private func answer(_ operationID: UInt64, _ operation: () throws(SchemaRegistry.Failure) -> Frame) -> (answer: Frame, storageFailure: String?) {
+    private func outcome(_ operation: () throws(SchemaRegistry.Failure) -> Frame) -> (answer: Frame, storageFailure: String?) {
         do throws(SchemaRegistry.Failure) {
             let frame = try operation()
             let length = Self.bodyLength(of: frame)

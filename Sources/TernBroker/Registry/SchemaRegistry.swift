@@ -1,10 +1,13 @@
 import NIOConcurrencyHelpers
+import NIOPosix
 import TernProtocol
 import TernSchema
 
 /// The broker's schema registry: subjects with numbered schema versions, compatibility modes,
 /// and the bindings of topics to subjects. Every change is saved to disk before it is
-/// acknowledged (see ``RegistryStore``); without a store it lives in memory.
+/// acknowledged (see ``RegistryStore``); without a store it lives in memory. On a cluster
+/// node it is a cache of the registry in etcd (``RegistryInEtcd``): a change is acknowledged
+/// once etcd committed it, and reads never wait for etcd.
 final class SchemaRegistry: Sendable {
     /// How registrations went, for the metrics.
     let registrations = RegistrationCounts()
@@ -41,10 +44,12 @@ final class SchemaRegistry: Sendable {
         var isStorageFailure = false
     }
 
-    private struct State {
+    struct State {
         var subjects: [String: Subject] = [:]
         var bindings: [String: String] = [:]
         var lastSubjectID: UInt32 = 0
+        /// On a cluster node, what the cache knows of etcd's keys besides the above.
+        var mirror = RegistryMirror()
 
         init() {}
 
@@ -86,18 +91,29 @@ final class SchemaRegistry: Sendable {
     /// The mode of a subject registered without one, as in Confluent's registry.
     static let defaultMode = CompatibilityMode.backward
 
-    private let state: NIOLockedValueBox<State>
+    let state: NIOLockedValueBox<State>
     /// Held while a change is worked out and saved: one change at a time.
     private let changes = NIOLock()
     private let store: RegistryStore?
     /// Runs before each save; tests use it to hold a save in progress.
     private let beforeSave: (@Sendable () -> Void)?
+    /// Where a cluster node's registry is kept.
+    let etcd: RegistryInEtcd?
 
     /// An empty registry kept in memory only.
     init() {
         self.state = NIOLockedValueBox(State())
         self.store = nil
         self.beforeSave = nil
+        self.etcd = nil
+    }
+
+    /// A cache of the registry kept in etcd, empty until it is read (``reload()``).
+    init(etcd: RegistryInEtcd) {
+        self.state = NIOLockedValueBox(State())
+        self.store = nil
+        self.beforeSave = nil
+        self.etcd = etcd
     }
 
     /// Loads the registry `store` keeps, or starts an empty one there.
@@ -111,33 +127,32 @@ final class SchemaRegistry: Sendable {
         } ?? State())
         self.store = store
         self.beforeSave = beforeSave
+        self.etcd = nil
     }
 
     // MARK: Administration
 
     /// Registers `definition` under `subject`: the existing version when it is identical to
     /// one, else a new version if the subject's mode allows it.
-    func register(subject name: String, definition: String) throws(Failure) -> (Subject, Version) {
+    func register(subject name: String, definition: String) async throws(Failure) -> (Subject, Version) {
         var outcome = RegistrationCounts.Outcome.refused
         defer { registrations.count(outcome) }
         try Self.checkName(name)
         let schema = try Self.parse(definition)
-        var isNew = false
-        let registered = try mutate { state throws(Failure) in
+        let registered = try await commit { state throws(Failure) in
             var subject = state.subjects[name] ?? Subject(name: name, id: state.lastSubjectID + 1, mode: Self.defaultMode, versions: [])
             if let existing = subject.versions.first(where: { $0.schema.canonicalText == schema.canonicalText }) {
-                return (subject, existing, false)
+                return ((subject, existing), false)
             }
             try Self.checkCompatibility(of: schema, with: subject)
             let version = Version(number: (subject.versions.last?.number ?? 0) + 1, definition: definition, schema: schema)
             subject.versions.append(version)
             if state.subjects[name] == nil { state.lastSubjectID = subject.id }
             state.subjects[name] = subject
-            isNew = true
-            return (subject, version, true)
+            return ((subject, version), true)
         }
-        outcome = isNew ? .registered : .unchanged
-        return registered
+        outcome = registered.changed ? .registered : .unchanged
+        return registered.value
     }
 
     /// Whether `definition` would be accepted as the subject's next version.
@@ -161,28 +176,28 @@ final class SchemaRegistry: Sendable {
         return state.withLockedValue { Array($0.subjects.values) }.sorted { $0.name < $1.name }
     }
 
-    func setMode(_ mode: CompatibilityMode, subject name: String) throws(Failure) {
-        try mutate { state throws(Failure) in
+    func setMode(_ mode: CompatibilityMode, subject name: String) async throws(Failure) {
+        try await commit { state throws(Failure) in
             guard state.subjects[name] != nil else { throw Failure(code: .unknownSubject, message: "no subject '\(name)'") }
             let changed = state.subjects[name]?.mode != mode
             state.subjects[name]?.mode = mode
-            return ((), (), changed)
+            return ((), changed)
         }
     }
 
     /// Binds `topic` to `subject`, or unbinds it when `subject` is empty.
-    func bind(topic: String, subject name: String) throws(Failure) {
+    func bind(topic: String, subject name: String) async throws(Failure) {
         if let problem = TopicSyntax.problem(withTopic: topic) {
             throw Failure(code: .invalidTopic, message: problem)
         }
-        try mutate { state throws(Failure) in
+        try await commit { state throws(Failure) in
             guard !name.isEmpty else {
-                return ((), (), state.bindings.removeValue(forKey: topic) != nil)
+                return ((), state.bindings.removeValue(forKey: topic) != nil)
             }
             guard state.subjects[name] != nil else { throw Failure(code: .unknownSubject, message: "no subject '\(name)'") }
             let changed = state.bindings[topic] != name
             state.bindings[topic] = name
-            return ((), (), changed)
+            return ((), changed)
         }
     }
 
@@ -241,11 +256,28 @@ final class SchemaRegistry: Sendable {
         }
     }
 
+    /// A change of the state: what it returns, and whether it changed anything.
+    typealias Change<Value> = @Sendable (inout State) throws(Failure) -> (value: Value, changed: Bool)
+
+    /// Applies a change where the registry is kept: in etcd on a cluster node, else in memory,
+    /// saved to disk first when there is a store (on the blocking-I/O thread pool).
+    @discardableResult
+    private func commit<Value: Sendable>(_ change: @escaping Change<Value>) async throws(Failure) -> (value: Value, changed: Bool) {
+        if let etcd { return try await commit(change, to: etcd) }
+        guard store != nil else { return try mutate(change) }
+        let outcome = try? await NIOThreadPool.singleton.runIfActive {
+            Result { () throws(Failure) in try self.mutate(change) }
+        }
+        guard let outcome else {
+            throw Failure(code: .internalError, message: "the registry could not be saved: the I/O thread pool is stopped", isStorageFailure: true)
+        }
+        return try outcome.get()
+    }
+
     /// Applies a change and, when it changed anything, saves the registry before it is visible.
     /// Changes are serialized by their own lock; readers take the state's lock only to look at
     /// it, never while a change is saved, so a registration holds up no publish.
-    @discardableResult
-    private func mutate<A, B>(_ change: (inout State) throws(Failure) -> (A, B, changed: Bool)) throws(Failure) -> (A, B) {
+    private func mutate<Value>(_ change: Change<Value>) throws(Failure) -> (value: Value, changed: Bool) {
         changes.lock()
         defer { changes.unlock() }
         var next = state.withLockedValue { $0 }
@@ -260,6 +292,6 @@ final class SchemaRegistry: Sendable {
         }
         let changed = next
         state.withLockedValue { $0 = changed }
-        return (result.0, result.1)
+        return result
     }
 }

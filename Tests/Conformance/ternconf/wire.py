@@ -86,6 +86,7 @@ ERROR_CODES = {
     "unknown_subject": 0x0300, "unknown_version": 0x0301, "incompatible_schema": 0x0302,
     "invalid_schema": 0x0303, "schema_required": 0x0304, "invalid_payload": 0x0305,
     "schema_mismatch": 0x0306, "invalid_subject": 0x0307,
+    "registry_unavailable": 0x0308,
 }
 ERROR_NAMES = {v: k for k, v in ERROR_CODES.items()}
 CLOSING_CODES = {"malformed_frame", "unsupported_version", "frame_too_large", "unexpected_frame",

@@ -128,7 +128,7 @@ import TernProtocol
 
     @Test func anUnknownReadAsSubjectOrVersionIsRefused() async throws {
         let registry = SchemaRegistry()
-        let (subject, _) = try registry.register(subject: "orders", definition: "record Order { id: string }")
+        let (subject, _) = try await registry.register(subject: "orders", definition: "record Order { id: string }")
         let broker = try EmbeddedBroker(registry: registry)
         let client = try await broker.connectReady()
         let frames = try await client.exchange(
