@@ -9,7 +9,13 @@ import NIOCore
 
 /// Reads the fields of one frame's body, failing with a typed error instead of trapping.
 struct FrameBodyReader {
-    let type: FrameType
+    /// What kind of frame this is: a client frame or a route frame (CLUSTER.md), for errors.
+    enum Kind {
+        case client(FrameType)
+        case route(RouteFrameType)
+    }
+
+    let kind: Kind
     let flags: UInt8
     var body: ByteBuffer
     /// The topic of the previous PUBLISH or MESSAGE, reused when the next one names it again.
@@ -19,8 +25,24 @@ struct FrameBodyReader {
         flags & flag != 0
     }
 
+    init(type: FrameType, flags: UInt8, body: ByteBuffer, recentTopic: String?) {
+        self.kind = .client(type)
+        self.flags = flags
+        self.body = body
+        self.recentTopic = recentTopic
+    }
+
+    init(routeType: RouteFrameType, flags: UInt8, body: ByteBuffer) {
+        self.kind = .route(routeType)
+        self.flags = flags
+        self.body = body
+    }
+
     func malformed(_ reason: String) -> FrameDecodingError {
-        .malformed(type: type, reason: reason)
+        switch kind {
+        case .client(let type): .malformed(type: type, reason: reason)
+        case .route(let type): .malformedRouteFrame(type: type, reason: reason)
+        }
     }
 
     mutating func integer<Integer: FixedWidthInteger>(_: Integer.Type = Integer.self) throws(FrameDecodingError) -> Integer {

@@ -9,7 +9,7 @@ extension ByteBuffer {
         try writeLengthPrefixed { buffer throws(FrameEncodingError) in try buffer.writeFrameHeaderAndBody(frame) }
     }
 
-    private mutating func writeLengthPrefixed(
+    mutating func writeLengthPrefixed(
         _ writeFrame: (inout ByteBuffer) throws(FrameEncodingError) -> Void
     ) throws(FrameEncodingError) -> Int {
         let start = writerIndex
