@@ -23,6 +23,8 @@ struct BrokerService: Service {
     /// The config file whose changes reload the settings (`--watch-config`), if any.
     let watched: String?
     let logger: Logger
+    /// The node's membership in its cluster, if it is a node of one.
+    var membership: ClusterMembership?
 
     /// - Throws: ``DaemonError`` when the broker cannot start, its address busy for example.
     func run() async throws {
@@ -32,10 +34,13 @@ struct BrokerService: Service {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops, metricsDelegate: turns)
         let server: BrokerServer
         do {
-            server = try await BrokerServer.start(configuration: configuration, logger: logger, group: group, turns: turns, metrics: metrics)
+            server = try await BrokerServer.start(
+                configuration: configuration, logger: logger, group: group, turns: turns, metrics: metrics, cluster: membership
+            )
         } catch {
             try? await group.shutdownGracefully()
             if let error = error as? BrokerStartError { throw DaemonError(error.description) }
+            if let error = error as? RouteSetupError { throw DaemonError(error.description) }
             if let error = error as? MonitorListenError {
                 throw DaemonError("cannot listen for monitoring on \(error.address): \(SystemErrorText.describe(error.underlying))")
             }

@@ -86,23 +86,25 @@ struct TerndCommand: AsyncParsableCommand {
         }
         settings.configuration.tls = try TLSSetup.context(for: settings, logger: logger)
         settings.configuration.dataDirectory = settings.dataDirectory
+        var membership: ClusterMembership?
+        if settings.cluster.isEnabled {
+            do {
+                membership = try ClusterMembership(settings: settings.cluster, clientAddress: settings.configuration.listen, logger: logger)
+            } catch {
+                throw DaemonError("etcd TLS: \(error)")
+            }
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
                 service: BrokerService(
                     configuration: settings.configuration, eventLoops: settings.eventLoops, metrics: metrics, settings: reader,
-                    watched: settings.watchesConfig ? config : nil, logger: logger
+                    watched: settings.watchesConfig ? config : nil, logger: logger, membership: membership
                 ),
                 successTerminationBehavior: .gracefullyShutdownGroup
             ),
             .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
         ]
-        if settings.cluster.isEnabled {
-            do {
-                services.append(.init(service: try ClusterMembership(settings: settings.cluster, clientAddress: settings.configuration.listen, logger: logger)))
-            } catch {
-                throw DaemonError("etcd TLS: \(error)")
-            }
-        }
+        if let membership { services.append(.init(service: membership)) }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

@@ -108,8 +108,10 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
 
     /// Accepts `messages` from `publisher` in order, each unless `refusal` gives a reason to
     /// refuse it or the `reject` policy finds the mailbox full, and hands them to subscribers.
+    /// Messages from no publisher (forwarded by another node of the cluster) hold nobody back
+    /// under the `block` policy.
     mutating func publish(
-        _ messages: [PublishedMessage], from publisher: Publisher, refusal: (PublishedMessage) -> (ErrorCode, String)?, offer: Offer
+        _ messages: [PublishedMessage], from publisher: Publisher?, refusal: (PublishedMessage) -> (ErrorCode, String)?, offer: Offer
     ) -> Effects {
         var acknowledged: [UInt64] = []
         var rejected = Rejection()
@@ -133,7 +135,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
         var effects = fanOut(offer: offer)
         effects.acknowledged = acknowledged
         effects.rejection = rejected
-        if settings.policy == .block && isFull && pausedPublishers.insert(publisher).inserted {
+        if let publisher, settings.policy == .block && isFull && pausedPublishers.insert(publisher).inserted {
             counters.publisherPauses += 1
             effects.pausePublisher = true
         }

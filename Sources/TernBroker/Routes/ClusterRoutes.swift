@@ -1,0 +1,345 @@
+import Atomics
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import TernCluster
+import TernProtocol
+import TernTLS
+
+/// A node's routes to the other nodes of its cluster (CLUSTER.md, "Routes"): it accepts routes
+/// on the cluster listen address, dials the members whose id is greater than its own (again,
+/// with a back-off, while they are members and no route is up), tells each peer its interest,
+/// and forwards what its clients publish to the peers whose interest matches.
+final class ClusterRoutes: Sendable {
+    let membership: ClusterMembership
+    let logger: Logger
+    private let tls: RouteTLS
+    private let directory: TopicDirectory
+    private let group: any EventLoopGroup
+    private let limits: Limits
+    private let state = Mutex<State>(State())
+    /// The routes up now: the publish path reads this before anything else.
+    private let routesUp = ManagedAtomic(0)
+    private let listener = Mutex<(any Channel)?>(nil)
+
+    private struct State: ~Copyable {
+        var peers: [String: RoutePeer] = [:]
+        var remote = RemoteInterest()
+        var local = LocalInterest()
+        var members: [String: ClusterMember] = [:]
+        /// Members a dial is under way to, or scheduled for.
+        var dialling: Set<String> = []
+        /// The next back-off of each member whose dial failed.
+        var backOff: [String: TimeAmount] = [:]
+        /// How many times each peer's route came up after the first: each was a full resync.
+        var resyncs: [String: Int] = [:]
+        var stopped = false
+    }
+
+    /// The first wait before dialling a member again, and the longest.
+    static let firstBackOff = TimeAmount.milliseconds(100)
+    static let longestBackOff = TimeAmount.seconds(5)
+    /// What a route frame may hold beyond the max frame length: the queue groups of a
+    /// ROUTED_MESSAGE whose PUBLISH had the longest length allowed.
+    static let routeFrameAllowance: UInt32 = 65_536
+
+    init(membership: ClusterMembership, tls: RouteTLS, directory: TopicDirectory, limits: Limits, group: any EventLoopGroup, logger: Logger) {
+        self.membership = membership
+        self.tls = tls
+        self.directory = directory
+        self.limits = limits
+        self.group = group
+        var logger = logger
+        logger[metadataKey: "cluster"] = "\(membership.keys.cluster)"
+        self.logger = logger
+    }
+
+    /// This node's ROUTE_HELLO.
+    var hello: RouteFrame.Hello {
+        RouteFrame.Hello(cluster: membership.keys.cluster, memberID: membership.member.id, maxFrameLength: limits.maxFrameLength)
+    }
+
+    // MARK: Starting and stopping
+
+    /// Accepts routes on the cluster listen address, and dials members as they come.
+    func start() async throws {
+        guard let address = membership.settings.listen else { return }
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try self.configure(channel, role: .acceptor) }
+            }
+            .bind(host: address.host, port: address.port)
+            .get()
+        listener.withLock { $0 = channel }
+        logger.info("accepting routes", metadata: ["address": "\(address.host):\(channel.localAddress?.port ?? address.port)"])
+        membership.observeMembers { [self] members in membersChanged(members) }
+        membersChanged(membership.members)
+    }
+
+    /// Closes every route with ROUTE_CLOSE `shutting_down` and stops accepting and dialling.
+    func stop() async {
+        let peers = state.withLock { state in
+            state.stopped = true
+            return Array(state.peers.values)
+        }
+        try? await listener.withLock { $0 }?.close()
+        for peer in peers {
+            var buffer = peer.channel.allocator.buffer(capacity: 32)
+            _ = try? buffer.writeRouteFrame(.close(RouteFrame.Close(reason: .shuttingDown, message: "the node is shutting down")))
+            try? await peer.channel.writeAndFlush(buffer).get()
+            try? await peer.channel.close()
+        }
+    }
+
+    private func configure(_ channel: any Channel, role: RouteHandler.Role) throws {
+        let handlers = channel.pipeline.syncOperations
+        let context = if case .dialler = role { tls.client } else { tls.server }
+        try handlers.addHandler(TLSHandler(context: context))
+        try handlers.addHandler(ByteToMessageHandler(RouteFrameDecoder(maxFrameLength: limits.maxFrameLength + Self.routeFrameAllowance)))
+        try handlers.addHandler(RouteHandler(routes: self, role: role))
+    }
+
+    // MARK: Members and dialling
+
+    /// Dials the new members this node dials, and drops the routes of members that left.
+    private func membersChanged(_ members: [ClusterMember]) {
+        let own = membership.member.id
+        let (toDial, gone) = state.withLock { state -> ([ClusterMember], [RoutePeer]) in
+            guard !state.stopped else { return ([], []) }
+            state.members = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+            let gone = state.peers.values.filter { state.members[$0.member.id] == nil }
+            var toDial: [ClusterMember] = []
+            for member in members where own < member.id && state.peers[member.id] == nil && !state.dialling.contains(member.id) {
+                state.dialling.insert(member.id)
+                toDial.append(member)
+            }
+            return (toDial, gone)
+        }
+        for peer in gone {
+            peer.channel.close(promise: nil)
+        }
+        for member in toDial { dial(member) }
+    }
+
+    /// Dials `member`, marked as being dialled; when no route comes of it, dials again later.
+    private func dial(_ member: ClusterMember) {
+        guard let address = ServerAddress(member.route) else {
+            logger.warning("cannot dial a member whose route address is not HOST:PORT", metadata: ["peer": "\(member.id)", "route": "\(member.route)"])
+            _ = state.withLock { $0.dialling.remove(member.id) }
+            return
+        }
+        let connection = ClientBootstrap(group: group)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try self.configure(channel, role: .dialler(member)) }
+            }
+            .connect(host: address.host, port: address.port)
+        connection.whenComplete { result in
+            switch result {
+            case .success(let channel):
+                channel.closeFuture.whenComplete { _ in self.dialEnded(member) }
+            case .failure(let error):
+                self.logger.debug("cannot dial a member", metadata: ["peer": "\(member.id)", "error": "\(error)"])
+                self.dialEnded(member)
+            }
+        }
+    }
+
+    /// A dial failed or its route closed: dials again after the back-off while the member is
+    /// a member and no route to it is up.
+    private func dialEnded(_ member: ClusterMember) {
+        let delay = state.withLock { state -> TimeAmount? in
+            guard !state.stopped, state.members[member.id] != nil, state.peers[member.id] == nil else {
+                state.dialling.remove(member.id)
+                return nil
+            }
+            let delay = state.backOff[member.id] ?? Self.firstBackOff
+            state.backOff[member.id] = min(delay * 2, Self.longestBackOff)
+            return delay
+        }
+        guard let delay else { return }
+        group.next().scheduleTask(in: delay) {
+            let current = self.state.withLock { state -> ClusterMember? in
+                guard !state.stopped, let current = state.members[member.id], state.peers[member.id] == nil else {
+                    state.dialling.remove(member.id)
+                    return nil
+                }
+                return current
+            }
+            if let current { self.dial(current) }
+        }
+    }
+
+    // MARK: Routes up and down
+
+    /// Why a ROUTE_HELLO is refused.
+    struct Refusal: Error {
+        var reason: RouteFrame.Close.Reason
+        var message: String
+    }
+
+    /// Checks a peer's ROUTE_HELLO (CLUSTER.md, "Connecting"): its route is admitted, or
+    /// refused with the ROUTE_CLOSE reason to send.
+    func admit(_ hello: RouteFrame.Hello, channel: any Channel, dialled: Bool) -> Result<RoutePeer, Refusal> {
+        guard hello.version == RouteFrame.Hello.currentVersion else {
+            return .failure(Refusal(reason: .configMismatch, message: "route version \(hello.version), not \(RouteFrame.Hello.currentVersion)"))
+        }
+        guard hello.cluster == membership.keys.cluster else {
+            return .failure(Refusal(reason: .wrongCluster, message: "this node is of cluster \(membership.keys.cluster), not \(hello.cluster)"))
+        }
+        guard hello.maxFrameLength == limits.maxFrameLength else {
+            return .failure(Refusal(reason: .configMismatch, message: "max frame length \(hello.maxFrameLength), this node's is \(limits.maxFrameLength)"))
+        }
+        return state.withLock { state in
+            guard !state.stopped else { return .failure(Refusal(reason: .shuttingDown, message: "the node is shutting down")) }
+            guard hello.memberID != membership.member.id, let member = state.members[hello.memberID] ?? membership.members.first(where: { $0.id == hello.memberID }) else {
+                return .failure(Refusal(reason: .unknownMember, message: "\(hello.memberID) is not a live member"))
+            }
+            guard state.peers[member.id] == nil else {
+                return .failure(Refusal(reason: .duplicateRoute, message: "a route to \(member.id) is already up"))
+            }
+            return .success(RoutePeer(member: member, channel: channel, dialled: dialled))
+        }
+    }
+
+    /// Makes `peer`'s route one that forwarding and interest use, and sends the peer this node's
+    /// whole interest, then INTEREST_SYNCED; called on the route's event loop.
+    func routeUp(_ peer: RoutePeer) {
+        let resynced = state.withLock { state in
+            state.peers[peer.member.id] = peer
+            state.backOff[peer.member.id] = nil
+            var buffer = peer.channel.allocator.buffer(capacity: 256)
+            for frame in state.local.frames + [.interestSynced] {
+                // Patterns and groups were checked when subscribed, so their frames always encode.
+                _ = try? buffer.writeRouteFrame(frame)
+            }
+            // Under the lock, so that no change of interest can reach the peer before the whole.
+            peer.send(buffer)
+            routesUp.wrappingIncrement(ordering: .relaxed)
+            defer { state.resyncs[peer.member.id, default: -1] += 1 }
+            return state.resyncs[peer.member.id] != nil
+        }
+        logger.info("route up", metadata: [
+            "peer": "\(peer.member.id)", "route": "\(peer.member.route)", "direction": "\(peer.dialled ? "dialled" : "accepted")",
+            "resync": "\(resynced)",
+        ])
+    }
+
+    /// Forgets `peer`'s route and its interest.
+    func routeDown(_ peer: RoutePeer, reason: String) {
+        let wasUp = state.withLock { state in
+            guard state.peers[peer.member.id] === peer else { return false }
+            state.peers[peer.member.id] = nil
+            state.remote.removeAll(of: peer)
+            routesUp.wrappingDecrement(ordering: .relaxed)
+            if state.members[peer.member.id] == nil { state.resyncs[peer.member.id] = nil }
+            return true
+        }
+        guard wasUp else { return }
+        logger.info("route down", metadata: ["peer": "\(peer.member.id)", "reason": "\(reason)"])
+    }
+
+    // MARK: Interest
+
+    /// One of this node's interest entries gained (`delta` 1) or lost (-1) a subscription: the
+    /// peers hear its new count.
+    func localInterestChanged(pattern: String, queueGroup: String?, isResponder: Bool, by delta: Int) {
+        let key = InterestKey(pattern: pattern, queueGroup: queueGroup, isResponder: isResponder)
+        state.withLock { state in
+            let count = state.local.change(key, by: delta)
+            guard !state.peers.isEmpty else { return }
+            var buffer = ByteBuffer()
+            guard (try? buffer.writeRouteFrame(key.frame(count: count))) != nil else { return }
+            // Under the lock, so that every peer hears the changes in the order they were made.
+            for peer in state.peers.values { peer.send(buffer) }
+        }
+    }
+
+    /// A peer's INTEREST: the count of one of its entries.
+    func remoteInterestChanged(_ peer: RoutePeer, _ interest: RouteFrame.Interest) {
+        state.withLock { state in
+            guard state.peers[peer.member.id] === peer else { return }
+            state.remote.update(peer, InterestKey(interest), count: interest.count)
+        }
+    }
+
+    // MARK: Forwarding
+
+    /// Forwards messages a client published to `topic` on this node, once to each peer with a
+    /// matching interest entry. Called on the publisher's event loop, so each publisher's
+    /// messages reach each peer in the order it published them.
+    func forward(_ messages: [PublishedMessage], topic: String, allocator: ByteBufferAllocator) {
+        guard routesUp.load(ordering: .relaxed) > 0 else { return }
+        let peers = state.withLock { $0.remote.peers(forTopic: topic) }
+        guard !peers.isEmpty else { return }
+        var buffer = allocator.buffer(capacity: messages.reduce(0) { $0 + $1.size + 32 })
+        for message in messages {
+            let routed = RouteFrame.Message(topic: topic, replyTo: message.replyTo, headers: message.headers, schema: message.schema, payload: message.payload)
+            do {
+                try buffer.writeRouteFrame(.message(routed))
+            } catch {
+                // Publishes are validated on the way in, so their fields always fit.
+                logger.error("could not encode a routed message", metadata: ["error": "\(error)"])
+            }
+        }
+        for peer in peers { peer.send(buffer, messages: messages.count) }
+    }
+
+    /// Hands messages that came over a route to their topics, for this node's subscribers
+    /// only: a message that came over a route is never forwarded again.
+    func deliver(_ arrivals: [String: [PublishedMessage]], on eventLoop: any EventLoop) {
+        for (name, messages) in arrivals {
+            guard let topic = directory.topic(named: name, preferring: eventLoop) else {
+                directory.statistics.rejected(messages.count)
+                logger.warning("dropped routed messages: too many topics", metadata: ["topic": "\(name)", "count": "\(messages.count)"])
+                continue
+            }
+            topic.execute { $0.publish(messages, from: nil) }
+        }
+    }
+
+    /// Whether a peer's topic is one a client could have published to.
+    func isValidTopic(_ topic: String) -> Bool {
+        TopicSyntax.problem(withTopic: topic, maxLength: Int(limits.maxTopicLength)) == nil
+    }
+
+    // MARK: Visibility
+
+    /// The routes up now, sorted by peer id.
+    var routes: [RouteSummary] {
+        state.withLock { state in
+            state.peers.values.sorted { $0.member.id < $1.member.id }.map { peer in
+                RouteSummary(
+                    peer: peer.member.id, address: peer.member.route, direction: peer.dialled ? "dialled" : "accepted",
+                    messagesIn: peer.messagesIn.load(ordering: .relaxed), bytesIn: peer.bytesIn.load(ordering: .relaxed),
+                    messagesOut: peer.messagesOut.load(ordering: .relaxed), bytesOut: peer.bytesOut.load(ordering: .relaxed),
+                    interest: state.remote.entryCount(of: peer.member.id), resyncs: state.resyncs[peer.member.id] ?? 0
+                )
+            }
+        }
+    }
+
+    /// The number of this node's interest entries.
+    var localInterestCount: Int {
+        state.withLock { $0.local.counts.count }
+    }
+}
+
+/// One route, as `/stats` shows it.
+struct RouteSummary: Sendable, Hashable {
+    var peer: String
+    var address: String
+    var direction: String
+    var messagesIn: UInt64
+    var bytesIn: UInt64
+    var messagesOut: UInt64
+    var bytesOut: UInt64
+    /// The peer's interest entries.
+    var interest: Int
+    /// How many times the route came up again after the first.
+    var resyncs: Int
+}

@@ -1,0 +1,81 @@
+import TernProtocol
+
+/// One interest entry of a peer, as the ``SubscriptionIndex`` of remote interest holds it.
+final class RemoteInterestEntry: PatternSubscription {
+    let peer: RoutePeer
+    let pattern: String
+    let queueGroup: String?
+
+    init(peer: RoutePeer, key: InterestKey) {
+        self.peer = peer
+        self.pattern = key.pattern
+        self.queueGroup = key.queueGroup
+    }
+}
+
+/// The interest of every peer whose route is up (CLUSTER.md, "Interest"): the entries of
+/// messages in one index, where a topic finds the peers to forward to, with their counts.
+/// A peer starts from no interest on every new route.
+///
+/// Not thread-safe: ``ClusterRoutes`` guards it.
+struct RemoteInterest {
+    /// Message entries of every peer, by pattern.
+    let messages = SubscriptionIndex<RemoteInterestEntry>(cacheCapacity: 0)
+    /// Each peer's entries (of both kinds) and their counts, by member id.
+    private var entries: [String: [InterestKey: (entry: RemoteInterestEntry, count: UInt32)]] = [:]
+    /// The peers each topic looked up recently goes to, current at ``cachedGeneration``.
+    private var peersByTopic: [String: [RoutePeer]] = [:]
+    private var cachedGeneration: UInt64 = 0
+
+    /// The most topics whose peers are remembered.
+    static let cacheCapacity = 4096
+
+    /// Sets the count of one of `peer`'s entries; 0 removes it. A count already known changes nothing.
+    mutating func update(_ peer: RoutePeer, _ key: InterestKey, count: UInt32) {
+        var table = entries[peer.member.id] ?? [:]
+        defer { entries[peer.member.id] = table.isEmpty ? nil : table }
+        if count == 0 {
+            guard let removed = table.removeValue(forKey: key) else { return }
+            if !key.isResponder { messages.remove(removed.entry) }
+            return
+        }
+        if let existing = table[key] {
+            table[key] = (existing.entry, count)
+            return
+        }
+        let entry = RemoteInterestEntry(peer: peer, key: key)
+        table[key] = (entry, count)
+        if !key.isResponder { messages.insert(entry) }
+    }
+
+    /// Forgets everything of `peer`: its route is down.
+    mutating func removeAll(of peer: RoutePeer) {
+        guard let table = entries.removeValue(forKey: peer.member.id) else { return }
+        for (key, value) in table where !key.isResponder {
+            messages.remove(value.entry)
+        }
+    }
+
+    /// The number of entries of the peer `id`.
+    func entryCount(of id: String) -> Int {
+        entries[id]?.count ?? 0
+    }
+
+    /// The peers with a message entry that matches `topic`, each once.
+    mutating func peers(forTopic topic: String) -> [RoutePeer] {
+        let generation = messages.generation
+        if generation != cachedGeneration {
+            peersByTopic.removeAll(keepingCapacity: true)
+            cachedGeneration = generation
+        }
+        if let cached = peersByTopic[topic] { return cached }
+        let matching = messages.subscribers(forTopic: topic, cached: false).subscribers
+        var peers: [RoutePeer] = []
+        for entry in matching.individuals + matching.groups.flatMap(\.members) where !peers.contains(where: { $0 === entry.peer }) {
+            peers.append(entry.peer)
+        }
+        if peersByTopic.count >= Self.cacheCapacity { peersByTopic.removeAll(keepingCapacity: true) }
+        peersByTopic[topic] = peers
+        return peers
+    }
+}
