@@ -1,6 +1,8 @@
 import Foundation
 import TernChildProcesses
 import TernClient
+import TernMonitoring
+import TernProtocol
 import Synchronization
 import Testing
 
@@ -8,27 +10,30 @@ import Testing
 /// themselves over routes (CLUSTER.md, "Routes").
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct ClusterRoutingTests {
-    /// A node of cluster `routes`, with a two-second lease.
-    private func startNode(etcd: EtcdProcess) async throws -> RunningDaemon {
+    /// A node of cluster `routes` with a two-second lease, and its monitoring listener.
+    private func startNode(etcd: EtcdProcess) async throws -> Node {
         let route = try await Loopback.freePort()
-        return try await RunningDaemon.start([
+        let monitor = try await Loopback.freePort()
+        let daemon = try await RunningDaemon.start([
             "--cluster", "routes", "--etcd", etcd.url, "--cluster-listen", "127.0.0.1:\(route)", "--cluster-lease-ttl", "2s",
+            "--monitor", "127.0.0.1:\(monitor)",
         ])
+        return Node(daemon: daemon, monitor: MonitorClient(address: ServerAddress(host: "127.0.0.1", port: monitor)))
     }
 
     /// `count` nodes, once each has its routes to all the others up.
-    private func startCluster(etcd: EtcdProcess, count: Int = 3) async throws -> [RunningDaemon] {
-        var nodes: [RunningDaemon] = []
+    private func startCluster(etcd: EtcdProcess, count: Int = 3) async throws -> [Node] {
+        var nodes: [Node] = []
         for _ in 0..<count { nodes.append(try await startNode(etcd: etcd)) }
         try await eventually(within: 30, "every route up") {
             try await Task.sleep(for: .milliseconds(100))
-            return nodes.allSatisfy { occurrences(of: "route up", in: $0.process.standardError) >= count - 1 }
+            for node in nodes {
+                let routes = try await node.cluster().routes
+                guard routes.count == count - 1, routes.allSatisfy({ $0.state == "up" }) else { return false }
+            }
+            return true
         }
         return nodes
-    }
-
-    private func occurrences(of text: String, in log: String) -> Int {
-        log.components(separatedBy: text).count - 1
     }
 
     /// Reads `subscription` until it has `count` messages other than probes (which say that
@@ -66,8 +71,8 @@ struct ClusterRoutingTests {
     @Test func aSubscriberOnOneNodeGetsWhatIsPublishedOnAnotherOnceAndInOrder() async throws {
         let etcd = try await EtcdProcess()
         let nodes = try await startCluster(etcd: etcd)
-        let subscriber = try await nodes[0].connect(name: "subscriber")
-        let publisher = try await nodes[2].connect(name: "publisher")
+        let subscriber = try await nodes[0].daemon.connect(name: "subscriber")
+        let publisher = try await nodes[2].daemon.connect(name: "publisher")
         let expected = (0..<500).map { "order \($0)" }
         // Overlapping patterns on one node: the publisher's node forwards one copy, and each
         // subscription gets each message once.
@@ -79,11 +84,103 @@ struct ClusterRoutingTests {
         #expect(try await oneToken.task.value == expected)
         #expect(try await rest.task.value == expected)
         for node in nodes {
-            #expect(node.process.standardError.contains("development CA kept in etcd"), "every node says its routes use the development CA")
+            #expect(node.daemon.process.standardError.contains("development CA kept in etcd"), "every node says its routes use the development CA")
         }
+        let subscriberID = try await nodes[0].memberID()
+        let routeToSubscriber = try #require(try await nodes[2].cluster().routes.first { $0.peer == subscriberID })
+        #expect(routeToSubscriber.messagesOut >= UInt64(expected.count) && routeToSubscriber.messagesOut < UInt64(expected.count) + 500, "one copy per message, not one per subscription")
         await subscriber.close()
         await publisher.close()
-        for node in nodes { try await node.stop() }
+        for node in nodes { try await node.daemon.stop() }
+    }
+
+    @Test func interestGoesWithAnUnsubscribeAndWithAKilledNode() async throws {
+        let etcd = try await EtcdProcess()
+        let nodes = try await startCluster(etcd: etcd)
+        let ids = [try await nodes[0].memberID(), try await nodes[1].memberID(), try await nodes[2].memberID()]
+        /// The interest entries `node` holds of the member `peer`.
+        func interest(at node: Node, of peer: String) async throws -> Int? {
+            try await node.cluster().routes.first { $0.peer == peer }?.interest
+        }
+        let subscriber = try await nodes[0].daemon.connect(name: "subscriber")
+        // Two subscriptions to one pattern are one entry, with a count of 2.
+        let subscriptions = [
+            try await subscriber.subscribe(to: "jobs.>"), try await subscriber.subscribe(to: "jobs.>"),
+            try await subscriber.subscribe(to: "jobs.*", queueGroup: "workers"),
+        ]
+        try await eventually(within: 10, "the other nodes to learn the subscriber's interest") {
+            try await Task.sleep(for: .milliseconds(50))
+            let (atOne, atTwo) = (try await interest(at: nodes[1], of: ids[0]), try await interest(at: nodes[2], of: ids[0]))
+            return atOne == 2 && atTwo == 2
+        }
+        #expect(subscriptions.count == 3)
+        await subscriber.close()
+        try await eventually(within: 10, "the other nodes to forget it once the subscriber is gone") {
+            try await Task.sleep(for: .milliseconds(50))
+            let (atOne, atTwo) = (try await interest(at: nodes[1], of: ids[0]), try await interest(at: nodes[2], of: ids[0]))
+            return atOne == 0 && atTwo == 0
+        }
+
+        let doomed = try await nodes[1].daemon.connect(name: "doomed")
+        let doomedSubscription = try await doomed.subscribe(to: "jobs.>")
+        try await eventually(within: 10, "the other nodes to learn the doomed node's interest") {
+            try await Task.sleep(for: .milliseconds(50))
+            let (atZero, atTwo) = (try await interest(at: nodes[0], of: ids[1]), try await interest(at: nodes[2], of: ids[1]))
+            return atZero == 1 && atTwo == 1
+        }
+        nodes[1].daemon.process.signal(SIGKILL)
+        #expect(doomedSubscription.pattern == "jobs.>")
+        try await eventually(within: 15, "the others to drop the killed node's route and interest once its key expires") {
+            try await Task.sleep(for: .milliseconds(100))
+            let (atZero, atTwo) = (try await nodes[0].cluster().routes.map(\.peer), try await nodes[2].cluster().routes.map(\.peer))
+            return atZero == [ids[2]] && atTwo == [ids[0]]
+        }
+        // What is published now goes nowhere: no route has interest in it.
+        let publisher = try await nodes[0].daemon.connect(name: "publisher")
+        let before = try await nodes[0].cluster().routes.first?.messagesOut
+        for index in 0..<20 { try await publisher.publish("\(index)", to: "jobs.late") }
+        try await publisher.flush()
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await nodes[0].cluster().routes.first?.messagesOut == before)
+        #expect(nodes[0].daemon.process.standardError.contains("route down"))
+        await publisher.close()
+        for index in [0, 2] { try await nodes[index].daemon.stop() }
+    }
+
+    @Test func ternSubOnOneNodeReceivesWhatTernPubSendsToAnother() async throws {
+        let etcd = try await EtcdProcess()
+        let nodes = try await startCluster(etcd: etcd)
+        let subscriber = try await ChildProcess(
+            "tern", ["sub", "greetings.>", "--count", "1", "--server", "127.0.0.1:\(nodes[0].daemon.port)"], in: nodes[0].daemon.directory
+        )
+        // The subscription's interest reaches node 3 at some point after `tern sub` starts:
+        // publish until it arrives.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while subscriber.isRunning && ContinuousClock.now < deadline {
+            let publish = try await run("tern", ["pub", "greetings.node3", "hello from node 3", "--server", "127.0.0.1:\(nodes[2].daemon.port)"], in: nodes[2].daemon.directory)
+            #expect(publish.status == 0, "\(publish.errors)")
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try await subscriber.wait() == 0, "\(subscriber.standardError)")
+        #expect(subscriber.standardOutput == "hello from node 3\n")
+        for node in nodes { try await node.daemon.stop() }
+    }
+}
+
+/// A node of a test's cluster: its daemon, and its monitoring listener.
+struct Node {
+    let daemon: RunningDaemon
+    let monitor: MonitorClient
+
+    /// The cluster and routes as the node's `/stats` shows them.
+    func cluster() async throws -> ClusterStats {
+        let response = try await monitor.get("/stats")
+        return try #require(try MonitorJSON.decode(ServerStats.self, from: response.body).cluster)
+    }
+
+    /// The node's member id.
+    func memberID() async throws -> String {
+        try await cluster().memberID
     }
 }
 

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import TernCluster
+import TernMonitoring
 import TernProtocol
 import TernTLS
 
@@ -309,37 +310,21 @@ final class ClusterRoutes: Sendable {
 
     // MARK: Visibility
 
-    /// The routes up now, sorted by peer id.
-    var routes: [RouteSummary] {
+    /// The node's interest and its routes, one per other live member, for `/stats`.
+    var stats: ClusterStats {
         state.withLock { state in
-            state.peers.values.sorted { $0.member.id < $1.member.id }.map { peer in
-                RouteSummary(
-                    peer: peer.member.id, address: peer.member.route, direction: peer.dialled ? "dialled" : "accepted",
-                    messagesIn: peer.messagesIn.load(ordering: .relaxed), bytesIn: peer.bytesIn.load(ordering: .relaxed),
-                    messagesOut: peer.messagesOut.load(ordering: .relaxed), bytesOut: peer.bytesOut.load(ordering: .relaxed),
-                    interest: state.remote.entryCount(of: peer.member.id), resyncs: state.resyncs[peer.member.id] ?? 0
+            let others = state.members.values.filter { $0.id != membership.member.id }.sorted { $0.id < $1.id }
+            let routes = others.map { member in
+                let peer = state.peers[member.id]
+                return ClusterStats.Route(
+                    peer: member.id, address: member.route, state: peer == nil ? "connecting" : "up",
+                    direction: peer.map { $0.dialled ? "dialled" : "accepted" },
+                    messagesIn: peer?.messagesIn.load(ordering: .relaxed) ?? 0, bytesIn: peer?.bytesIn.load(ordering: .relaxed) ?? 0,
+                    messagesOut: peer?.messagesOut.load(ordering: .relaxed) ?? 0, bytesOut: peer?.bytesOut.load(ordering: .relaxed) ?? 0,
+                    interest: state.remote.entryCount(of: member.id), resyncs: state.resyncs[member.id] ?? 0
                 )
             }
+            return ClusterStats(name: membership.keys.cluster, memberID: membership.member.id, interest: state.local.counts.count, routes: routes)
         }
     }
-
-    /// The number of this node's interest entries.
-    var localInterestCount: Int {
-        state.withLock { $0.local.counts.count }
-    }
-}
-
-/// One route, as `/stats` shows it.
-struct RouteSummary: Sendable, Hashable {
-    var peer: String
-    var address: String
-    var direction: String
-    var messagesIn: UInt64
-    var bytesIn: UInt64
-    var messagesOut: UInt64
-    var bytesOut: UInt64
-    /// The peer's interest entries.
-    var interest: Int
-    /// How many times the route came up again after the first.
-    var resyncs: Int
 }
