@@ -165,6 +165,91 @@ struct ClusterRoutingTests {
         #expect(subscriber.standardOutput == "hello from node 3\n")
         for node in nodes { try await node.daemon.stop() }
     }
+
+    @Test func aQueueGroupAcrossNodesGetsEachMessageOncePreferringThePublishersNode() async throws {
+        let etcd = try await EtcdProcess()
+        let nodes = try await startCluster(etcd: etcd)
+        let ids = [try await nodes[0].memberID(), try await nodes[1].memberID(), try await nodes[2].memberID()]
+        var clients: [TernClient] = []
+        var members: [Received] = []
+        for (index, node) in nodes.enumerated() {
+            let client = try await node.daemon.connect(name: "worker-\(index)")
+            clients.append(client)
+            members.append(Received(try await client.subscribe(to: "work.items", queueGroup: "workers")))
+        }
+        let observerClient = try await nodes[1].daemon.connect(name: "observer")
+        let observer = Received(try await observerClient.subscribe(to: "work.*"))
+        try await eventually(within: 10, "node 3 to learn the others' interest") {
+            try await Task.sleep(for: .milliseconds(50))
+            let routes = try await nodes[2].cluster().routes
+            return routes.first { $0.peer == ids[0] }?.interest == 1 && routes.first { $0.peer == ids[1] }?.interest == 2
+        }
+        let publisher = try await nodes[2].daemon.connect(name: "publisher")
+        let count = 10_000
+
+        // The publisher's node has a member: it gets every message.
+        for index in 0..<count { try await publisher.publish("a\(index)", to: "work.items") }
+        try await publisher.flush()
+        try await members.settle(at: count)
+        #expect(members[2].all.count == count, "the member on the publisher's node takes every message")
+        #expect(Set(members.flatMap(\.all)) == Set((0..<count).map { "a\($0)" }))
+
+        // Without one there, the members on the other nodes share them, each message once.
+        await clients[2].close()
+        try await eventually(within: 10, "node 3's member to be gone") {
+            try await Task.sleep(for: .milliseconds(50))
+            let stats = try MonitorJSON.decode(ServerStats.self, from: try await nodes[2].monitor.get("/stats").body)
+            return stats.totals.subscriptions == 0
+        }
+        for index in 0..<count { try await publisher.publish("b\(index)", to: "work.items") }
+        try await publisher.flush()
+        try await members.settle(at: 2 * count)
+        let second = members[..<2].flatMap(\.all).filter { $0.hasPrefix("b") }
+        #expect(second.count == count && Set(second) == Set((0..<count).map { "b\($0)" }), "each message once across the two remote members")
+        #expect(members[..<2].allSatisfy { $0.all.contains { $0.hasPrefix("b") } }, "both remote members get some, in turn")
+        // A subscription of no group gets every message, whichever group took it.
+        try await [observer].settle(at: 2 * count)
+
+        await observerClient.close()
+        await publisher.close()
+        for client in clients[..<2] { await client.close() }
+        for node in nodes { try await node.daemon.stop() }
+    }
+}
+
+/// What one subscription received, read in a task of its own.
+final class Received: Sendable {
+    private let received = Mutex<[String]>([])
+
+    /// Reads `subscription` until it ends (its client closes).
+    init(_ subscription: TernSubscription) {
+        Task { [self] in
+            for try await message in subscription {
+                received.withLock { $0.append(message.string) }
+            }
+        }
+    }
+
+    var all: [String] { received.withLock { $0 } }
+}
+
+extension [Received] {
+    /// Waits until these subscriptions hold `count` messages in all, then a moment more, in
+    /// which no more may come.
+    func settle(at count: Int) async throws {
+        try await eventually(within: 60, "\(count) messages") {
+            try await Task.sleep(for: .milliseconds(50))
+            return reduce(0) { $0 + $1.all.count } >= count
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(reduce(0) { $0 + $1.all.count } == count, "no message twice")
+    }
+}
+
+extension ArraySlice<Received> {
+    func flatMap(_ transform: (Received) -> [String]) -> [String] {
+        Array(self).flatMap(transform)
+    }
 }
 
 /// A node of a test's cluster: its daemon, and its monitoring listener.

@@ -35,6 +35,8 @@ final class ClusterRoutes: Sendable {
         var backOff: [String: TimeAmount] = [:]
         /// How many times each peer's route came up after the first: each was a full resync.
         var resyncs: [String: Int] = [:]
+        /// Each queue group's next turn among the peers with members.
+        var groupTurns: [String: Int] = [:]
         var stopped = false
     }
 
@@ -271,23 +273,60 @@ final class ClusterRoutes: Sendable {
     // MARK: Forwarding
 
     /// Forwards messages a client published to `topic` on this node, once to each peer with a
-    /// matching interest entry. Called on the publisher's event loop, so each publisher's
-    /// messages reach each peer in the order it published them.
+    /// matching entry of no queue group, and to one peer in turn for each queue group with
+    /// members on peers and none here (CLUSTER.md, "Forwarding"). Called on the publisher's
+    /// event loop, so each publisher's messages reach each peer in the order it published them.
     func forward(_ messages: [PublishedMessage], topic: String, allocator: ByteBufferAllocator) {
         guard routesUp.load(ordering: .relaxed) > 0 else { return }
-        let peers = state.withLock { $0.remote.peers(forTopic: topic) }
-        guard !peers.isEmpty else { return }
-        var buffer = allocator.buffer(capacity: messages.reduce(0) { $0 + $1.size + 32 })
-        for message in messages {
-            let routed = RouteFrame.Message(topic: topic, replyTo: message.replyTo, headers: message.headers, schema: message.schema, payload: message.payload)
-            do {
-                try buffer.writeRouteFrame(.message(routed))
-            } catch {
-                // Publishes are validated on the way in, so their fields always fit.
-                logger.error("could not encode a routed message", metadata: ["error": "\(error)"])
+        let targets = state.withLock { $0.remote.targets(forTopic: topic) }
+        guard !targets.isEmpty else { return }
+        var remoteGroups = targets.groups
+        if !remoteGroups.isEmpty {
+            // A group with a member here is served here.
+            let localGroups = directory.subscriptions.subscribers(forTopic: topic).subscribers.groups
+            remoteGroups.removeAll { group in localGroups.contains { $0.name == group.name } }
+        }
+        guard !remoteGroups.isEmpty else {
+            guard !targets.peers.isEmpty else { return }
+            var buffer = allocator.buffer(capacity: messages.reduce(0) { $0 + $1.size + 32 })
+            for message in messages { encode(message, groups: [], into: &buffer) }
+            for peer in targets.peers { peer.send(buffer, messages: messages.count) }
+            return
+        }
+        var outgoing = RouteOutgoing(peers: targets.peers)
+        let choices = chooseMembers(of: remoteGroups, count: messages.count)
+        for (index, message) in messages.enumerated() {
+            for recipient in outgoing.recipients(of: choices[index]) {
+                encode(message, groups: recipient.groups, into: &outgoing.batches[recipient.slot].frames)
+                outgoing.batches[recipient.slot].messages += 1
             }
         }
-        for peer in peers { peer.send(buffer, messages: messages.count) }
+        for batch in outgoing.batches where batch.messages > 0 { batch.peer.send(batch.frames, messages: batch.messages) }
+    }
+
+    /// For each of `count` messages, the peer each of `groups` gets it through, in turn.
+    private func chooseMembers(of groups: [(name: String, peers: [RoutePeer])], count: Int) -> [[(group: String, peer: RoutePeer)]] {
+        state.withLock { state in
+            (0..<count).map { _ in
+                groups.map { group in
+                    let turn = state.groupTurns[group.name, default: 0]
+                    state.groupTurns[group.name] = turn &+ 1
+                    return (group.name, group.peers[turn % group.peers.count])
+                }
+            }
+        }
+    }
+
+    private func encode(_ message: PublishedMessage, groups: [String], into buffer: inout ByteBuffer) {
+        let routed = RouteFrame.Message(
+            topic: message.topic, replyTo: message.replyTo, headers: message.headers, schema: message.schema, queueGroups: groups, payload: message.payload
+        )
+        do {
+            try buffer.writeRouteFrame(.message(routed))
+        } catch {
+            // Publishes are validated on the way in, so their fields always fit.
+            logger.error("could not encode a routed message", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Hands messages that came over a route to their topics, for this node's subscribers

@@ -23,8 +23,8 @@ struct RemoteInterest {
     let messages = SubscriptionIndex<RemoteInterestEntry>(cacheCapacity: 0)
     /// Each peer's entries (of both kinds) and their counts, by member id.
     private var entries: [String: [InterestKey: (entry: RemoteInterestEntry, count: UInt32)]] = [:]
-    /// The peers each topic looked up recently goes to, current at ``cachedGeneration``.
-    private var peersByTopic: [String: [RoutePeer]] = [:]
+    /// Where each topic looked up recently goes, current at ``cachedGeneration``.
+    private var targetsByTopic: [String: RouteTargets] = [:]
     private var cachedGeneration: UInt64 = 0
 
     /// The most topics whose peers are remembered.
@@ -61,21 +61,39 @@ struct RemoteInterest {
         entries[id]?.count ?? 0
     }
 
-    /// The peers with a message entry that matches `topic`, each once.
-    mutating func peers(forTopic topic: String) -> [RoutePeer] {
+    /// The peers with an entry of messages that matches `topic`: those with one of no queue
+    /// group, and for each queue group, those with a member.
+    mutating func targets(forTopic topic: String) -> RouteTargets {
         let generation = messages.generation
         if generation != cachedGeneration {
-            peersByTopic.removeAll(keepingCapacity: true)
+            targetsByTopic.removeAll(keepingCapacity: true)
             cachedGeneration = generation
         }
-        if let cached = peersByTopic[topic] { return cached }
+        if let cached = targetsByTopic[topic] { return cached }
         let matching = messages.subscribers(forTopic: topic, cached: false).subscribers
-        var peers: [RoutePeer] = []
-        for entry in matching.individuals + matching.groups.flatMap(\.members) where !peers.contains(where: { $0 === entry.peer }) {
-            peers.append(entry.peer)
+        var targets = RouteTargets()
+        for entry in matching.individuals where !targets.peers.contains(where: { $0 === entry.peer }) {
+            targets.peers.append(entry.peer)
         }
-        if peersByTopic.count >= Self.cacheCapacity { peersByTopic.removeAll(keepingCapacity: true) }
-        peersByTopic[topic] = peers
-        return peers
+        for group in matching.groups {
+            var peers: [RoutePeer] = []
+            for entry in group.members where !peers.contains(where: { $0 === entry.peer }) {
+                peers.append(entry.peer)
+            }
+            targets.groups.append((group.name, peers))
+        }
+        if targetsByTopic.count >= Self.cacheCapacity { targetsByTopic.removeAll(keepingCapacity: true) }
+        targetsByTopic[topic] = targets
+        return targets
     }
+}
+
+/// Where the messages of one topic go across routes.
+struct RouteTargets {
+    /// The peers with an entry of no queue group: each gets every message.
+    var peers: [RoutePeer] = []
+    /// The queue groups with members on peers, and those peers: each message goes to one of them.
+    var groups: [(name: String, peers: [RoutePeer])] = []
+
+    var isEmpty: Bool { peers.isEmpty && groups.isEmpty }
 }

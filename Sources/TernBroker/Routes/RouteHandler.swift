@@ -178,8 +178,7 @@ struct RoutedArrivals {
     var isEmpty: Bool { byTopic.isEmpty }
 
     mutating func add(_ message: RouteFrame.Message) {
-        let publish = Frame.Publish(topic: message.topic, replyTo: message.replyTo, headers: message.headers, schema: message.schema, payload: message.payload)
-        byTopic[message.topic, default: []].append(PublishedMessage(publish))
+        byTopic[message.topic, default: []].append(PublishedMessage(routed: message))
     }
 
     mutating func take() -> [String: [PublishedMessage]] {

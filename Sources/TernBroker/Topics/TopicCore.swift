@@ -189,7 +189,12 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
         case .group(let name, let members, var next):
             var index = start
             while index < mailbox.count, !members.isEmpty {
-                let chunk = mailbox[index..<min(index + Self.groupChunk, mailbox.count)]
+                // A message another node forwarded for other groups is not this group's.
+                while index < mailbox.count, !mailbox[index].isFor(group: name) { index += 1 }
+                guard index < mailbox.count else { break }
+                var end = index + 1
+                while end < min(index + Self.groupChunk, mailbox.count), mailbox[end].isFor(group: name) { end += 1 }
+                let chunk = mailbox[index..<end]
                 // Prefer a member with room; under a drop policy the next member takes the rest.
                 var accepted = 0
                 for attempt in 0..<members.count where accepted == 0 {
