@@ -83,8 +83,11 @@ final class BrokerCore: Sendable {
             turns: turns,
             series: { brokerMetrics.series(forTopic: $0) }
         )
-        self.routes = cluster.map { [directory] cluster in
-            ClusterRoutes(membership: cluster.membership, tls: cluster.tls, directory: directory, limits: configuration.limits, group: group, logger: logger)
+        self.routes = cluster.map { [directory, responders] cluster in
+            ClusterRoutes(
+                membership: cluster.membership, tls: cluster.tls, directory: directory, responders: responders, limits: configuration.limits,
+                requestTimeout: configuration.requestTimeout, group: group, logger: logger
+            )
         }
     }
 

@@ -215,6 +215,49 @@ struct ClusterRoutingTests {
         for client in clients[..<2] { await client.close() }
         for node in nodes { try await node.daemon.stop() }
     }
+
+    @Test func aRequestReachesAResponderOnAnotherNodeOrFailsClearly() async throws {
+        let etcd = try await EtcdProcess()
+        let nodes = try await startCluster(etcd: etcd)
+        let serviceID = try await nodes[0].memberID()
+        let caller = try await nodes[2].daemon.connect(name: "caller")
+        // Nobody in the cluster responds: the answer comes at once, not after the timeout.
+        let nobody = try await within(10, "the no-responders answer") {
+            try await failure { try await caller.request("x", to: "quotes.eu", timeout: .seconds(60)) }
+        }
+        #expect(nobody == .noResponders(topic: "quotes.eu"))
+
+        let service = try await nodes[0].daemon.connect(name: "service")
+        let responder = try await service.makeResponder(on: "quotes.*")
+        try await eventually(within: 10, "the caller's node to learn of the responder") {
+            try await Task.sleep(for: .milliseconds(50))
+            return try await nodes[2].cluster().routes.first { $0.peer == serviceID }?.interest == 1
+        }
+        let started = Gate()
+        let outcome = try await whileRunning(responder, { request in
+            if request.string.hasPrefix("hang") {
+                if request.string == "hang and tell" { await started.open() }
+                try await Task.sleep(for: .seconds(60))
+            }
+            return TernReply(request.string.uppercased() + " on " + request.topic, headers: ["node": "1"])
+        }) {
+            let reply = try await caller.request("quote", to: "quotes.eu", timeout: .seconds(30))
+            #expect(reply.string == "QUOTE on quotes.eu" && reply.headers["node"] == "1")
+            // The caller's node keeps the timeout.
+            let late = try await failure { try await caller.request("hang", to: "quotes.eu", timeout: .milliseconds(300)) }
+            #expect(late == .requestTimedOut(topic: "quotes.eu"))
+            // A responder that disconnects fails the requests it holds at once.
+            async let gone = within(10, "the responder-gone answer") {
+                try await failure { try await caller.request("hang and tell", to: "quotes.us", timeout: .seconds(60)) }
+            }
+            await started.wait()
+            await service.close()
+            return try await gone
+        }
+        #expect(outcome == .responderGone(topic: "quotes.us"))
+        await caller.close()
+        for node in nodes { try await node.daemon.stop() }
+    }
 }
 
 /// What one subscription received, read in a task of its own.

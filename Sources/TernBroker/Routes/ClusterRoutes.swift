@@ -16,7 +16,11 @@ final class ClusterRoutes: Sendable {
     let membership: ClusterMembership
     let logger: Logger
     private let tls: RouteTLS
-    private let directory: TopicDirectory
+    let directory: TopicDirectory
+    let responders: ResponderDirectory
+    /// How long a request that names no timeout waits.
+    let requestTimeout: TimeAmount
+    let forwardedRequests = ForwardedRequests()
     private let group: any EventLoopGroup
     private let limits: Limits
     private let state = Mutex<State>(State())
@@ -37,6 +41,8 @@ final class ClusterRoutes: Sendable {
         var resyncs: [String: Int] = [:]
         /// Each queue group's next turn among the peers with members.
         var groupTurns: [String: Int] = [:]
+        /// Each request topic's next turn among the peers with responders.
+        var requestTurns: [String: Int] = [:]
         var stopped = false
     }
 
@@ -47,10 +53,15 @@ final class ClusterRoutes: Sendable {
     /// ROUTED_MESSAGE whose PUBLISH had the longest length allowed.
     static let routeFrameAllowance: UInt32 = 65_536
 
-    init(membership: ClusterMembership, tls: RouteTLS, directory: TopicDirectory, limits: Limits, group: any EventLoopGroup, logger: Logger) {
+    init(
+        membership: ClusterMembership, tls: RouteTLS, directory: TopicDirectory, responders: ResponderDirectory, limits: Limits,
+        requestTimeout: TimeAmount, group: any EventLoopGroup, logger: Logger
+    ) {
         self.membership = membership
         self.tls = tls
         self.directory = directory
+        self.responders = responders
+        self.requestTimeout = requestTimeout
         self.limits = limits
         self.group = group
         var logger = logger
@@ -244,6 +255,7 @@ final class ClusterRoutes: Sendable {
         }
         guard wasUp else { return }
         logger.info("route down", metadata: ["peer": "\(peer.member.id)", "reason": "\(reason)"])
+        failRequests(forwardedTo: peer)
     }
 
     // MARK: Interest
@@ -271,6 +283,21 @@ final class ClusterRoutes: Sendable {
     }
 
     // MARK: Forwarding
+
+    /// A peer with a responder entry that matches `topic`, in turn; `nil` when none has one.
+    func responderPeer(forTopic topic: String) -> RoutePeer? {
+        guard routesUp.load(ordering: .relaxed) > 0 else { return nil }
+        return state.withLock { state in
+            let peers = state.remote.responderPeers(forTopic: topic)
+            guard !peers.isEmpty else {
+                state.requestTurns[topic] = nil
+                return nil
+            }
+            let turn = state.requestTurns[topic, default: 0]
+            state.requestTurns[topic] = turn &+ 1
+            return peers[turn % peers.count]
+        }
+    }
 
     /// Forwards messages a client published to `topic` on this node, once to each peer with a
     /// matching entry of no queue group, and to one peer in turn for each queue group with

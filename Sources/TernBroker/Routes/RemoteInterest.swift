@@ -21,6 +21,8 @@ final class RemoteInterestEntry: PatternSubscription {
 struct RemoteInterest {
     /// Message entries of every peer, by pattern.
     let messages = SubscriptionIndex<RemoteInterestEntry>(cacheCapacity: 0)
+    /// Responder entries of every peer, by pattern.
+    let responders = SubscriptionIndex<RemoteInterestEntry>()
     /// Each peer's entries (of both kinds) and their counts, by member id.
     private var entries: [String: [InterestKey: (entry: RemoteInterestEntry, count: UInt32)]] = [:]
     /// Where each topic looked up recently goes, current at ``cachedGeneration``.
@@ -36,7 +38,7 @@ struct RemoteInterest {
         defer { entries[peer.member.id] = table.isEmpty ? nil : table }
         if count == 0 {
             guard let removed = table.removeValue(forKey: key) else { return }
-            if !key.isResponder { messages.remove(removed.entry) }
+            index(of: key).remove(removed.entry)
             return
         }
         if let existing = table[key] {
@@ -45,20 +47,34 @@ struct RemoteInterest {
         }
         let entry = RemoteInterestEntry(peer: peer, key: key)
         table[key] = (entry, count)
-        if !key.isResponder { messages.insert(entry) }
+        index(of: key).insert(entry)
+    }
+
+    private func index(of key: InterestKey) -> SubscriptionIndex<RemoteInterestEntry> {
+        key.isResponder ? responders : messages
     }
 
     /// Forgets everything of `peer`: its route is down.
     mutating func removeAll(of peer: RoutePeer) {
         guard let table = entries.removeValue(forKey: peer.member.id) else { return }
-        for (key, value) in table where !key.isResponder {
-            messages.remove(value.entry)
+        for (key, value) in table {
+            index(of: key).remove(value.entry)
         }
     }
 
     /// The number of entries of the peer `id`.
     func entryCount(of id: String) -> Int {
         entries[id]?.count ?? 0
+    }
+
+    /// The peers with a responder entry that matches `topic`, each once.
+    func responderPeers(forTopic topic: String) -> [RoutePeer] {
+        let matching = responders.subscribers(forTopic: topic).subscribers
+        var peers: [RoutePeer] = []
+        for entry in matching.individuals + matching.groups.flatMap(\.members) where !peers.contains(where: { $0 === entry.peer }) {
+            peers.append(entry.peer)
+        }
+        return peers
     }
 
     /// The peers with an entry of messages that matches `topic`: those with one of no queue

@@ -74,9 +74,17 @@ final class RouteHandler: ChannelInboundHandler {
                 return
             }
             arrivals.add(message)
-        case .request, .reply, .drops:
-            // Requests and drop notices across routes are not implemented yet (CLUSTER.md's status).
-            routes.logger.debug("ignoring a route frame this version does not act on", metadata: ["peer": "\(peer.member.id)"])
+        case .request(let request):
+            guard routes.isValidTopic(request.topic) else {
+                close(.malformedFrame, "invalid topic in ROUTED_REQUEST", context: context)
+                return
+            }
+            routes.received(request, from: peer)
+        case .reply(let reply):
+            routes.received(reply, from: peer)
+        case .drops:
+            // Slow peers' drop counts are not implemented yet (CLUSTER.md's status).
+            routes.logger.debug("ignoring ROUTED_DROPS", metadata: ["peer": "\(peer.member.id)"])
         case .close(let close):
             closeReason = "peer closed it: \(close.reason)" + (close.message.isEmpty ? "" : " (\(close.message))")
             context.close(promise: nil)
