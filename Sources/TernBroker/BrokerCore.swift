@@ -83,10 +83,15 @@ final class BrokerCore: Sendable {
             turns: turns,
             series: { brokerMetrics.series(forTopic: $0) }
         )
-        self.routes = cluster.map { [directory, responders] cluster in
+        self.routes = cluster.map { [directory, responders, connections] cluster in
             ClusterRoutes(
                 membership: cluster.membership, tls: cluster.tls, directory: directory, responders: responders, limits: configuration.limits,
-                requestTimeout: configuration.requestTimeout, group: group, logger: logger
+                requestTimeout: configuration.requestTimeout, maxPendingBytes: configuration.maxPendingOutboundBytes, group: group, logger: logger,
+                noticeDrops: { pattern, count in
+                    for connection in connections.withLockedValue({ $0.open.values }) {
+                        connection.execute { $0.noticeRouteDrops(pattern: pattern, count: count) }
+                    }
+                }
             )
         }
     }

@@ -258,6 +258,52 @@ struct ClusterRoutingTests {
         await caller.close()
         for node in nodes { try await node.daemon.stop() }
     }
+
+    @Test func aSlowPeersRouteIsClosedAndItsSubscribersHearWhatTheyLost() async throws {
+        let etcd = try await EtcdProcess()
+        // Each node is reached through a proxy that can stop reading, whichever of them dials.
+        var nodes: [Node] = []
+        var proxies: [StallingProxy] = []
+        for _ in 0..<2 {
+            let route = try await Loopback.freePort()
+            let proxy = try await StallingProxy(to: route)
+            proxies.append(proxy)
+            let monitor = try await Loopback.freePort()
+            let daemon = try await RunningDaemon.start([
+                "--cluster", "routes", "--etcd", etcd.url, "--cluster-listen", "127.0.0.1:\(route)", "--cluster-advertise", "127.0.0.1:\(proxy.port)",
+                "--cluster-lease-ttl", "2s", "--monitor", "127.0.0.1:\(monitor)", "--max-pending-bytes", "3MiB",
+            ])
+            nodes.append(Node(daemon: daemon, monitor: MonitorClient(address: ServerAddress(host: "127.0.0.1", port: monitor))))
+        }
+        let subscriberID = try await nodes[1].memberID()
+        let subscriber = try await nodes[1].daemon.connect(name: "subscriber")
+        let subscription = try await subscriber.subscribe(to: "flood.>")
+        let received = Received(subscription)
+        try await eventually(within: 30, "the publisher's node to learn the subscriber's interest") {
+            try await Task.sleep(for: .milliseconds(100))
+            return try await nodes[0].cluster().routes.first { $0.peer == subscriberID }?.interest == 1
+        }
+        for proxy in proxies { proxy.stall() }
+        let publisher = try await nodes[0].daemon.connect(name: "publisher")
+        let payload = [UInt8](repeating: 0x2A, count: 64 << 10)
+        for _ in 0..<400 { try await publisher.publish(payload, to: "flood.x") }
+        try await publisher.flush()
+        try await eventually(within: 20, "the route to be closed as a slow peer's") {
+            try await Task.sleep(for: .milliseconds(100))
+            return nodes[0].daemon.process.standardError.contains("slow peer")
+        }
+        // The route comes up again through a fresh connection; the subscriber hears how many it lost.
+        try await eventually(within: 30, "a drop notice for the lost messages") {
+            try await Task.sleep(for: .milliseconds(100))
+            return subscription.droppedCount > 0
+        }
+        #expect(received.all.count + Int(subscription.droppedCount) <= 400)
+        #expect(nodes[0].daemon.process.standardError.contains("slow_peer"), "the route down line gives the reason")
+        await publisher.close()
+        await subscriber.close()
+        for node in nodes { try await node.daemon.stop() }
+        for proxy in proxies { await proxy.close() }
+    }
 }
 
 /// What one subscription received, read in a task of its own.

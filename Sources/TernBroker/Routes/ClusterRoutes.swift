@@ -20,12 +20,20 @@ final class ClusterRoutes: Sendable {
     let responders: ResponderDirectory
     /// How long a request that names no timeout waits.
     let requestTimeout: TimeAmount
+    /// The most bytes of forwarded messages a route may hold unwritten: a connection's max.
+    private let maxPendingBytes: Int
+    /// Tells this node's subscriptions on a pattern that `count` messages a peer could not
+    /// forward are lost: (pattern, count).
+    private let noticeDrops: @Sendable (String, UInt64) -> Void
     let forwardedRequests = ForwardedRequests()
     private let group: any EventLoopGroup
     private let limits: Limits
     private let state = Mutex<State>(State())
     /// The routes up now: the publish path reads this before anything else.
     private let routesUp = ManagedAtomic(0)
+    /// Routes closed as slow peers', and the messages they did not get.
+    let slowPeers = ManagedAtomic<UInt64>(0)
+    let routeDrops = ManagedAtomic<UInt64>(0)
     private let listener = Mutex<(any Channel)?>(nil)
 
     private struct State: ~Copyable {
@@ -43,6 +51,9 @@ final class ClusterRoutes: Sendable {
         var groupTurns: [String: Int] = [:]
         /// Each request topic's next turn among the peers with responders.
         var requestTurns: [String: Int] = [:]
+        /// For each member whose route was closed as a slow peer's, how many messages matching
+        /// each of its patterns it did not get: sent as ROUTED_DROPS once its route is up again.
+        var undelivered: [String: [String: UInt64]] = [:]
         var stopped = false
     }
 
@@ -55,8 +66,11 @@ final class ClusterRoutes: Sendable {
 
     init(
         membership: ClusterMembership, tls: RouteTLS, directory: TopicDirectory, responders: ResponderDirectory, limits: Limits,
-        requestTimeout: TimeAmount, group: any EventLoopGroup, logger: Logger
+        requestTimeout: TimeAmount, maxPendingBytes: Int, group: any EventLoopGroup, logger: Logger,
+        noticeDrops: @escaping @Sendable (String, UInt64) -> Void
     ) {
+        self.maxPendingBytes = maxPendingBytes
+        self.noticeDrops = noticeDrops
         self.membership = membership
         self.tls = tls
         self.directory = directory
@@ -124,6 +138,7 @@ final class ClusterRoutes: Sendable {
         let (toDial, gone) = state.withLock { state -> ([ClusterMember], [RoutePeer]) in
             guard !state.stopped else { return ([], []) }
             state.members = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+            state.undelivered = state.undelivered.filter { state.members[$0.key] != nil }
             let gone = state.peers.values.filter { state.members[$0.member.id] == nil }
             var toDial: [ClusterMember] = []
             for member in members where own < member.id && state.peers[member.id] == nil && !state.dialling.contains(member.id) {
@@ -216,7 +231,7 @@ final class ClusterRoutes: Sendable {
             guard state.peers[member.id] == nil else {
                 return .failure(Refusal(reason: .duplicateRoute, message: "a route to \(member.id) is already up"))
             }
-            return .success(RoutePeer(member: member, channel: channel, dialled: dialled))
+            return .success(RoutePeer(member: member, channel: channel, dialled: dialled, maxPendingBytes: maxPendingBytes))
         }
     }
 
@@ -227,7 +242,8 @@ final class ClusterRoutes: Sendable {
             state.peers[peer.member.id] = peer
             state.backOff[peer.member.id] = nil
             var buffer = peer.channel.allocator.buffer(capacity: 256)
-            for frame in state.local.frames + [.interestSynced] {
+            let drops = (state.undelivered.removeValue(forKey: peer.member.id) ?? [:]).map { RouteFrame.drops(RouteFrame.Drops(pattern: $0.key, count: $0.value)) }
+            for frame in state.local.frames + [.interestSynced] + drops {
                 // Patterns and groups were checked when subscribed, so their frames always encode.
                 _ = try? buffer.writeRouteFrame(frame)
             }
@@ -254,7 +270,7 @@ final class ClusterRoutes: Sendable {
             return true
         }
         guard wasUp else { return }
-        logger.info("route down", metadata: ["peer": "\(peer.member.id)", "reason": "\(reason)"])
+        logger.info("route down", metadata: ["peer": "\(peer.member.id)", "reason": "\(peer.isSlow ? "slow_peer" : reason)"])
         failRequests(forwardedTo: peer)
     }
 
@@ -317,7 +333,9 @@ final class ClusterRoutes: Sendable {
             guard !targets.peers.isEmpty else { return }
             var buffer = allocator.buffer(capacity: messages.reduce(0) { $0 + $1.size + 32 })
             for message in messages { encode(message, groups: [], into: &buffer) }
-            for peer in targets.peers { peer.send(buffer, messages: messages.count) }
+            for peer in targets.peers where !peer.forward(buffer, messages: messages.count, lost: { self.undelivered(messages.count, to: peer, topic: topic) }) {
+                fellBehind(peer, topic: topic, messages: messages.count)
+            }
             return
         }
         var outgoing = RouteOutgoing(peers: targets.peers)
@@ -328,7 +346,40 @@ final class ClusterRoutes: Sendable {
                 outgoing.batches[recipient.slot].messages += 1
             }
         }
-        for batch in outgoing.batches where batch.messages > 0 { batch.peer.send(batch.frames, messages: batch.messages) }
+        for batch in outgoing.batches where batch.messages > 0 {
+            let (peer, count) = (batch.peer, batch.messages)
+            if !peer.forward(batch.frames, messages: count, lost: { self.undelivered(count, to: peer, topic: topic) }) {
+                fellBehind(peer, topic: topic, messages: count)
+            }
+        }
+    }
+
+    /// `peer`'s route could not take `messages` messages to `topic`: they are counted for each
+    /// of its patterns they match, to be told to it when its route is up again, and the route
+    /// is closed with ROUTE_CLOSE `slow_peer` (CLUSTER.md, "Forwarding").
+    private func fellBehind(_ peer: RoutePeer, topic: String, messages: Int) {
+        undelivered(messages, to: peer, topic: topic)
+        guard peer.markSlow() else { return }
+        slowPeers.wrappingIncrement(ordering: .relaxed)
+        logger.warning("slow peer: its route's queue is full; closing the route", metadata: [
+            "peer": "\(peer.member.id)", "max-pending-bytes": "\(peer.maxPendingBytes)",
+        ])
+        var buffer = peer.channel.allocator.buffer(capacity: 64)
+        _ = try? buffer.writeRouteFrame(.close(RouteFrame.Close(reason: .slowPeer, message: "the route's queue is full")))
+        peer.send(buffer)
+        peer.channel.close(promise: nil)
+    }
+
+    /// Counts `count` messages to `topic` that `peer` did not get, for each of its patterns
+    /// they match (its interest as it was: that of a route going down is still known while
+    /// its last writes fail).
+    private func undelivered(_ count: Int, to peer: RoutePeer, topic: String) {
+        state.withLock { state in
+            for pattern in state.remote.patterns(of: peer, matching: topic) {
+                state.undelivered[peer.member.id, default: [:]][pattern, default: 0] += UInt64(count)
+            }
+        }
+        routeDrops.wrappingIncrement(by: UInt64(count), ordering: .relaxed)
     }
 
     /// For each of `count` messages, the peer each of `groups` gets it through, in turn.
@@ -354,6 +405,12 @@ final class ClusterRoutes: Sendable {
             // Publishes are validated on the way in, so their fields always fit.
             logger.error("could not encode a routed message", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// A peer's ROUTED_DROPS: the subscriptions on its pattern lost messages.
+    func received(_ drops: RouteFrame.Drops, from peer: RoutePeer) {
+        logger.warning("messages were lost on a slow route", metadata: ["peer": "\(peer.member.id)", "pattern": "\(drops.pattern)", "count": "\(drops.count)"])
+        noticeDrops(drops.pattern, drops.count)
     }
 
     /// Hands messages that came over a route to their topics, for this node's subscribers

@@ -67,6 +67,16 @@ struct RemoteInterest {
         entries[id]?.count ?? 0
     }
 
+    /// The patterns of `peer`'s entries of messages that match `topic`, each once.
+    func patterns(of peer: RoutePeer, matching topic: String) -> [String] {
+        let matching = messages.subscribers(forTopic: topic, cached: false).subscribers
+        var patterns: [String] = []
+        for entry in matching.individuals + matching.groups.flatMap(\.members) where entry.peer === peer && !patterns.contains(entry.pattern) {
+            patterns.append(entry.pattern)
+        }
+        return patterns
+    }
+
     /// The peers with a responder entry that matches `topic`, each once.
     func responderPeers(forTopic topic: String) -> [RoutePeer] {
         let matching = responders.subscribers(forTopic: topic).subscribers

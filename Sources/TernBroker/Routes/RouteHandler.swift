@@ -82,9 +82,8 @@ final class RouteHandler: ChannelInboundHandler {
             routes.received(request, from: peer)
         case .reply(let reply):
             routes.received(reply, from: peer)
-        case .drops:
-            // Slow peers' drop counts are not implemented yet (CLUSTER.md's status).
-            routes.logger.debug("ignoring ROUTED_DROPS", metadata: ["peer": "\(peer.member.id)"])
+        case .drops(let drops):
+            routes.received(drops, from: peer)
         case .close(let close):
             closeReason = "peer closed it: \(close.reason)" + (close.message.isEmpty ? "" : " (\(close.message))")
             context.close(promise: nil)
