@@ -1,5 +1,6 @@
 import Atomics
 import TernClient
+import TernCommandSupport
 
 /// The pubsub scenario: every subscriber subscribes (confirmed by the broker) before any
 /// publisher starts; an optional warm-up; then the measured phase, which ends when every
@@ -36,6 +37,14 @@ struct PubSubBenchmark {
     let plan: Plan
     /// The connection settings of every client; each gets its own name.
     let configuration: TernClient.Configuration
+    /// Where the subscribers connect instead, when not to the publishers' broker: another node of
+    /// its cluster.
+    var subscriberServer: ServerAddress? = nil
+
+    /// How long the run waits, with subscribers on another node, for their interest to reach the
+    /// publishers' node over a route (Protocol/CLUSTER.md): the broker confirms a subscription
+    /// on its own node only.
+    static let interestPropagation = Duration.seconds(1)
 
     func run() async throws -> Outcome {
         try await withClients { clients in try await run(connectingInto: &clients) }
@@ -80,10 +89,12 @@ struct PubSubBenchmark {
         for index in 0..<plan.subscribers {
             var settings = configuration.named("tern-bench sub \(index)")
             settings.subscriptionBufferSize = 8192
+            if let subscriberServer { settings.servers = [subscriberServer] }
             let client = try await TernClient.connect(settings)
             clients.append(client)
             subscriptions.append(try await client.subscribe(to: pattern))
         }
+        if subscriberServer != nil { try await Task.sleep(for: Self.interestPropagation) }
         return subscriptions
     }
 

@@ -36,6 +36,11 @@ struct PubSubCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Time every Nth message of each publisher (and its last) for the latency figures; 1 times every message.", valueName: "n"))
     var latencyEvery = 16
 
+    @Option(name: .customLong("subscriber-server"), help: ArgumentHelp(
+        "Connect the subscribers to this broker, another node of the publishers' cluster (default: --server).", valueName: "host:port"
+    ))
+    var subscriberServer: ServerAddress?
+
     @OptionGroup var options: BenchOptions
 
     func validate() throws {
@@ -61,7 +66,8 @@ struct PubSubCommand: AsyncParsableCommand {
                 duration: options.duration?.duration, warmup: options.warmup?.duration,
                 size: size.bytes, topics: topics, rate: rate, latencyEvery: latencyEvery
             )
-            let benchmark = PubSubBenchmark(plan: plan, configuration: try options.configuration(clientName: "tern-bench"))
+            var benchmark = PubSubBenchmark(plan: plan, configuration: try options.configuration(clientName: "tern-bench"))
+            benchmark.subscriberServer = subscriberServer
             let result = PubSubResult(plan: plan, outcome: try await benchmark.run())
             try options.emit(Report(fields: options.leadingFields(scenario: "pubsub") + result.fields), latency: result.latency)
             guard result.check.isComplete else {

@@ -89,6 +89,12 @@ struct ClusterRoutingTests {
         let subscriberID = try await nodes[0].memberID()
         let routeToSubscriber = try #require(try await nodes[2].cluster().routes.first { $0.peer == subscriberID })
         #expect(routeToSubscriber.messagesOut >= UInt64(expected.count) && routeToSubscriber.messagesOut < UInt64(expected.count) + 500, "one copy per message, not one per subscription")
+        let monitors = nodes.map { "\($0.monitor.address)" }.joined(separator: ",")
+        let status = try await run("tern", ["cluster", "status", "--etcd", etcd.url, "--cluster", "routes", "--monitor", monitors])
+        #expect(status.status == 0, "\(status.errors)")
+        let routeLines = status.output.split(separator: "\n").filter { $0.hasPrefix("  to ") }
+        #expect(routeLines.count == 6 && routeLines.allSatisfy { $0.contains(" up (") }, "\(status.output)")
+        #expect(routeLines.contains { $0.hasPrefix("  to \(subscriberID)") && !$0.contains("out 0 msgs") }, "\(status.output)")
         await subscriber.close()
         await publisher.close()
         for node in nodes { try await node.daemon.stop() }

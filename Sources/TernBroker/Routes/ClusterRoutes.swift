@@ -29,8 +29,9 @@ final class ClusterRoutes: Sendable {
     private let group: any EventLoopGroup
     private let limits: Limits
     private let state = Mutex<State>(State())
-    /// The routes up now: the publish path reads this before anything else.
-    private let routesUp = ManagedAtomic(0)
+    /// The peers whose interest is known (those whose route is up, and slow peers' waiting for
+    /// theirs): the publish path reads this before anything else.
+    private let peersWithInterest = ManagedAtomic(0)
     /// Routes closed as slow peers', and the messages they did not get.
     let slowPeers = ManagedAtomic<UInt64>(0)
     let routeDrops = ManagedAtomic<UInt64>(0)
@@ -38,6 +39,9 @@ final class ClusterRoutes: Sendable {
 
     private struct State: ~Copyable {
         var peers: [String: RoutePeer] = [:]
+        /// Slow peers' closed routes, by member id, until a route to the member is up again or
+        /// it leaves: their interest is kept, so that what they miss meanwhile is counted.
+        var slowAndDown: [String: RoutePeer] = [:]
         var remote = RemoteInterest()
         var local = LocalInterest()
         var members: [String: ClusterMember] = [:]
@@ -139,6 +143,11 @@ final class ClusterRoutes: Sendable {
             guard !state.stopped else { return ([], []) }
             state.members = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
             state.undelivered = state.undelivered.filter { state.members[$0.key] != nil }
+            for (id, slow) in state.slowAndDown where state.members[id] == nil {
+                state.slowAndDown[id] = nil
+                state.remote.removeAll(of: slow)
+                peersWithInterest.wrappingDecrement(ordering: .relaxed)
+            }
             let gone = state.peers.values.filter { state.members[$0.member.id] == nil }
             var toDial: [ClusterMember] = []
             for member in members where own < member.id && state.peers[member.id] == nil && !state.dialling.contains(member.id) {
@@ -239,6 +248,10 @@ final class ClusterRoutes: Sendable {
     /// whole interest, then INTEREST_SYNCED; called on the route's event loop.
     func routeUp(_ peer: RoutePeer) {
         let resynced = state.withLock { state in
+            if let slow = state.slowAndDown.removeValue(forKey: peer.member.id) {
+                state.remote.removeAll(of: slow)
+                peersWithInterest.wrappingDecrement(ordering: .relaxed)
+            }
             state.peers[peer.member.id] = peer
             state.backOff[peer.member.id] = nil
             var buffer = peer.channel.allocator.buffer(capacity: 256)
@@ -249,7 +262,7 @@ final class ClusterRoutes: Sendable {
             }
             // Under the lock, so that no change of interest can reach the peer before the whole.
             peer.send(buffer)
-            routesUp.wrappingIncrement(ordering: .relaxed)
+            peersWithInterest.wrappingIncrement(ordering: .relaxed)
             defer { state.resyncs[peer.member.id, default: -1] += 1 }
             return state.resyncs[peer.member.id] != nil
         }
@@ -259,13 +272,18 @@ final class ClusterRoutes: Sendable {
         ])
     }
 
-    /// Forgets `peer`'s route and its interest.
+    /// Forgets `peer`'s route and its interest; a slow peer's interest stays until a route to
+    /// it is up again or it leaves, for counting what it misses.
     func routeDown(_ peer: RoutePeer, reason: String) {
         let wasUp = state.withLock { state in
             guard state.peers[peer.member.id] === peer else { return false }
             state.peers[peer.member.id] = nil
-            state.remote.removeAll(of: peer)
-            routesUp.wrappingDecrement(ordering: .relaxed)
+            if peer.isSlow && state.members[peer.member.id] != nil && !state.stopped {
+                state.slowAndDown[peer.member.id] = peer
+            } else {
+                state.remote.removeAll(of: peer)
+                peersWithInterest.wrappingDecrement(ordering: .relaxed)
+            }
             if state.members[peer.member.id] == nil { state.resyncs[peer.member.id] = nil }
             return true
         }
@@ -302,9 +320,9 @@ final class ClusterRoutes: Sendable {
 
     /// A peer with a responder entry that matches `topic`, in turn; `nil` when none has one.
     func responderPeer(forTopic topic: String) -> RoutePeer? {
-        guard routesUp.load(ordering: .relaxed) > 0 else { return nil }
+        guard peersWithInterest.load(ordering: .relaxed) > 0 else { return nil }
         return state.withLock { state in
-            let peers = state.remote.responderPeers(forTopic: topic)
+            let peers = state.remote.responderPeers(forTopic: topic).filter { state.peers[$0.member.id] === $0 }
             guard !peers.isEmpty else {
                 state.requestTurns[topic] = nil
                 return nil
@@ -320,7 +338,7 @@ final class ClusterRoutes: Sendable {
     /// members on peers and none here (CLUSTER.md, "Forwarding"). Called on the publisher's
     /// event loop, so each publisher's messages reach each peer in the order it published them.
     func forward(_ messages: [PublishedMessage], topic: String, allocator: ByteBufferAllocator) {
-        guard routesUp.load(ordering: .relaxed) > 0 else { return }
+        guard peersWithInterest.load(ordering: .relaxed) > 0 else { return }
         let targets = state.withLock { $0.remote.targets(forTopic: topic) }
         guard !targets.isEmpty else { return }
         var remoteGroups = targets.groups
@@ -385,8 +403,13 @@ final class ClusterRoutes: Sendable {
     /// For each of `count` messages, the peer each of `groups` gets it through, in turn.
     private func chooseMembers(of groups: [(name: String, peers: [RoutePeer])], count: Int) -> [[(group: String, peer: RoutePeer)]] {
         state.withLock { state in
-            (0..<count).map { _ in
-                groups.map { group in
+            // A slow peer whose route is down takes no turn while another can.
+            let candidates = groups.map { group in
+                let up = group.peers.filter { state.peers[$0.member.id] === $0 }
+                return (name: group.name, peers: up.isEmpty ? group.peers : up)
+            }
+            return (0..<count).map { _ in
+                candidates.map { group in
                     let turn = state.groupTurns[group.name, default: 0]
                     state.groupTurns[group.name] = turn &+ 1
                     return (group.name, group.peers[turn % group.peers.count])
