@@ -101,7 +101,7 @@ final class BrokerCore: Sendable {
 
     /// Brings the metrics up to date with the statistics.
     func updateMetrics() {
-        metrics.update(statistics.snapshot, subscriptions: subscriptions, registrations: registry.registrations)
+        metrics.update(statistics.snapshot, subscriptions: subscriptions, registrations: registry.registrations, routes: routes?.metrics)
     }
 
     /// Retires idle topics while the broker runs.

@@ -89,6 +89,15 @@ struct ClusterRoutingTests {
         let subscriberID = try await nodes[0].memberID()
         let routeToSubscriber = try #require(try await nodes[2].cluster().routes.first { $0.peer == subscriberID })
         #expect(routeToSubscriber.messagesOut >= UInt64(expected.count) && routeToSubscriber.messagesOut < UInt64(expected.count) + 500, "one copy per message, not one per subscription")
+        // The metrics say so too; the metrics are brought up to date once a second.
+        try await eventually(within: 10, "the publisher's node's route metrics") {
+            try await Task.sleep(for: .milliseconds(200))
+            let samples = try await PrometheusText.scrape(port: nodes[2].monitor.address.port)
+            return samples["tern_routes"] == 2 && samples["tern_route_messages_total{direction=\"out\"}"].map { $0 >= Double(expected.count) } == true
+                && samples["tern_route_interest_entries{side=\"remote\"}"] != nil && samples["tern_route_slow_peers_total"] == 0
+        }
+        let received = try await PrometheusText.scrape(port: nodes[0].monitor.address.port)
+        #expect(received["tern_route_bytes_total{direction=\"in\"}"].map { $0 >= Double(expected.count * 7) } == true, "\(received)")
         let monitors = nodes.map { "\($0.monitor.address)" }.joined(separator: ",")
         let status = try await run("tern", ["cluster", "status", "--etcd", etcd.url, "--cluster", "routes", "--monitor", monitors])
         #expect(status.status == 0, "\(status.errors)")

@@ -32,9 +32,8 @@ final class ClusterRoutes: Sendable {
     /// The peers whose interest is known (those whose route is up, and slow peers' waiting for
     /// theirs): the publish path reads this before anything else.
     private let peersWithInterest = ManagedAtomic(0)
-    /// Routes closed as slow peers', and the messages they did not get.
-    let slowPeers = ManagedAtomic<UInt64>(0)
-    let routeDrops = ManagedAtomic<UInt64>(0)
+    /// What crossed the routes, and what befell them.
+    let totals = RouteTotals()
     private let listener = Mutex<(any Channel)?>(nil)
 
     private struct State: ~Copyable {
@@ -240,7 +239,7 @@ final class ClusterRoutes: Sendable {
             guard state.peers[member.id] == nil else {
                 return .failure(Refusal(reason: .duplicateRoute, message: "a route to \(member.id) is already up"))
             }
-            return .success(RoutePeer(member: member, channel: channel, dialled: dialled, maxPendingBytes: maxPendingBytes))
+            return .success(RoutePeer(member: member, channel: channel, dialled: dialled, maxPendingBytes: maxPendingBytes, totals: totals))
         }
     }
 
@@ -264,7 +263,9 @@ final class ClusterRoutes: Sendable {
             peer.send(buffer)
             peersWithInterest.wrappingIncrement(ordering: .relaxed)
             defer { state.resyncs[peer.member.id, default: -1] += 1 }
-            return state.resyncs[peer.member.id] != nil
+            let resynced = state.resyncs[peer.member.id] != nil
+            if resynced { totals.resyncs.wrappingIncrement(ordering: .relaxed) }
+            return resynced
         }
         logger.info("route up", metadata: [
             "peer": "\(peer.member.id)", "route": "\(peer.member.route)", "direction": "\(peer.dialled ? "dialled" : "accepted")",
@@ -350,9 +351,16 @@ final class ClusterRoutes: Sendable {
         guard !remoteGroups.isEmpty else {
             guard !targets.peers.isEmpty else { return }
             var buffer = allocator.buffer(capacity: messages.reduce(0) { $0 + $1.size + 32 })
-            for message in messages { encode(message, groups: [], into: &buffer) }
-            for peer in targets.peers where !peer.forward(buffer, messages: messages.count, lost: { self.undelivered(messages.count, to: peer, topic: topic) }) {
-                fellBehind(peer, topic: topic, messages: messages.count)
+            var payloadBytes = 0
+            for message in messages {
+                encode(message, groups: [], into: &buffer)
+                payloadBytes += message.payload.readableBytes
+            }
+            for peer in targets.peers {
+                let taken = peer.forward(buffer, messages: messages.count, payloadBytes: payloadBytes) {
+                    self.undelivered(messages.count, to: peer, topic: topic)
+                }
+                if !taken { fellBehind(peer, topic: topic, messages: messages.count) }
             }
             return
         }
@@ -362,11 +370,12 @@ final class ClusterRoutes: Sendable {
             for recipient in outgoing.recipients(of: choices[index]) {
                 encode(message, groups: recipient.groups, into: &outgoing.batches[recipient.slot].frames)
                 outgoing.batches[recipient.slot].messages += 1
+                outgoing.batches[recipient.slot].payloadBytes += message.payload.readableBytes
             }
         }
         for batch in outgoing.batches where batch.messages > 0 {
             let (peer, count) = (batch.peer, batch.messages)
-            if !peer.forward(batch.frames, messages: count, lost: { self.undelivered(count, to: peer, topic: topic) }) {
+            if !peer.forward(batch.frames, messages: count, payloadBytes: batch.payloadBytes, lost: { self.undelivered(count, to: peer, topic: topic) }) {
                 fellBehind(peer, topic: topic, messages: count)
             }
         }
@@ -378,7 +387,7 @@ final class ClusterRoutes: Sendable {
     private func fellBehind(_ peer: RoutePeer, topic: String, messages: Int) {
         undelivered(messages, to: peer, topic: topic)
         guard peer.markSlow() else { return }
-        slowPeers.wrappingIncrement(ordering: .relaxed)
+        totals.slowPeers.wrappingIncrement(ordering: .relaxed)
         logger.warning("slow peer: its route's queue is full; closing the route", metadata: [
             "peer": "\(peer.member.id)", "max-pending-bytes": "\(peer.maxPendingBytes)",
         ])
@@ -397,7 +406,7 @@ final class ClusterRoutes: Sendable {
                 state.undelivered[peer.member.id, default: [:]][pattern, default: 0] += UInt64(count)
             }
         }
-        routeDrops.wrappingIncrement(by: UInt64(count), ordering: .relaxed)
+        totals.messagesDropped.wrappingIncrement(by: UInt64(count), ordering: .relaxed)
     }
 
     /// For each of `count` messages, the peer each of `groups` gets it through, in turn.
@@ -455,6 +464,20 @@ final class ClusterRoutes: Sendable {
     }
 
     // MARK: Visibility
+
+    /// The routes' figures now, for the metrics.
+    var metrics: RouteMetrics {
+        state.withLock { state in
+            RouteMetrics(
+                routesUp: state.peers.count, localInterest: state.local.counts.count,
+                remoteInterest: state.peers.keys.reduce(0) { $0 + state.remote.entryCount(of: $1) },
+                messagesOut: totals.messagesOut.load(ordering: .relaxed), bytesOut: totals.bytesOut.load(ordering: .relaxed),
+                messagesIn: totals.messagesIn.load(ordering: .relaxed), bytesIn: totals.bytesIn.load(ordering: .relaxed),
+                resyncs: totals.resyncs.load(ordering: .relaxed), slowPeers: totals.slowPeers.load(ordering: .relaxed),
+                messagesDropped: totals.messagesDropped.load(ordering: .relaxed)
+            )
+        }
+    }
 
     /// The node's interest and its routes, one per other live member, for `/stats`.
     var stats: ClusterStats {

@@ -67,8 +67,7 @@ final class RouteHandler: ChannelInboundHandler {
         case .interestSynced:
             routes.logger.debug("route interest synced", metadata: ["peer": "\(peer.member.id)"])
         case .message(let message):
-            peer.messagesIn.wrappingIncrement(ordering: .relaxed)
-            peer.bytesIn.wrappingIncrement(by: UInt64(message.payload.readableBytes), ordering: .relaxed)
+            peer.received(payloadBytes: message.payload.readableBytes)
             guard routes.isValidTopic(message.topic) else {
                 close(.malformedFrame, "invalid topic in ROUTED_MESSAGE", context: context)
                 return

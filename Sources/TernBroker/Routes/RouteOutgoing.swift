@@ -7,6 +7,7 @@ struct RouteOutgoing {
         let peer: RoutePeer
         var frames = ByteBuffer()
         var messages = 0
+        var payloadBytes = 0
     }
 
     /// One batch per peer that gets anything: those with an entry of no queue group first.
