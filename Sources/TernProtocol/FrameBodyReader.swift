@@ -126,6 +126,27 @@ struct FrameBodyReader {
         ErrorCode(rawValue: try integer())
     }
 
+    /// The fields of a REQUEST, and of a ROUTED_REQUEST, which has its layout.
+    mutating func requestFields() throws(FrameDecodingError)
+        -> (id: UInt64, timeoutMilliseconds: UInt32, topic: String, headers: Headers, schema: SchemaReference?, payload: ByteBuffer)
+    {
+        let id: UInt64 = try integer()
+        let timeout: UInt32 = try integer()
+        let topic = try string()
+        let headers = try headers()
+        let schema = try optionalSchema()
+        return (id, timeout, topic, headers, schema, payload())
+    }
+
+    /// The fields of a REPLY, and of a ROUTED_REPLY, which has its layout.
+    mutating func replyFields() throws(FrameDecodingError) -> (id: UInt64, code: ErrorCode, headers: Headers, schema: SchemaReference?, payload: ByteBuffer) {
+        let id: UInt64 = try integer()
+        let code = try errorCode()
+        let headers = try headers()
+        let schema = try optionalSchema()
+        return (id, code, headers, schema, payload())
+    }
+
     /// The rest of the body: a payload shares the frame's storage instead of copying it.
     mutating func payload() -> ByteBuffer {
         body.readSlice(length: body.readableBytes)!

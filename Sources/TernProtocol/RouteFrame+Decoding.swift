@@ -55,18 +55,14 @@ extension RouteFrame {
             }
             return .message(Message(topic: topic, replyTo: replyTo, headers: headers, schema: schema, queueGroups: groups, payload: reader.payload()))
         case .routedRequest:
-            let id: UInt64 = try reader.integer()
-            let timeout: UInt32 = try reader.integer()
-            let topic = try reader.string()
-            let headers = try reader.headers()
-            let schema = try reader.optionalSchema()
-            return .request(Request(routeRequestID: id, timeoutMilliseconds: timeout, topic: topic, headers: headers, schema: schema, payload: reader.payload()))
+            let fields = try reader.requestFields()
+            return .request(Request(
+                routeRequestID: fields.id, timeoutMilliseconds: fields.timeoutMilliseconds, topic: fields.topic, headers: fields.headers,
+                schema: fields.schema, payload: fields.payload
+            ))
         case .routedReply:
-            let id: UInt64 = try reader.integer()
-            let code = try reader.errorCode()
-            let headers = try reader.headers()
-            let schema = try reader.optionalSchema()
-            return .reply(Reply(routeRequestID: id, code: code, headers: headers, schema: schema, payload: reader.payload()))
+            let fields = try reader.replyFields()
+            return .reply(Reply(routeRequestID: fields.id, code: fields.code, headers: fields.headers, schema: fields.schema, payload: fields.payload))
         case .routedDrops:
             return .drops(Drops(pattern: try reader.string(), count: try reader.integer()))
         case .routeClose:

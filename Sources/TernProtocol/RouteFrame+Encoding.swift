@@ -53,19 +53,13 @@ extension ByteBuffer {
             writeImmutableBuffer(message.payload)
         case .request(let request):
             writeRouteTypeAndFlags(.routedRequest, optionalFieldFlags(headers: request.headers, schema: request.schema))
-            writeInteger(request.routeRequestID)
-            writeInteger(request.timeoutMilliseconds)
-            try writeShortString(request.topic, field: "topic")
-            try writeHeaders(request.headers)
-            writeSchemaReference(request.schema)
-            writeImmutableBuffer(request.payload)
+            try writeRequestFields(
+                id: request.routeRequestID, timeoutMilliseconds: request.timeoutMilliseconds, topic: request.topic, headers: request.headers,
+                schema: request.schema, payload: request.payload
+            )
         case .reply(let reply):
             writeRouteTypeAndFlags(.routedReply, optionalFieldFlags(headers: reply.headers, schema: reply.schema))
-            writeInteger(reply.routeRequestID)
-            writeInteger(reply.code.rawValue)
-            try writeHeaders(reply.headers)
-            writeSchemaReference(reply.schema)
-            writeImmutableBuffer(reply.payload)
+            try writeReplyFields(id: reply.routeRequestID, code: reply.code, headers: reply.headers, schema: reply.schema, payload: reply.payload)
         case .drops(let drops):
             writeRouteTypeAndFlags(.routedDrops, 0)
             try writeShortString(drops.pattern, field: "pattern")

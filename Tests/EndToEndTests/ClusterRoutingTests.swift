@@ -274,22 +274,56 @@ struct ClusterRoutingTests {
         for node in nodes { try await node.daemon.stop() }
     }
 
-    @Test func aSlowPeersRouteIsClosedAndItsSubscribersHearWhatTheyLost() async throws {
-        let etcd = try await EtcdProcess()
-        // Each node is reached through a proxy that can stop reading, whichever of them dials.
+    /// Two nodes, each reached through a proxy, whichever of them dials.
+    private func startProxiedNodes(etcd: EtcdProcess, _ arguments: [String] = []) async throws -> (nodes: [Node], proxies: [FreezingProxy]) {
         var nodes: [Node] = []
-        var proxies: [StallingProxy] = []
+        var proxies: [FreezingProxy] = []
         for _ in 0..<2 {
             let route = try await Loopback.freePort()
-            let proxy = try await StallingProxy(to: route)
+            let proxy = try await FreezingProxy(to: route)
             proxies.append(proxy)
             let monitor = try await Loopback.freePort()
             let daemon = try await RunningDaemon.start([
                 "--cluster", "routes", "--etcd", etcd.url, "--cluster-listen", "127.0.0.1:\(route)", "--cluster-advertise", "127.0.0.1:\(proxy.port)",
-                "--cluster-lease-ttl", "2s", "--monitor", "127.0.0.1:\(monitor)", "--max-pending-bytes", "3MiB",
-            ])
+                "--cluster-lease-ttl", "2s", "--monitor", "127.0.0.1:\(monitor)",
+            ] + arguments)
             nodes.append(Node(daemon: daemon, monitor: MonitorClient(address: ServerAddress(host: "127.0.0.1", port: monitor))))
         }
+        return (nodes, proxies)
+    }
+
+    @Test func aRouteCutAndRestoredResyncsWithoutDuplicates() async throws {
+        let etcd = try await EtcdProcess()
+        let (nodes, proxies) = try await startProxiedNodes(etcd: etcd)
+        let subscriberID = try await nodes[1].memberID()
+        let subscriber = try await nodes[1].daemon.connect(name: "subscriber")
+        let received = Received(try await subscriber.subscribe(to: "cut.>"))
+        try await eventually(within: 30, "the publisher's node to learn the subscriber's interest") {
+            try await Task.sleep(for: .milliseconds(100))
+            return try await nodes[0].cluster().routes.first { $0.peer == subscriberID }?.interest == 1
+        }
+        for proxy in proxies { proxy.cut() }
+        try await eventually(within: 30, "the route to come up again, with the interest resent") {
+            try await Task.sleep(for: .milliseconds(100))
+            let route = try await nodes[0].cluster().routes.first { $0.peer == subscriberID }
+            return route?.state == "up" && route?.resyncs == 1 && route?.interest == 1
+        }
+        let publisher = try await nodes[0].daemon.connect(name: "publisher")
+        let expected = (0..<200).map { "after the cut \($0)" }
+        for text in expected { try await publisher.publish(text, to: "cut.x") }
+        try await publisher.flush()
+        try await [received].settle(at: expected.count)
+        #expect(received.all == expected)
+        #expect(nodes[0].daemon.process.standardError.contains("resync=true"))
+        await publisher.close()
+        await subscriber.close()
+        for node in nodes { try await node.daemon.stop() }
+        for proxy in proxies { await proxy.close() }
+    }
+
+    @Test func aSlowPeersRouteIsClosedAndItsSubscribersHearWhatTheyLost() async throws {
+        let etcd = try await EtcdProcess()
+        let (nodes, proxies) = try await startProxiedNodes(etcd: etcd, ["--max-pending-bytes", "3MiB"])
         let subscriberID = try await nodes[1].memberID()
         let subscriber = try await nodes[1].daemon.connect(name: "subscriber")
         let subscription = try await subscriber.subscribe(to: "flood.>")
