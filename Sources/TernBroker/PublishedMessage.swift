@@ -52,12 +52,19 @@ struct PublishedMessage: Sendable {
         self.payload = publish.payload
     }
 
-    /// A message another node of the cluster forwarded, for the queue groups it lists.
-    init(routed message: RouteFrame.Message) {
-        envelope = Envelope(
-            topic: message.topic, replyTo: message.replyTo, headers: message.headers, schema: message.schema, ackID: nil,
-            routedGroups: message.queueGroups
-        )
+    /// A message another node of the cluster forwarded, for the queue groups it lists, with
+    /// `candidate` as its envelope when it has the same fields.
+    init(routed message: RouteFrame.Message, reusing candidate: Envelope? = nil) {
+        if let candidate, candidate.ackID == nil, candidate.topic == message.topic, candidate.routedGroups == message.queueGroups,
+            candidate.replyTo == message.replyTo, candidate.schema == message.schema, candidate.headers == message.headers
+        {
+            envelope = candidate
+        } else {
+            envelope = Envelope(
+                topic: message.topic, replyTo: message.replyTo, headers: message.headers, schema: message.schema, ackID: nil,
+                routedGroups: message.queueGroups
+            )
+        }
         payload = message.payload
     }
 

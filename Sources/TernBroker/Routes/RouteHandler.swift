@@ -175,20 +175,3 @@ final class RouteHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 }
-
-/// Messages read from a route, gathered by topic until the read is complete: each topic then
-/// takes its messages in one call, in the order they came.
-struct RoutedArrivals {
-    private var byTopic: [String: [PublishedMessage]] = [:]
-
-    var isEmpty: Bool { byTopic.isEmpty }
-
-    mutating func add(_ message: RouteFrame.Message) {
-        byTopic[message.topic, default: []].append(PublishedMessage(routed: message))
-    }
-
-    mutating func take() -> [String: [PublishedMessage]] {
-        defer { byTopic.removeAll(keepingCapacity: true) }
-        return byTopic
-    }
-}
