@@ -110,7 +110,8 @@ final class ClusterRoutes: Sendable {
         membersChanged(membership.members)
     }
 
-    /// Closes every route with ROUTE_CLOSE `shutting_down` and stops accepting and dialling.
+    /// Closes every route with ROUTE_CLOSE `shutting_down`, all at once, and stops accepting
+    /// and dialling; returns once they are closed (each within its TLS shutdown timeout).
     func stop() async {
         let peers = state.withLock { state in
             state.stopped = true
@@ -120,8 +121,11 @@ final class ClusterRoutes: Sendable {
         for peer in peers {
             var buffer = peer.channel.allocator.buffer(capacity: 32)
             _ = try? buffer.writeRouteFrame(.close(RouteFrame.Close(reason: .shuttingDown, message: "the node is shutting down")))
-            try? await peer.channel.writeAndFlush(buffer).get()
-            try? await peer.channel.close()
+            peer.send(buffer)
+            peer.channel.close(promise: nil)
+        }
+        for peer in peers {
+            try? await peer.channel.closeFuture.get()
         }
     }
 
