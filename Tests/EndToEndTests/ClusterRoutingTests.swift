@@ -1,9 +1,10 @@
 import Foundation
+import Synchronization
 import TernChildProcesses
 import TernClient
 import TernMonitoring
 import TernProtocol
-import Synchronization
+import TernTLS
 import Testing
 
 /// Three ternd nodes of one cluster, with a real etcd on loopback, carrying messages between
@@ -271,6 +272,48 @@ struct ClusterRoutingTests {
         }
         #expect(outcome == .responderGone(topic: "quotes.us"))
         await caller.close()
+        for node in nodes { try await node.daemon.stop() }
+    }
+
+    @Test func withTheClustersTLSFilesRoutesRequireACertificateOfItsCA() async throws {
+        let etcd = try await EtcdProcess()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-route-tls-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        /// A CA's certificate file, and a node certificate and key it issued, readable by the daemons.
+        func files(_ name: String) throws -> [String] {
+            let authority = try TLSCertificateAuthority.generate(commonName: "\(name) CA")
+            let path = { (file: String) in directory.appendingPathComponent("\(name)-\(file)").path }
+            let (ca, certificate, key) = (path("ca.pem"), path("node.pem"), path("node.key"))
+            try authority.issuePeerCertificate(commonName: name).write(certificateFile: certificate, privateKeyFile: key)
+            try Data(authority.credential.certificatePEM.utf8).write(to: URL(fileURLWithPath: ca))
+            for file in [ca, certificate, key] { try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file) }
+            return ["--cluster-tls-cert", certificate, "--cluster-tls-key", key, "--cluster-tls-ca", ca]
+        }
+        let cluster = try files("cluster")
+        var nodes: [Node] = []
+        for tls in [cluster, cluster, try files("stranger")] {
+            let route = try await Loopback.freePort()
+            let monitor = try await Loopback.freePort()
+            let daemon = try await RunningDaemon.start([
+                "--cluster", "routes", "--etcd", etcd.url, "--cluster-listen", "127.0.0.1:\(route)", "--cluster-lease-ttl", "2s",
+                "--monitor", "127.0.0.1:\(monitor)",
+            ] + tls)
+            nodes.append(Node(daemon: daemon, monitor: MonitorClient(address: ServerAddress(host: "127.0.0.1", port: monitor))))
+        }
+        let (friend, stranger) = (try await nodes[1].memberID(), try await nodes[2].memberID())
+        try await eventually(within: 30, "the two nodes of one CA to have their route up") {
+            try await Task.sleep(for: .milliseconds(100))
+            let routes = try await nodes[0].cluster().routes
+            return routes.count == 2 && routes.filter { $0.state == "up" }.map(\.peer) == [friend]
+        }
+        // Long enough for several dials between the stranger and the others: none gets a route up.
+        try await Task.sleep(for: .seconds(2))
+        for node in nodes[..<2] {
+            #expect(try await node.cluster().routes.first { $0.peer == stranger }?.state == "connecting")
+            #expect(!node.daemon.process.standardError.contains("development CA"))
+        }
+        #expect(try await nodes[2].cluster().routes.allSatisfy { $0.state == "connecting" })
         for node in nodes { try await node.daemon.stop() }
     }
 

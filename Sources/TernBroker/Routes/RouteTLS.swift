@@ -48,16 +48,10 @@ struct RouteTLS: Sendable {
     /// Contexts presenting the certificate in `certificateFile` (with both serverAuth and
     /// clientAuth, or no extended key usage) and requiring peers signed by `caFile`.
     init(certificateFile: String, keyFile: String, caFile: String) throws(TLSError) {
-        try self.init(server: (certificateFile, keyFile), client: (certificateFile, keyFile), caFile: caFile)
-    }
-
-    private init(server: (certificate: String, key: String), client: (certificate: String, key: String), caFile: String) throws(TLSError) {
         var serverConfiguration = TLSConfiguration.server(
-            certificateChainFile: server.certificate, privateKeyFile: server.key, clientAuthentication: .required, clientCAFile: caFile
+            certificateChainFile: certificateFile, privateKeyFile: keyFile, clientAuthentication: .required, clientCAFile: caFile
         )
-        var clientConfiguration = TLSConfiguration.client(
-            serverName: nil, trustRootsFile: caFile, certificateChainFile: client.certificate, privateKeyFile: client.key
-        )
+        var clientConfiguration = TLSConfiguration.client(serverName: nil, trustRootsFile: caFile, certificateChainFile: certificateFile, privateKeyFile: keyFile)
         serverConfiguration.applicationProtocols = [Self.alpn]
         clientConfiguration.applicationProtocols = [Self.alpn]
         serverConfiguration.minimumVersion = .tls13
@@ -66,19 +60,18 @@ struct RouteTLS: Sendable {
         self.client = try TLSContext(configuration: clientConfiguration)
     }
 
-    /// Contexts with a server and a client certificate that `authority` issues for member `id`,
-    /// through files in a private temporary directory that is removed once they are loaded.
+    /// Contexts with a certificate that `authority` issues for member `id`, through files in a
+    /// private temporary directory that is removed once they are loaded.
     private static func issued(by authority: TLSCertificateAuthority, to id: String) throws -> RouteTLS {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ternd-route-tls-\(id)-\(UInt32.random(in: .min ... .max))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ca = directory + "/ca.pem"
-        try authority.credential.write(certificateFile: ca, privateKeyFile: directory + "/ca.key")
-        try authority.issueServerCertificate(commonName: id).write(certificateFile: directory + "/server.pem", privateKeyFile: directory + "/server.key")
-        try authority.issueClientCertificate(commonName: id).write(certificateFile: directory + "/client.pem", privateKeyFile: directory + "/client.key")
-        return try RouteTLS(
-            server: (directory + "/server.pem", directory + "/server.key"), client: (directory + "/client.pem", directory + "/client.key"), caFile: ca
-        )
+        guard FileManager.default.createFile(atPath: ca, contents: Data(authority.credential.certificatePEM.utf8)) else {
+            throw RouteSetupError("cannot write \(ca)")
+        }
+        try authority.issuePeerCertificate(commonName: id).write(certificateFile: directory + "/node.pem", privateKeyFile: directory + "/node.key")
+        return try RouteTLS(certificateFile: directory + "/node.pem", keyFile: directory + "/node.key", caFile: ca)
     }
 
     /// The cluster's development CA: the one in etcd, else a new one written there by a
