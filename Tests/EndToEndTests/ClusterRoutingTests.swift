@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import Synchronization
 import TernChildProcesses
 import TernClient
@@ -315,6 +316,23 @@ struct ClusterRoutingTests {
         }
         #expect(try await nodes[2].cluster().routes.allSatisfy { $0.state == "connecting" })
         for node in nodes { try await node.daemon.stop() }
+    }
+
+    @Test func aConnectionToTheRoutePortThatSaysNothingIsClosed() async throws {
+        let etcd = try await EtcdProcess()
+        let route = try await Loopback.freePort()
+        let node = try await RunningDaemon.start([
+            "--cluster", "routes", "--etcd", etcd.url, "--cluster-listen", "127.0.0.1:\(route)", "--cluster-lease-ttl", "2s",
+        ])
+        try await eventually(within: 20, "the node to accept routes") {
+            try await Task.sleep(for: .milliseconds(100))
+            return node.process.standardError.contains("accepting routes")
+        }
+        let silent = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: route).get()
+        let opened = ContinuousClock.now
+        try await within(20, "the node to close a connection that sent no ROUTE_HELLO") { try await silent.closeFuture.get() }
+        #expect(ContinuousClock.now - opened > .seconds(8))
+        try await node.stop()
     }
 
     /// Two nodes, each reached through a proxy, whichever of them dials.

@@ -21,11 +21,15 @@ final class RouteHandler: ChannelInboundHandler {
     private var peer: RoutePeer?
     private var lastRead: NIODeadline = .now()
     private var keepAlive: RepeatedTask?
+    /// Closes the route when no ROUTE_HELLO came in time.
+    private var helloDeadline: Scheduled<Void>?
     /// Why the route is closing, for its `route down` line.
     private var closeReason = "connection closed"
     /// Forwarded messages read but not handed to their topics yet, by topic.
     private var arrivals = RoutedArrivals()
 
+    /// How long a route may take, from its connection, to exchange ROUTE_HELLO.
+    static let helloTimeout = TimeAmount.seconds(10)
     /// How often a route sends PING, and how many intervals of silence close it.
     static let pingInterval = TimeAmount.seconds(5)
     static let silentIntervals: Int64 = 3
@@ -33,6 +37,17 @@ final class RouteHandler: ChannelInboundHandler {
     init(routes: ClusterRoutes, role: Role) {
         self.routes = routes
         self.role = role
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        helloDeadline = context.eventLoop.scheduleTask(in: Self.helloTimeout) {
+            guard loopBoundSelf.value.peer == nil else { return }
+            loopBoundSelf.value.closeReason = "no ROUTE_HELLO within \(Self.helloTimeout.nanoseconds / 1_000_000_000) s"
+            loopBoundContext.value.close(promise: nil)
+        }
+        context.fireChannelActive()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -117,6 +132,8 @@ final class RouteHandler: ChannelInboundHandler {
         case .success(let admittedPeer):
             if case .acceptor = role { send(.hello(routes.hello), context: context) }
             peer = admittedPeer
+            helloDeadline?.cancel()
+            helloDeadline = nil
             routes.routeUp(admittedPeer)
             startKeepAlive(context: context)
         }
@@ -149,6 +166,8 @@ final class RouteHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         keepAlive?.cancel()
         keepAlive = nil
+        helloDeadline?.cancel()
+        helloDeadline = nil
         if let peer {
             routes.routeDown(peer, reason: closeReason)
         } else if case .dialler(let member) = role {
