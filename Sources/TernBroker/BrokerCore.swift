@@ -28,6 +28,8 @@ final class BrokerCore: Sendable {
     let eventLoops: any EventLoopGroup
     /// Checks tokens off the event loops, one at a time.
     let tokenChecks = TokenChecks()
+    /// The routes to the other nodes of the broker's cluster; `nil` for a broker that runs alone.
+    let routes: ClusterRoutes?
     private let currentAuthorization: NIOLockedValueBox<Authorization>
     private let currentTLS: NIOLockedValueBox<TLSContext?>
     private let connections = NIOLockedValueBox<Registry>(Registry())
@@ -48,9 +50,11 @@ final class BrokerCore: Sendable {
     ///   - registry: The schema registry; by default the one kept in the configuration's data
     ///     directory, or one in memory without it.
     ///   - metrics: The Prometheus registry the broker's metrics are recorded in.
+    ///   - cluster: The broker's membership in its cluster and the TLS of its routes, if it has one.
     init(
         configuration: BrokerConfiguration, group: any EventLoopGroup, logger: Logger, registry: SchemaRegistry? = nil,
-        turns: EventLoopTurns = EventLoopTurns(), metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+        turns: EventLoopTurns = EventLoopTurns(), metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        cluster: (membership: ClusterMembership, tls: RouteTLS)? = nil
     ) throws(RegistryStore.Failure) {
         self.configuration = configuration
         self.eventLoops = group
@@ -79,6 +83,17 @@ final class BrokerCore: Sendable {
             turns: turns,
             series: { brokerMetrics.series(forTopic: $0) }
         )
+        self.routes = cluster.map { [directory, responders, connections] cluster in
+            ClusterRoutes(
+                membership: cluster.membership, tls: cluster.tls, directory: directory, responders: responders, limits: configuration.limits,
+                requestTimeout: configuration.requestTimeout, maxPendingBytes: configuration.maxPendingOutboundBytes, group: group, logger: logger,
+                noticeDrops: { pattern, count in
+                    for connection in connections.withLockedValue({ $0.open.values }) {
+                        connection.execute { $0.noticeRouteDrops(pattern: pattern, count: count) }
+                    }
+                }
+            )
+        }
     }
 
     /// The subscriptions of all connections now, responders included.
@@ -86,7 +101,7 @@ final class BrokerCore: Sendable {
 
     /// Brings the metrics up to date with the statistics.
     func updateMetrics() {
-        metrics.update(statistics.snapshot, subscriptions: subscriptions, registrations: registry.registrations)
+        metrics.update(statistics.snapshot, subscriptions: subscriptions, registrations: registry.registrations, routes: routes?.metrics)
     }
 
     /// Retires idle topics while the broker runs.

@@ -32,16 +32,24 @@ public final class BrokerServer: Sendable {
     ///     swift-metrics) and the monitoring listener's `/metrics` serves. A program that
     ///     bootstraps `MetricsSystem` with a `PrometheusMetricsFactory` passes that factory's
     ///     registry, and `/metrics` serves its own metrics too.
+    ///   - cluster: The broker's membership in its cluster: the broker then routes messages to
+    ///     and from the cluster's other nodes (CLUSTER.md, "Routes").
     ///   - clusterRegistry: On a cluster node, the schema registry kept in etcd, which replaces
     ///     the one in the data directory.
     /// - Throws: NIO's `IOError` when the address cannot be bound, for example when the port is
     ///   busy; ``MonitorListenError`` when the monitoring listener's cannot; ``BrokerStartError`` when the data directory is locked by another process or
-    ///   cannot be written, or the saved schema registry cannot be read or is invalid.
+    ///   cannot be written, or the saved schema registry cannot be read or is invalid; ``RouteSetupError``
+    ///   when the routes' TLS cannot be set up; NIO's `IOError` when the cluster listen address cannot be bound.
     public static func start(
         configuration: BrokerConfiguration, logger: Logger = Logger(label: "ternd"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, turns: EventLoopTurns = EventLoopTurns(),
-        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), clusterRegistry: ClusterRegistry? = nil
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), cluster: ClusterMembership? = nil,
+        clusterRegistry: ClusterRegistry? = nil
     ) async throws -> BrokerServer {
+        var routeSetup: (membership: ClusterMembership, tls: RouteTLS)?
+        if let cluster {
+            routeSetup = (cluster, try await RouteTLS.contexts(for: cluster, logger: logger))
+        }
         let core: BrokerCore
         do {
             if let directory = configuration.dataDirectory {
@@ -49,7 +57,8 @@ public final class BrokerServer: Sendable {
                 if clusterRegistry == nil { try Directories.prepareForWriting(directory + "/registry") }
             }
             core = try BrokerCore(
-                configuration: configuration, group: group, logger: logger, registry: clusterRegistry?.registry, turns: turns, metrics: metrics
+                configuration: configuration, group: group, logger: logger, registry: clusterRegistry?.registry, turns: turns, metrics: metrics,
+                cluster: routeSetup
             )
         } catch let error as CustomStringConvertible {
             throw BrokerStartError(description: error.description)
@@ -73,6 +82,13 @@ public final class BrokerServer: Sendable {
         let listen = ServerAddress(host: configuration.listen.host, port: channel.localAddress?.port ?? configuration.listen.port)
         monitor.addresses.withLockedValue {
             $0 = (listen, configuration.monitor.map { ServerAddress(host: $0.host, port: monitorServer?.port ?? $0.port) })
+        }
+        do {
+            try await core.routes?.start()
+        } catch {
+            try? await channel.close()
+            await monitorServer?.stop()
+            throw error
         }
         core.startTimers()
         core.health.serving()
@@ -142,6 +158,7 @@ public final class BrokerServer: Sendable {
         guard shutdownStarted.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
         core.health.stopping()
         try? await serverChannel.close()
+        await core.routes?.stop()
         let open = core.openConnections
         let timeout = core.configuration.shutdownTimeout
         core.logger.info("shutting down", metadata: ["connections": "\(open.count)", "shutdown-timeout": "\(timeout)"])

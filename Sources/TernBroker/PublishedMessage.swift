@@ -12,15 +12,20 @@ struct PublishedMessage: Sendable {
         let headers: Headers
         let schema: SchemaReference?
         let ackID: UInt64?
+        /// For a message another node of the cluster forwarded, the queue groups it is for
+        /// (CLUSTER.md, "Forwarding"): no other group gets it. `nil`, every group, for a message
+        /// published on this node.
+        let routedGroups: [String]?
         /// What the message counts against byte capacities besides its payload: topic and headers.
         let overhead: Int
 
-        init(topic: String, replyTo: String?, headers: Headers, schema: SchemaReference?, ackID: UInt64?) {
+        init(topic: String, replyTo: String?, headers: Headers, schema: SchemaReference?, ackID: UInt64?, routedGroups: [String]? = nil) {
             self.topic = topic
             self.replyTo = replyTo
             self.headers = headers
             self.schema = schema
             self.ackID = ackID
+            self.routedGroups = routedGroups
             self.overhead = topic.utf8.count + headers.byteCount
         }
 
@@ -47,6 +52,22 @@ struct PublishedMessage: Sendable {
         self.payload = publish.payload
     }
 
+    /// A message another node of the cluster forwarded, for the queue groups it lists, with
+    /// `candidate` as its envelope when it has the same fields.
+    init(routed message: RouteFrame.Message, reusing candidate: Envelope? = nil) {
+        if let candidate, candidate.ackID == nil, candidate.topic == message.topic, candidate.routedGroups == message.queueGroups,
+            candidate.replyTo == message.replyTo, candidate.schema == message.schema, candidate.headers == message.headers
+        {
+            envelope = candidate
+        } else {
+            envelope = Envelope(
+                topic: message.topic, replyTo: message.replyTo, headers: message.headers, schema: message.schema, ackID: nil,
+                routedGroups: message.queueGroups
+            )
+        }
+        payload = message.payload
+    }
+
     var topic: String { envelope.topic }
     var replyTo: String? { envelope.replyTo }
     var headers: Headers { envelope.headers }
@@ -58,7 +79,15 @@ struct PublishedMessage: Sendable {
     var schema: SchemaReference? {
         get { envelope.schema }
         set {
-            envelope = Envelope(topic: envelope.topic, replyTo: envelope.replyTo, headers: envelope.headers, schema: newValue, ackID: envelope.ackID)
+            envelope = Envelope(
+                topic: envelope.topic, replyTo: envelope.replyTo, headers: envelope.headers, schema: newValue, ackID: envelope.ackID,
+                routedGroups: envelope.routedGroups
+            )
         }
+    }
+
+    /// Whether the queue group `name` is to get the message.
+    func isFor(group name: String) -> Bool {
+        envelope.routedGroups?.contains(name) ?? true
     }
 }

@@ -16,6 +16,10 @@ public struct ClusterKeys: Sendable, Hashable {
     /// The prefix of the member keys, one per live node.
     public var members: String { root + "members/" }
 
+    /// The key of the cluster's development CA (certificate and key, in JSON), which nodes
+    /// without TLS files of their own issue their route certificates from.
+    public var developmentCA: String { root + "dev-ca" }
+
     /// The key of the node with `id`, attached to that node's lease.
     public func member(_ id: String) -> String { members + id }
 

@@ -17,10 +17,12 @@ public struct ServerStats: Codable, Sendable, Hashable {
     public var settings: Settings
     public var totals: Totals
     public var rates: Rates
+    /// The node's cluster and routes; `nil` for a broker that runs alone.
+    public var cluster: ClusterStats?
 
     public init(
         version: String, serverID: String, startedAt: Date, now: Date, uptimeSeconds: Double, health: HealthReport, settings: Settings,
-        totals: Totals, rates: Rates
+        totals: Totals, rates: Rates, cluster: ClusterStats? = nil
     ) {
         self.version = version
         self.serverID = serverID
@@ -31,6 +33,7 @@ public struct ServerStats: Codable, Sendable, Hashable {
         self.settings = settings
         self.totals = totals
         self.rates = rates
+        self.cluster = cluster
     }
 
     /// The settings an operator looks at first.

@@ -79,12 +79,11 @@ extension Frame {
         case .message:
             return .message(try Message.read(from: &reader))
         case .request:
-            let id: UInt64 = try reader.integer()
-            let timeout: UInt32 = try reader.integer()
-            let topic = try reader.string()
-            let headers = try reader.headers()
-            let schema = try reader.optionalSchema()
-            return .request(Request(requestID: id, topic: topic, timeoutMilliseconds: timeout, headers: headers, schema: schema, payload: reader.payload()))
+            let fields = try reader.requestFields()
+            return .request(Request(
+                requestID: fields.id, topic: fields.topic, timeoutMilliseconds: fields.timeoutMilliseconds, headers: fields.headers, schema: fields.schema,
+                payload: fields.payload
+            ))
         case .incomingRequest:
             let subscriptionID: UInt32 = try reader.integer()
             let requestID: UInt64 = try reader.integer()
@@ -93,11 +92,8 @@ extension Frame {
             let schema = try reader.optionalSchema()
             return .incomingRequest(IncomingRequest(subscriptionID: subscriptionID, requestID: requestID, topic: topic, headers: headers, schema: schema, payload: reader.payload()))
         case .reply:
-            let id: UInt64 = try reader.integer()
-            let code = try reader.errorCode()
-            let headers = try reader.headers()
-            let schema = try reader.optionalSchema()
-            return .reply(Reply(requestID: id, code: code, headers: headers, schema: schema, payload: reader.payload()))
+            let fields = try reader.replyFields()
+            return .reply(Reply(requestID: fields.id, code: fields.code, headers: fields.headers, schema: fields.schema, payload: fields.payload))
         case .ack:
             return .ack(Ack(ackID: try reader.integer(), code: try reader.errorCode(), message: try reader.string()))
         case .ping:

@@ -9,7 +9,13 @@ import NIOCore
 
 /// Reads the fields of one frame's body, failing with a typed error instead of trapping.
 struct FrameBodyReader {
-    let type: FrameType
+    /// What kind of frame this is: a client frame or a route frame (CLUSTER.md), for errors.
+    enum Kind {
+        case client(FrameType)
+        case route(RouteFrameType)
+    }
+
+    let kind: Kind
     let flags: UInt8
     var body: ByteBuffer
     /// The topic of the previous PUBLISH or MESSAGE, reused when the next one names it again.
@@ -19,8 +25,24 @@ struct FrameBodyReader {
         flags & flag != 0
     }
 
+    init(type: FrameType, flags: UInt8, body: ByteBuffer, recentTopic: String?) {
+        self.kind = .client(type)
+        self.flags = flags
+        self.body = body
+        self.recentTopic = recentTopic
+    }
+
+    init(routeType: RouteFrameType, flags: UInt8, body: ByteBuffer) {
+        self.kind = .route(routeType)
+        self.flags = flags
+        self.body = body
+    }
+
     func malformed(_ reason: String) -> FrameDecodingError {
-        .malformed(type: type, reason: reason)
+        switch kind {
+        case .client(let type): .malformed(type: type, reason: reason)
+        case .route(let type): .malformedRouteFrame(type: type, reason: reason)
+        }
     }
 
     mutating func integer<Integer: FixedWidthInteger>(_: Integer.Type = Integer.self) throws(FrameDecodingError) -> Integer {
@@ -102,6 +124,27 @@ struct FrameBodyReader {
 
     mutating func errorCode() throws(FrameDecodingError) -> ErrorCode {
         ErrorCode(rawValue: try integer())
+    }
+
+    /// The fields of a REQUEST, and of a ROUTED_REQUEST, which has its layout.
+    mutating func requestFields() throws(FrameDecodingError)
+        -> (id: UInt64, timeoutMilliseconds: UInt32, topic: String, headers: Headers, schema: SchemaReference?, payload: ByteBuffer)
+    {
+        let id: UInt64 = try integer()
+        let timeout: UInt32 = try integer()
+        let topic = try string()
+        let headers = try headers()
+        let schema = try optionalSchema()
+        return (id, timeout, topic, headers, schema, payload())
+    }
+
+    /// The fields of a REPLY, and of a ROUTED_REPLY, which has its layout.
+    mutating func replyFields() throws(FrameDecodingError) -> (id: UInt64, code: ErrorCode, headers: Headers, schema: SchemaReference?, payload: ByteBuffer) {
+        let id: UInt64 = try integer()
+        let code = try errorCode()
+        let headers = try headers()
+        let schema = try optionalSchema()
+        return (id, code, headers, schema, payload())
     }
 
     /// The rest of the body: a payload shares the frame's storage instead of copying it.

@@ -51,6 +51,29 @@ extension ByteBuffer {
     }
 }
 
+extension ByteBuffer {
+    /// Writes the fields of a REQUEST, and of a ROUTED_REQUEST, which has its layout.
+    mutating func writeRequestFields(
+        id: UInt64, timeoutMilliseconds: UInt32, topic: String, headers: Headers, schema: SchemaReference?, payload: ByteBuffer
+    ) throws(FrameEncodingError) {
+        writeInteger(id)
+        writeInteger(timeoutMilliseconds)
+        try writeShortString(topic, field: "topic")
+        try writeHeaders(headers)
+        writeSchemaReference(schema)
+        writeImmutableBuffer(payload)
+    }
+
+    /// Writes the fields of a REPLY, and of a ROUTED_REPLY, which has its layout.
+    mutating func writeReplyFields(id: UInt64, code: ErrorCode, headers: Headers, schema: SchemaReference?, payload: ByteBuffer) throws(FrameEncodingError) {
+        writeInteger(id)
+        writeInteger(code.rawValue)
+        try writeHeaders(headers)
+        writeSchemaReference(schema)
+        writeImmutableBuffer(payload)
+    }
+}
+
 /// The flag bits for the optional fields that several frame types share.
 func optionalFieldFlags(replyTo: String? = nil, headers: Headers, schema: SchemaReference?) -> UInt8 {
     (replyTo == nil ? 0 : FrameFlags.replyTo)

@@ -40,7 +40,7 @@ public struct FrameDecoder: ByteToMessageDecoder, NIOSingleStepByteToMessageDeco
     }
 
     /// Takes the next complete frame off `buffer`: its type, flags and body.
-    private func nextFrame(from buffer: inout ByteBuffer) throws(FrameDecodingError) -> (type: UInt8, flags: UInt8, body: ByteBuffer)? {
+    func nextFrame(from buffer: inout ByteBuffer) throws(FrameDecodingError) -> (type: UInt8, flags: UInt8, body: ByteBuffer)? {
         guard let frameLength = try frameLength(at: buffer), buffer.readableBytes >= frameLength else { return nil }
         buffer.moveReaderIndex(forwardBy: 4)
         var body = buffer.readSlice(length: frameLength - 4)!

@@ -6,12 +6,16 @@ public enum FrameDecodingError: Error, Hashable, Sendable, CustomStringConvertib
     case frameTooShort(length: UInt32)
     /// The frame's body does not follow its type's layout.
     case malformed(type: FrameType, reason: String)
+    /// A route frame's body (CLUSTER.md) does not follow its type's layout.
+    case malformedRouteFrame(type: RouteFrameType, reason: String)
+    /// A frame of a type that is not valid on a route between cluster nodes (CLUSTER.md).
+    case notARouteFrame(type: UInt8)
 
     /// The code a server reports for this error before it closes the connection.
     public var code: ErrorCode {
         switch self {
         case .frameTooLarge: .frameTooLarge
-        case .frameTooShort, .malformed: .malformedFrame
+        case .frameTooShort, .malformed, .malformedRouteFrame, .notARouteFrame: .malformedFrame
         }
     }
 
@@ -23,6 +27,10 @@ public enum FrameDecodingError: Error, Hashable, Sendable, CustomStringConvertib
             "frame length \(length) is shorter than a frame header"
         case .malformed(let type, let reason):
             "malformed \(type) frame: \(reason)"
+        case .malformedRouteFrame(let type, let reason):
+            "malformed \(type) route frame: \(reason)"
+        case .notARouteFrame(let type):
+            "frame type 0x\(String(type, radix: 16)) is not valid on a route"
         }
     }
 }

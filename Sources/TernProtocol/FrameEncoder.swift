@@ -9,7 +9,7 @@ extension ByteBuffer {
         try writeLengthPrefixed { buffer throws(FrameEncodingError) in try buffer.writeFrameHeaderAndBody(frame) }
     }
 
-    private mutating func writeLengthPrefixed(
+    mutating func writeLengthPrefixed(
         _ writeFrame: (inout ByteBuffer) throws(FrameEncodingError) -> Void
     ) throws(FrameEncodingError) -> Int {
         let start = writerIndex
@@ -81,12 +81,10 @@ extension ByteBuffer {
             )
         case .request(let request):
             writeTypeAndFlags(.request, optionalFieldFlags(headers: request.headers, schema: request.schema))
-            writeInteger(request.requestID)
-            writeInteger(request.timeoutMilliseconds)
-            try writeShortString(request.topic, field: "topic")
-            try writeHeaders(request.headers)
-            writeSchemaReference(request.schema)
-            writeImmutableBuffer(request.payload)
+            try writeRequestFields(
+                id: request.requestID, timeoutMilliseconds: request.timeoutMilliseconds, topic: request.topic, headers: request.headers,
+                schema: request.schema, payload: request.payload
+            )
         case .incomingRequest(let request):
             writeTypeAndFlags(.incomingRequest, optionalFieldFlags(headers: request.headers, schema: request.schema))
             writeInteger(request.subscriptionID)
@@ -97,11 +95,7 @@ extension ByteBuffer {
             writeImmutableBuffer(request.payload)
         case .reply(let reply):
             writeTypeAndFlags(.reply, optionalFieldFlags(headers: reply.headers, schema: reply.schema))
-            writeInteger(reply.requestID)
-            writeInteger(reply.code.rawValue)
-            try writeHeaders(reply.headers)
-            writeSchemaReference(reply.schema)
-            writeImmutableBuffer(reply.payload)
+            try writeReplyFields(id: reply.requestID, code: reply.code, headers: reply.headers, schema: reply.schema, payload: reply.payload)
         case .ack(let ack):
             writeTypeAndFlags(.ack, 0)
             writeInteger(ack.ackID)

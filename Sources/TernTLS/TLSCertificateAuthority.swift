@@ -72,6 +72,27 @@ public struct TLSCertificateAuthority: Sendable, Hashable {
         ipAddresses: [String] = ["127.0.0.1", "::1"],
         validity: TLSCertificateValidity = .days(825)
     ) throws(TLSError) -> TLSCredential {
+        try issueNamedCertificate(commonName: commonName, dnsNames: dnsNames, ipAddresses: ipAddresses, validity: validity, extendedKeyUsage: "serverAuth")
+    }
+
+    /// Issues a certificate for a peer that both accepts and opens mutual-TLS connections with
+    /// it (extended key usages serverAuth and clientAuth), such as a cluster node on its routes.
+    ///
+    /// - Parameters: as ``issueServerCertificate(commonName:dnsNames:ipAddresses:validity:)``.
+    public func issuePeerCertificate(
+        commonName: String,
+        dnsNames: [String] = ["localhost"],
+        ipAddresses: [String] = ["127.0.0.1", "::1"],
+        validity: TLSCertificateValidity = .days(825)
+    ) throws(TLSError) -> TLSCredential {
+        try issueNamedCertificate(
+            commonName: commonName, dnsNames: dnsNames, ipAddresses: ipAddresses, validity: validity, extendedKeyUsage: "serverAuth,clientAuth"
+        )
+    }
+
+    private func issueNamedCertificate(
+        commonName: String, dnsNames: [String], ipAddresses: [String], validity: TLSCertificateValidity, extendedKeyUsage: String
+    ) throws(TLSError) -> TLSCredential {
         var alternativeNames: [String] = []
         for name in dnsNames {
             guard !name.isEmpty, name.utf8.allSatisfy({ Self.dnsNameCharacters.contains($0) }) else {
@@ -88,7 +109,7 @@ public struct TLSCertificateAuthority: Sendable, Hashable {
         var extensions: [(nid: Int32, value: String)] = [
             (NID_basic_constraints, "critical,CA:FALSE"),
             (NID_key_usage, "critical,digitalSignature"),
-            (NID_ext_key_usage, "serverAuth"),
+            (NID_ext_key_usage, extendedKeyUsage),
             (NID_subject_key_identifier, "hash"),
             (NID_authority_key_identifier, "keyid"),
         ]

@@ -3,7 +3,7 @@ import NIOCore
 /// Everything needed to build a ``TLSContext``: the side of the connection, certificates,
 /// trust, peer verification and ALPN.
 ///
-/// TLS 1.2 is the minimum version and TLS 1.3 is preferred. Build one with
+/// TLS 1.2 is the minimum version unless ``minimumVersion`` says 1.3, and TLS 1.3 is preferred. Build one with
 /// ``server(certificateChainFile:privateKeyFile:clientAuthentication:clientCAFile:)`` or
 /// ``client(serverName:trustRootsFile:certificateChainFile:privateKeyFile:)``, then adjust
 /// the properties if needed.
@@ -58,6 +58,14 @@ public struct TLSConfiguration: Sendable, Hashable {
     /// How long a handler that sent close_notify waits for the peer's close_notify before it
     /// closes the connection anyway.
     public var shutdownTimeout: TimeAmount
+    /// The oldest TLS version the handshake accepts: TLS 1.2 unless set.
+    public var minimumVersion: MinimumVersion = .tls12
+
+    /// The oldest TLS version a configuration accepts.
+    public enum MinimumVersion: Sendable, Hashable {
+        case tls12
+        case tls13
+    }
 
     /// A server configuration.
     ///

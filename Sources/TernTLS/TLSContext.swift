@@ -55,7 +55,7 @@ public final class TLSContext: @unchecked Sendable {
     // MARK: Setup steps, each run once from init.
 
     private func applyProtocolSettings() throws(TLSError) {
-        guard tern_SSL_CTX_set_min_proto_version(self.sslContext, TLS1_2_VERSION) == 1 else {
+        guard tern_SSL_CTX_set_min_proto_version(self.sslContext, configuration.minimumVersion == .tls13 ? TLS1_3_VERSION : TLS1_2_VERSION) == 1 else {
             throw TLSError.fromErrorQueue(fallback: "cannot set the minimum TLS version")
         }
         // RELEASE_BUFFERS: OpenSSL frees a connection's record buffers (about 16 KiB for

@@ -22,9 +22,11 @@ struct BrokerService: Service {
     let settings: SettingsReader
     /// The config file whose changes reload the settings (`--watch-config`), if any.
     let watched: String?
-    /// On a cluster node, the schema registry kept in etcd.
-    let clusterRegistry: ClusterRegistry?
     let logger: Logger
+    /// The node's membership in its cluster, if it is a node of one.
+    var membership: ClusterMembership?
+    /// On a cluster node, the schema registry kept in etcd.
+    var clusterRegistry: ClusterRegistry?
 
     /// - Throws: ``DaemonError`` when the broker cannot start, its address busy for example.
     func run() async throws {
@@ -36,11 +38,13 @@ struct BrokerService: Service {
         do {
             await clusterRegistry?.load()
             server = try await BrokerServer.start(
-                configuration: configuration, logger: logger, group: group, turns: turns, metrics: metrics, clusterRegistry: clusterRegistry
+                configuration: configuration, logger: logger, group: group, turns: turns, metrics: metrics,
+                cluster: membership, clusterRegistry: clusterRegistry
             )
         } catch {
             try? await group.shutdownGracefully()
             if let error = error as? BrokerStartError { throw DaemonError(error.description) }
+            if let error = error as? RouteSetupError { throw DaemonError(error.description) }
             if let error = error as? MonitorListenError {
                 throw DaemonError("cannot listen for monitoring on \(error.address): \(SystemErrorText.describe(error.underlying))")
             }

@@ -86,30 +86,27 @@ struct TerndCommand: AsyncParsableCommand {
         }
         settings.configuration.tls = try TLSSetup.context(for: settings, logger: logger)
         settings.configuration.dataDirectory = settings.dataDirectory
-        let clusterRegistry: ClusterRegistry?
-        do {
-            clusterRegistry = settings.cluster.isEnabled ? try ClusterRegistry(settings: settings.cluster, logger: logger) : nil
-        } catch {
-            throw DaemonError("etcd TLS: \(error)")
+        var (membership, clusterRegistry): (ClusterMembership?, ClusterRegistry?) = (nil, nil)
+        if settings.cluster.isEnabled {
+            do {
+                membership = try ClusterMembership(settings: settings.cluster, clientAddress: settings.configuration.listen, logger: logger)
+                clusterRegistry = try ClusterRegistry(settings: settings.cluster, logger: logger)
+            } catch {
+                throw DaemonError("etcd TLS: \(error)")
+            }
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
                 service: BrokerService(
                     configuration: settings.configuration, eventLoops: settings.eventLoops, metrics: metrics, settings: reader,
-                    watched: settings.watchesConfig ? config : nil, clusterRegistry: clusterRegistry, logger: logger
+                    watched: settings.watchesConfig ? config : nil, logger: logger, membership: membership, clusterRegistry: clusterRegistry
                 ),
                 successTerminationBehavior: .gracefullyShutdownGroup
             ),
             .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
         ]
-        if let clusterRegistry {
-            services.append(.init(service: clusterRegistry))
-            do {
-                services.append(.init(service: try ClusterMembership(settings: settings.cluster, clientAddress: settings.configuration.listen, logger: logger)))
-            } catch {
-                throw DaemonError("etcd TLS: \(error)")
-            }
-        }
+        if let membership { services.append(.init(service: membership)) }
+        if let clusterRegistry { services.append(.init(service: clusterRegistry)) }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

@@ -4,7 +4,9 @@ import NIOPosix
 
 /// A TCP proxy on 127.0.0.1 to one local port that can go silent the way a network partition
 /// does: once frozen, no connection it carries moves a byte again and none is closed; after a
-/// thaw, only connections opened since carry bytes.
+/// thaw, only connections opened since carry bytes. It can also stall the way a peer that falls
+/// behind does: it stops reading from the connections it carries, so that their bytes back up
+/// in the sockets and then in the sender.
 final class FreezingProxy: Sendable {
     let port: Int
     private let channel: any Channel
@@ -14,6 +16,8 @@ final class FreezingProxy: Sendable {
         var frozen = false
         /// Counts freezes: a connection carries bytes only in the generation it was opened in.
         var generation = 0
+        /// Both ends of every connection carried so far.
+        var channels: [any Channel] = []
     }
 
     init(to target: Int) async throws {
@@ -36,6 +40,7 @@ final class FreezingProxy: Sendable {
                         .connect(host: "127.0.0.1", port: target)
                 }.map { outbound in
                     bound.value.connect(to: outbound)
+                    state.withLockedValue { $0.channels += [inbound, outbound] }
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -46,6 +51,20 @@ final class FreezingProxy: Sendable {
         state.withLockedValue {
             $0.frozen = true
             $0.generation += 1
+        }
+    }
+
+    /// Stops reading from every connection carried now; those opened later carry bytes.
+    func stall() {
+        for channel in state.withLockedValue({ $0.channels }) {
+            channel.setOption(.autoRead, value: false).whenComplete { _ in }
+        }
+    }
+
+    /// Closes every connection carried now, as a network that resets them does.
+    func cut() {
+        for channel in state.withLockedValue({ $0.channels }) {
+            channel.close(promise: nil)
         }
     }
 

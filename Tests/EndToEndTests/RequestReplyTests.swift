@@ -255,7 +255,7 @@ import TernProtocol
 }
 
 /// Runs `body` while `responder` answers with `handler`, then stops the responder.
-private func whileRunning<Result: Sendable>(
+func whileRunning<Result: Sendable>(
     _ responder: TernResponder,
     maxConcurrentHandlers: Int = TernResponder.defaultMaxConcurrentHandlers,
     _ handler: @escaping @Sendable (TernRequest) async throws -> TernReply,
@@ -269,7 +269,7 @@ private func whileRunning<Result: Sendable>(
 }
 
 /// The client error `operation` throws; records an issue when it succeeds or throws another error.
-private func failure(_ operation: () async throws -> TernMessage) async throws -> TernClientError {
+func failure(_ operation: () async throws -> TernMessage) async throws -> TernClientError {
     do {
         let reply = try await operation()
         Issue.record("expected a failure, got the reply '\(reply.string)'")
@@ -287,7 +287,7 @@ private struct OutOfStock: Error, CustomStringConvertible {
 }
 
 /// Closed until opened; waiters resume when it opens.
-private actor Gate {
+actor Gate {
     private var isOpen = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 

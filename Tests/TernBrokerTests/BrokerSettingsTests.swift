@@ -50,6 +50,7 @@ import TernProtocol
             "lame-duck-duration": "5s",
             "cluster": "east-1", "etcd": "https://10.0.0.1:2379,http://[::1]", "cluster-listen": "0.0.0.0:8377", "cluster-advertise": "10.0.0.2:8377",
             "cluster-lease-ttl": "5s", "etcd-ca": "etcd-ca.pem", "etcd-cert": "etcd.pem", "etcd-key": "etcd.key",
+            "cluster-tls-cert": "node.pem", "cluster-tls-key": "node.key", "cluster-tls-ca": "cluster-ca.pem",
         ]
         #expect(Set(values.keys) == Set(BrokerSetting.all.map(\.key)).subtracting(["no-tls", "watch-config"]), "every setting but the switches")
         let settings = try await read(values)
@@ -71,6 +72,7 @@ import TernProtocol
         #expect(settings.cluster.name == "east-1" && settings.cluster.leaseTTL == .seconds(5))
         #expect(settings.cluster.etcd == [EtcdEndpoint(host: "10.0.0.1", port: 2379, usesTLS: true), EtcdEndpoint(host: "::1", port: 2379)])
         #expect(settings.cluster.etcdCAFile == "etcd-ca.pem" && settings.cluster.etcdCertificateFile == "etcd.pem" && settings.cluster.etcdKeyFile == "etcd.key")
+        #expect(settings.cluster.routeCertificateFile == "node.pem" && settings.cluster.routeKeyFile == "node.key" && settings.cluster.routeCAFile == "cluster-ca.pem")
         #expect(settings.cluster.listen == ServerAddress(host: "0.0.0.0", port: 8377) && settings.cluster.routeAddress == ServerAddress(host: "10.0.0.2", port: 8377))
         #expect(try await read(["no-tls": "true"]).usesTLS == false)
         #expect(try await read(["no-tls": "no"]).usesTLS == true)

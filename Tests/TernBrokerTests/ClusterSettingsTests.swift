@@ -28,6 +28,10 @@ import TernBroker
         #expect(await refusal(cluster.merging(["etcd-cert": "c.pem"]) { $1 }) == "etcd-cert and etcd-key go together")
         #expect(await refusal(cluster.merging(["etcd-ca": "ca.pem"]) { $1 }) == "etcd must have an https:// URL when etcd-ca, etcd-cert or etcd-key is given")
         #expect(await refusal(cluster.merging(["etcd": "https://e:2379", "etcd-ca": "ca.pem", "etcd-cert": "c.pem", "etcd-key": "c.key"]) { $1 }) == nil)
+        let routeTLS = ["cluster-tls-cert": "n.pem", "cluster-tls-key": "n.key", "cluster-tls-ca": "ca.pem"]
+        #expect(await refusal(cluster.merging(routeTLS) { $1 }) == nil)
+        #expect(await refusal(cluster.merging(routeTLS.filter { $0.key != "cluster-tls-ca" }) { $1 }) == "cluster-tls-cert goes with cluster-tls-key and cluster-tls-ca: give all three or none")
+        #expect(await refusal(routeTLS) == "cluster is required by every etcd and cluster setting")
     }
 
     @Test func eachValueIsCheckedInOneLine() async {

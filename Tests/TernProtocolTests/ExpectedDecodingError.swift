@@ -18,7 +18,7 @@ enum ExpectedDecodingError: String, CaseIterable {
         switch (self, error) {
         case (.frameTooLarge, .frameTooLarge), (.frameTooShort, .frameTooShort):
             true
-        case (_, .malformed(_, let reason)):
+        case (_, .malformed(_, let reason)), (_, .malformedRouteFrame(_, let reason)):
             switch self {
             case .reservedFlags: reason == "reserved flag bits set"
             case .truncated: reason == "truncated"

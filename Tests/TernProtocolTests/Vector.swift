@@ -18,11 +18,17 @@ struct Vector: CustomTestStringConvertible, Sendable {
 
     var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
 
-    /// Every vector, sorted by name.
-    static let all: [Vector] = {
+    /// Every vector of client frames, sorted by name.
+    static let all: [Vector] = load(from: "Protocol/vectors")
+
+    /// Every vector of route frames (CLUSTER.md), sorted by name.
+    static let routes: [Vector] = load(from: "Protocol/vectors/routes")
+
+    /// The vectors in `path`, relative to the package's directory, sorted by name.
+    private static func load(from path: String) -> [Vector] {
         let directory = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Protocol/vectors")
+            .appendingPathComponent(path)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.filter { $0.hasSuffix(".txt") }.sorted().map { file in
             let name = String(file.dropLast(4))
@@ -33,7 +39,7 @@ struct Vector: CustomTestStringConvertible, Sendable {
             }
             return Vector(name: name, text: text)
         }
-    }()
+    }
 
     static var valid: [Vector] { all.filter { $0.expectedError == nil } }
     static var invalid: [Vector] { all.filter { $0.expectedError != nil } }

@@ -68,6 +68,20 @@ struct TLSCertificateAuthorityTests {
         #expect(text.output.contains("CN = carol"))
     }
 
+    @Test("a peer certificate serves as a server's and as a client's")
+    func peerCertificate() async throws {
+        let fixture = try CertificateFixture()
+        let node = try fixture.write(fixture.authority.issuePeerCertificate(commonName: "node-1"), as: "node")
+        for purpose in ["sslserver", "sslclient"] {
+            let verify = try await runOpenSSL(
+                ["verify", "-CAfile", fixture.files.caCertificateFile, "-purpose", purpose, node.certificate], in: fixture.directory
+            )
+            #expect(verify.status == 0, "\(purpose): \(verify.output)\(verify.errors)")
+        }
+        let text = try await runOpenSSL(["x509", "-noout", "-subject", "-in", node.certificate], in: fixture.directory)
+        #expect(text.output.contains("CN = node-1"))
+    }
+
     @Test("a CA loaded with a key that is not its own is refused")
     func loadMismatchedCA() throws {
         let fixture = try CertificateFixture()

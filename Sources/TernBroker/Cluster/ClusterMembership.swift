@@ -17,11 +17,15 @@ public final class ClusterMembership: Service, Sendable {
     /// This node, as registered.
     public let member: ClusterMember
     public let settings: ClusterSettings
-    private let keys: ClusterKeys
-    private let etcd: EtcdClient
+    /// The cluster's keys in etcd, and the client that reaches etcd: the routes keep the
+    /// cluster's development CA there.
+    let keys: ClusterKeys
+    let etcd: EtcdClient
     private let logger: Logger
     /// The live members by id, this node included once registered.
     private let table = Mutex<[String: ClusterMember]>([:])
+    /// Told of the live members after each change, on the task that saw it.
+    private let observers = Mutex<[@Sendable ([ClusterMember]) -> Void]>([])
     /// The lease the node's key is attached to, while it has one.
     private let lease = Mutex<EtcdLease.ID?>(nil)
     /// Told when etcd answers the keep-alive again after failing: the watch may have died with
@@ -56,6 +60,16 @@ public final class ClusterMembership: Service, Sendable {
     /// The live members, sorted by id.
     public var members: [ClusterMember] {
         table.withLock { $0.values.sorted { $0.id < $1.id } }
+    }
+
+    /// Calls `observer` with the live members (sorted by id) after each change of them.
+    func observeMembers(_ observer: @escaping @Sendable ([ClusterMember]) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    private func membersChanged() {
+        let current = members
+        for observer in observers.withLock({ $0 }) { observer(current) }
     }
 
     /// Registers the node and follows the members until a graceful shutdown, then leaves.
@@ -175,17 +189,20 @@ public final class ClusterMembership: Service, Sendable {
         }
         for (id, member) in current where previous[id] == nil { logJoined(member) }
         for (id, member) in previous where current[id] == nil { logLeft(member) }
+        if previous != current { membersChanged() }
     }
 
     private func apply(_ event: EtcdEvent) {
         switch event {
         case .put(let keyValue):
             guard let member = parse(keyValue) else { return }
-            let isNew = table.withLock { $0.updateValue(member, forKey: member.id) == nil }
-            if isNew { logJoined(member) }
+            let previous = table.withLock { $0.updateValue(member, forKey: member.id) }
+            if previous == nil { logJoined(member) }
+            if previous != member { membersChanged() }
         case .delete(let key, _):
             guard let id = keys.memberID(of: key), let member = table.withLock({ $0.removeValue(forKey: id) }) else { return }
             logLeft(member)
+            membersChanged()
         }
     }
 

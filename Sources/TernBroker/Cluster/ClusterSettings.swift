@@ -19,6 +19,12 @@ public struct ClusterSettings: Sendable, Hashable {
     public var listen: ServerAddress?
     /// The address the other nodes reach ``listen`` at, when not the same.
     public var advertise: ServerAddress?
+    /// The certificate (PEM) and key this node presents on its routes, and the CA (PEM) the
+    /// other nodes' certificates must be signed by; without them (development), the cluster's
+    /// CA is kept in etcd and each node issues its own certificate from it.
+    public var routeCertificateFile: String?
+    public var routeKeyFile: String?
+    public var routeCAFile: String?
     /// The TTL of the lease this node registers under: the others drop it this long after its
     /// last keep-alive.
     public var leaseTTL: Duration = .seconds(10)
@@ -45,7 +51,8 @@ public struct ClusterSettings: Sendable, Hashable {
     /// that the others can reach; without a cluster, none of the other settings means anything.
     func checkCombinations() throws(BrokerSettingError) {
         guard isEnabled else {
-            if !etcd.isEmpty || listen != nil || advertise != nil || etcdCAFile != nil || etcdCertificateFile != nil || etcdKeyFile != nil {
+            let routeFiles = [routeCertificateFile, routeKeyFile, routeCAFile].compactMap(\.self)
+            if !etcd.isEmpty || listen != nil || advertise != nil || etcdCAFile != nil || etcdCertificateFile != nil || etcdKeyFile != nil || !routeFiles.isEmpty {
                 throw BrokerSettingError(key: ["cluster"], problem: .refused("is required by every etcd and cluster setting"))
             }
             return
@@ -58,6 +65,10 @@ public struct ClusterSettings: Sendable, Hashable {
         }
         if etcdCAFile != nil || etcdCertificateFile != nil, !etcd.contains(where: \.usesTLS) {
             throw BrokerSettingError(key: ["etcd"], problem: .refused("must have an https:// URL when etcd-ca, etcd-cert or etcd-key is given"))
+        }
+        let routeFiles = [routeCertificateFile, routeKeyFile, routeCAFile].compactMap(\.self)
+        guard routeFiles.isEmpty || routeFiles.count == 3 else {
+            throw BrokerSettingError(key: ["cluster-tls-cert"], problem: .refused("goes with cluster-tls-key and cluster-tls-ca: give all three or none"))
         }
         guard let listen else {
             throw BrokerSettingError(key: ["cluster-listen"], problem: .refused("is required by cluster"))
@@ -104,6 +115,12 @@ extension BrokerSetting {
             parse: { ServerAddress($0) }, refusing: { address, _ in address.port == 0 ? "must name a port" : nil },
             store: { address, settings in settings.cluster.advertise = address }
         ),
+        .file(
+            "cluster-tls-cert", \.cluster.routeCertificateFile, default: "none: a development CA kept in etcd",
+            help: "Certificate (PEM) this node presents on its routes, for both ends (serverAuth and clientAuth)."
+        ),
+        .file("cluster-tls-key", \.cluster.routeKeyFile, default: "none", help: "Private key of cluster-tls-cert (PEM)."),
+        .file("cluster-tls-ca", \.cluster.routeCAFile, default: "none", help: "CA (PEM) that the other nodes' route certificates must be signed by."),
         BrokerSetting(
             "cluster-lease-ttl", form: .duration, valueName: "duration", default: "10s",
             help: "How long after this node's last keep-alive to etcd the others drop it (whole seconds).",

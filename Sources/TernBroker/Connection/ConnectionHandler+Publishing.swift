@@ -29,6 +29,7 @@ extension ConnectionHandler {
             activity.messagesIn += UInt64(messages.count)
             PayloadCompaction.compact(&messages, allocator: allocator)
             let compacted = messages
+            core.routes?.forward(compacted, topic: name, allocator: allocator)
             state.barriers.handedPublishes(to: topic)
             topic.execute { $0.publish(compacted, from: handle) }
         }

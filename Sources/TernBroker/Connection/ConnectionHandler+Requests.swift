@@ -11,6 +11,7 @@ extension ConnectionHandler {
             return
         }
         guard let responder = core.responders.responder(for: request.topic) else {
+            if let routes = core.routes, routes.forward(request, from: handle) { return }
             core.statistics.requestWithoutResponders()
             sendReply(Frame.Reply(
                 requestID: request.requestID, code: .noResponders, payload: ByteBuffer(string: "no responders on '\(request.topic)'")
@@ -33,9 +34,9 @@ extension ConnectionHandler {
 
     /// Hands a routed request to this connection's responder `subscriber`, read as the
     /// subscriber's schema version when it reads as one.
-    func deliver(_ request: Frame.Request, to subscriber: Subscriber, from requester: ConnectionHandle) {
+    func deliver(_ request: Frame.Request, to subscriber: Subscriber, from requester: any Requester) {
         guard let context, state.subscriptions.isOpen(subscriber, id: subscriber.subscriptionID) else {
-            requester.execute { $0.route(request) }
+            requester.reroute(request)
             return
         }
         var readPayload: ReadPayload?
@@ -54,7 +55,7 @@ extension ConnectionHandler {
                     requestID: request.requestID, code: unreadable.code,
                     payload: ByteBuffer(string: "the responder reads as \(readAs) and cannot read this request: \(unreadable.reason)")
                 )
-                requester.execute { $0.sendReply(reply) }
+                requester.receive(reply)
                 return
             }
         }
@@ -67,7 +68,7 @@ extension ConnectionHandler {
             let refusal = Frame.Reply(
                 requestID: request.requestID, code: .tooManyRequests, payload: ByteBuffer(string: "the responder has too many requests in flight")
             )
-            requester.execute { $0.sendReply(refusal) }
+            requester.receive(refusal)
             return
         }
         armRequestTimer()
@@ -88,7 +89,7 @@ extension ConnectionHandler {
         }
         let answer = Frame.Reply(requestID: request.requestID, code: reply.code, headers: reply.headers, schema: reply.schema, payload: reply.payload)
         let statistics = core.statistics
-        request.requester.execute({ $0.sendReply(answer) }, otherwise: { statistics.lateReplyDropped() })
+        request.requester.receive(answer, otherwise: { statistics.lateReplyDropped() })
     }
 
     /// Tells a responder its REPLY broke a limit, and the requester of `request` that its
@@ -102,8 +103,7 @@ extension ConnectionHandler {
     /// Ends an in-flight request with an error for its requester.
     private func fail(_ request: ConnectionStateMachine.Requests.Request, code: ErrorCode, reason: String) {
         if code == .timeout { core.statistics.requestTimedOut() }
-        let reply = Frame.Reply(requestID: request.requestID, code: code, payload: ByteBuffer(string: reason))
-        request.requester.execute { $0.sendReply(reply) }
+        request.requester.receive(Frame.Reply(requestID: request.requestID, code: code, payload: ByteBuffer(string: reason)))
     }
 
     /// Keeps the one timer of this connection's requests armed for the earliest deadline of

@@ -25,6 +25,7 @@ extension ConnectionHandler {
             connection: handle, subscribe: subscribe, queueCapacity: core.configuration.subscriberQueue, queueDepth: core.statistics.subscriberQueues
         )
         state.subscriptions.add(subscriber, id: subscribe.subscriptionID)
+        core.routes?.localInterestChanged(pattern: subscribe.pattern, queueGroup: subscribe.queueGroup, isResponder: subscribe.isResponder, by: 1)
         if subscribe.isResponder {
             core.responders.add(subscriber)
         } else {
@@ -64,6 +65,7 @@ extension ConnectionHandler {
 
     private func retire(_ subscriber: Subscriber) {
         core.releaseSubscription()
+        core.routes?.localInterestChanged(pattern: subscriber.pattern, queueGroup: subscriber.queueGroup, isResponder: subscriber.isResponder, by: -1)
         if subscriber.isResponder {
             core.responders.remove(subscriber)
             return

@@ -12,7 +12,7 @@ import TernProtocol
 /// that comes back; the machine itself does no I/O. Kept in one stored property of the handler,
 /// it is mutated once per event.
 struct ConnectionStateMachine {
-    typealias Requests = InFlightRequests<ConnectionHandle, NIODeadline>
+    typealias Requests = InFlightRequests<any Requester, NIODeadline>
 
     /// What the handler does about a frame from the client.
     enum FrameAction {

@@ -46,7 +46,7 @@ final class BrokerMetrics: Sendable {
     }
 
     /// Brings every metric up to date with the broker's counters.
-    func update(_ statistics: BrokerStatistics.Snapshot, subscriptions: Int, registrations: RegistrationCounts) {
+    func update(_ statistics: BrokerStatistics.Snapshot, subscriptions: Int, registrations: RegistrationCounts, routes: RouteMetrics? = nil) {
         exported.withLockedValue { exported in
             exported.gauge("tern_connections", statistics.connections, factory)
             exported.counter("tern_connections_total", statistics.connectionsAccepted, factory)
@@ -81,6 +81,7 @@ final class BrokerMetrics: Sendable {
             for outcome in RegistrationCounts.Outcome.allCases {
                 exported.counter("tern_schema_registrations_total", labels: ["result": outcome.rawValue], registrations[outcome], factory)
             }
+            if let routes { exported.record(routes, factory) }
         }
     }
 
@@ -107,9 +108,23 @@ final class BrokerMetrics: Sendable {
             counters[key] = (handle, max(value, last))
         }
 
-        mutating func gauge(_ name: String, _ value: Int, _ factory: any MetricsFactory) {
-            let key = SeriesKey(name: name, labels: [:])
-            let handle = gauges[key] ?? CoreMetrics.Gauge(label: name, factory: factory)
+        /// The `tern_route_*` metrics of a cluster node.
+        mutating func record(_ routes: RouteMetrics, _ factory: any MetricsFactory) {
+            gauge("tern_routes", routes.routesUp, factory)
+            gauge("tern_route_interest_entries", labels: ["side": "local"], routes.localInterest, factory)
+            gauge("tern_route_interest_entries", labels: ["side": "remote"], routes.remoteInterest, factory)
+            counter("tern_route_messages_total", labels: ["direction": "out"], routes.messagesOut, factory)
+            counter("tern_route_messages_total", labels: ["direction": "in"], routes.messagesIn, factory)
+            counter("tern_route_bytes_total", labels: ["direction": "out"], routes.bytesOut, factory)
+            counter("tern_route_bytes_total", labels: ["direction": "in"], routes.bytesIn, factory)
+            counter("tern_route_resyncs_total", routes.resyncs, factory)
+            counter("tern_route_slow_peers_total", routes.slowPeers, factory)
+            counter("tern_route_messages_dropped_total", routes.messagesDropped, factory)
+        }
+
+        mutating func gauge(_ name: String, labels: [String: String] = [:], _ value: Int, _ factory: any MetricsFactory) {
+            let key = SeriesKey(name: name, labels: labels)
+            let handle = gauges[key] ?? CoreMetrics.Gauge(label: name, dimensions: labels.sorted { $0.key < $1.key }, factory: factory)
             handle.record(value)
             gauges[key] = handle
         }

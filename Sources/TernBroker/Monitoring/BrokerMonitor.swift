@@ -110,7 +110,8 @@ final class BrokerMonitor: Sendable {
                 mailboxMessages: statistics.mailboxMessages, mailboxBytes: statistics.mailboxBytes,
                 subscriberQueueMessages: statistics.subscriberQueueMessages, subscriberQueueBytes: statistics.subscriberQueueBytes
             ),
-            rates: core.rates.withLockedValue { $0.current }
+            rates: core.rates.withLockedValue { $0.current },
+            cluster: core.routes?.stats
         )
     }
 

@@ -63,8 +63,9 @@ actor Topic {
     // MARK: Publishing
 
     /// Accepts `messages` from `publisher` in order, subject to the overflow policy and the
-    /// topic's schema binding, and hands them on to subscribers.
-    func publish(_ messages: [PublishedMessage], from publisher: ConnectionHandle) {
+    /// topic's schema binding, and hands them on to subscribers. Without a publisher (messages
+    /// another node of the cluster forwarded), refusals are only counted.
+    func publish(_ messages: [PublishedMessage], from publisher: ConnectionHandle?) {
         guard !isAbandoned else { return }
         guard !isRetired else {
             guard let successor = directory.topic(named: name) else {
@@ -72,7 +73,7 @@ actor Topic {
                 let (code, reason) = directory.tooManyTopics
                 for message in messages { refused.add(message, code: code, reason: reason) }
                 let rejection = refused
-                publisher.execute { $0.reportRejection(rejection) }
+                publisher?.execute { $0.reportRejection(rejection) }
                 return
             }
             successor.execute { $0.publish(messages, from: publisher) }

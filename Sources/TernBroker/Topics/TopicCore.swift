@@ -108,8 +108,10 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
 
     /// Accepts `messages` from `publisher` in order, each unless `refusal` gives a reason to
     /// refuse it or the `reject` policy finds the mailbox full, and hands them to subscribers.
+    /// Messages from no publisher (forwarded by another node of the cluster) hold nobody back
+    /// under the `block` policy.
     mutating func publish(
-        _ messages: [PublishedMessage], from publisher: Publisher, refusal: (PublishedMessage) -> (ErrorCode, String)?, offer: Offer
+        _ messages: [PublishedMessage], from publisher: Publisher?, refusal: (PublishedMessage) -> (ErrorCode, String)?, offer: Offer
     ) -> Effects {
         var acknowledged: [UInt64] = []
         var rejected = Rejection()
@@ -133,7 +135,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
         var effects = fanOut(offer: offer)
         effects.acknowledged = acknowledged
         effects.rejection = rejected
-        if settings.policy == .block && isFull && pausedPublishers.insert(publisher).inserted {
+        if let publisher, settings.policy == .block && isFull && pausedPublishers.insert(publisher).inserted {
             counters.publisherPauses += 1
             effects.pausePublisher = true
         }
@@ -187,7 +189,12 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
         case .group(let name, let members, var next):
             var index = start
             while index < mailbox.count, !members.isEmpty {
-                let chunk = mailbox[index..<min(index + Self.groupChunk, mailbox.count)]
+                // A message another node forwarded for other groups is not this group's.
+                while index < mailbox.count, !mailbox[index].isFor(group: name) { index += 1 }
+                guard index < mailbox.count else { break }
+                var end = index + 1
+                while end < min(index + Self.groupChunk, mailbox.count), mailbox[end].isFor(group: name) { end += 1 }
+                let chunk = mailbox[index..<end]
                 // Prefer a member with room; under a drop policy the next member takes the rest.
                 var accepted = 0
                 for attempt in 0..<members.count where accepted == 0 {

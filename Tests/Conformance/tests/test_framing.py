@@ -134,6 +134,36 @@ def unknown_types_are_skipped(env):
     conn.flush()
 
 
+def _route_bodies():
+    """A well-formed body of each route frame type (CLUSTER.md §3.4), as a route would carry it."""
+    s = lambda text: struct.pack(">H", len(text)) + text.encode()
+    return [
+        (0x14, 0x00, struct.pack(">H", 1) + s("demo") + s("0a1b2c3d4e5f6071") + struct.pack(">I", 1048576)),
+        (0x15, 0x03, s("jobs.*") + s("workers") + struct.pack(">I", 1)),
+        (0x16, 0x00, b""),
+        (0x17, 0x10, s("orders.eu") + struct.pack(">H", 1) + s("w") + b"hi"),
+        (0x18, 0x00, struct.pack(">QI", 7, 5000) + s("pricing.quote") + b"?"),
+        (0x19, 0x00, struct.pack(">QH", 7, 0) + b"ok"),
+        (0x1A, 0x00, s("a.>") + struct.pack(">Q", 12)),
+        (0x1F, 0x00, struct.pack(">H", 5) + s("queue full")),
+    ]
+
+
+@test("§4 §15.2", "framing")
+def route_frames_refused_on_client_connections(env):
+    """Route frames (0x14-0x1F, CLUSTER.md), even well-formed ones, get ERROR unknown_frame_type (subject connection, id = type, no CLOSE) on a client connection."""
+    conn = env.connect()
+    bodies = _route_bodies()
+    conn.send(b"".join(_f(t, flags, body) for t, flags, body in bodies) + w.encode(w.PING, token=77))
+    pong = conn.expect_type(w.PONG, lambda f: f["token"] == 77)
+    errs = [f for f in conn.log if f.type == w.ERROR]
+    assert [e["id"] for e in errs] == [t for t, _, _ in bodies], errs
+    for e in errs:
+        assert e["code"] == w.ERROR_CODES["unknown_frame_type"] and e["subject"] == 0 and not e["close"], e
+    assert conn.log.index(pong) == conn.log.index(errs[-1]) + 1
+    conn.flush()
+
+
 @test("§15.2 vectors", "framing")
 def unknown_type_vectors_on_the_wire(env):
     """The bytes of unknown-type.txt and unknown-type-empty-body.txt are answered with unknown_frame_type and skipped."""

@@ -159,6 +159,21 @@ import TernProtocol
         #expect(alone.take().payloads.count == 40, "a subscriber outside the group gets everything")
     }
 
+    @Test func aMessageAnotherNodeForwardedReachesOnlyTheQueueGroupsItLists() {
+        let alone = Member("alone", holds: 1000)
+        let worker = Member("worker", holds: 1000)
+        let auditor = Member("auditor", holds: 1000)
+        var core = core(.block, [alone], groups: ["workers": [worker], "auditors": [auditor]])
+        let routed = (1...5).map { index in
+            PublishedMessage(routed: RouteFrame.Message(topic: "t", queueGroups: index % 2 == 0 ? ["workers"] : [], payload: ByteBuffer(string: "\(index)")))
+        }
+        _ = core.publish(routed + messages(6...7), from: nil, refusal: { _ in nil }, offer: offer)
+        #expect(alone.take().payloads == (1...7).map(String.init), "a subscription of no group gets every message")
+        #expect(worker.take().payloads == ["2", "4", "6", "7"], "the group a forwarded message lists gets it, and every local publish")
+        #expect(auditor.take().payloads == ["6", "7"], "a group a forwarded message does not list gets only local publishes")
+        #expect(core.isIdle == false && core.mailbox.isEmpty, "the skipped messages leave the mailbox")
+    }
+
     @Test func underBlockAFullMemberIsSkippedAndAFullGroupHoldsTheMailbox() {
         let full = Member("full", holds: 1)
         let roomy = Member("roomy", holds: 20)
