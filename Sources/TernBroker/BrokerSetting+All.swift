@@ -11,6 +11,13 @@ extension BrokerSetting {
             parse: { ServerAddress($0) }, store: { address, settings in settings.listen = address }
         ),
         BrokerSetting(
+            "client-advertise", form: .text, valueName: "host:port,...", default: "none; in a cluster, every member's listen address",
+            help: "Addresses clients reach this broker at, sent to them in SERVERS (with the other members' in a cluster) to reconnect to.",
+            parse: { text in BrokerSettings.addresses(parsing: text) },
+            refusing: { addresses, _ in addresses == nil ? "must be host:port addresses with a port, comma-separated" : nil },
+            store: { addresses, settings in settings.clientAdvertise = addresses ?? [] }
+        ),
+        BrokerSetting(
             "data-dir", form: .text, valueName: "dir", default: BrokerSettings().dataDirectory,
             help: "Directory for the broker's state; generated certificates go to its tls/.",
             parse: { $0 }, refusing: { path, _ in path.isEmpty ? "must not be empty" : nil },

@@ -30,6 +30,19 @@ public struct BrokerSettings: Sendable {
     public var eventLoops = Self.defaultEventLoops
     /// The cluster this broker is a node of, if any.
     public var cluster = ClusterSettings()
+    /// The addresses clients reach this broker at, announced to them in SERVERS; in a cluster,
+    /// the first is the client address the node registers.
+    public var clientAdvertise: [ServerAddress] = []
+
+    /// Whether the broker announces SERVERS: in a cluster, or with addresses to advertise.
+    public var announcesServers: Bool { cluster.isEnabled || !clientAdvertise.isEmpty }
+
+    /// The addresses of a comma-separated list, each with a port; `nil` when one is not.
+    static func addresses(parsing text: String) -> [ServerAddress]? {
+        let addresses = text.split(separator: ",").map { ServerAddress(String($0).filter { !$0.isWhitespace }) }
+        guard !addresses.isEmpty, addresses.allSatisfy({ ($0?.port ?? 0) > 0 }) else { return nil }
+        return addresses.compactMap { $0 }
+    }
 
     /// How log lines are written.
     public enum LogFormat: String, Sendable, CaseIterable {

@@ -86,6 +86,8 @@ struct TerndCommand: AsyncParsableCommand {
         }
         settings.configuration.tls = try TLSSetup.context(for: settings, logger: logger)
         settings.configuration.dataDirectory = settings.dataDirectory
+        let announced = settings.announcesServers ? AnnouncedServers(settings.clientAdvertise.map(\.description)) : nil
+        settings.configuration.announcedServers = announced
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
                 service: BrokerService(
@@ -98,7 +100,15 @@ struct TerndCommand: AsyncParsableCommand {
         ]
         if settings.cluster.isEnabled {
             do {
-                services.append(.init(service: try ClusterMembership(settings: settings.cluster, clientAddress: settings.configuration.listen, logger: logger)))
+                let advertised = settings.clientAdvertise.map(\.description)
+                let membership = try ClusterMembership(
+                    settings: settings.cluster, clientAddress: settings.clientAdvertise.first ?? settings.configuration.listen, logger: logger
+                ) { members in
+                    // Every member's client address, then this node's other advertised ones.
+                    let clients = members.map(\.client)
+                    announced?.replace(with: clients + advertised.filter { !clients.contains($0) })
+                }
+                services.append(.init(service: membership))
             } catch {
                 throw DaemonError("etcd TLS: \(error)")
             }

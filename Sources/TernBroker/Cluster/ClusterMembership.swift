@@ -29,6 +29,9 @@ public final class ClusterMembership: Service, Sendable {
     private let reconnections: AsyncStream<Void>
     private let reconnected: AsyncStream<Void>.Continuation
 
+    /// Told the live members, sorted by id, each time they change.
+    private let membersChanged: @Sendable ([ClusterMember]) -> Void
+
     /// How long to wait before trying etcd again after a failure.
     static let retryDelay: Duration = .seconds(1)
 
@@ -37,8 +40,13 @@ public final class ClusterMembership: Service, Sendable {
     ///     ``BrokerSettings`` checks them.
     ///   - clientAddress: Where the broker accepts clients; an unspecified host (`0.0.0.0`) is
     ///     registered as the route address's host.
+    ///   - membersChanged: Told the live members, sorted by id, each time they change.
     /// - Throws: `TLSError` when etcd is reached over TLS and the etcd TLS files cannot be used.
-    public init(settings: ClusterSettings, clientAddress: ServerAddress, logger: Logger) throws(TLSError) {
+    public init(
+        settings: ClusterSettings, clientAddress: ServerAddress, logger: Logger,
+        membersChanged: @escaping @Sendable ([ClusterMember]) -> Void = { _ in }
+    ) throws(TLSError) {
+        self.membersChanged = membersChanged
         precondition(settings.isEnabled, "a membership needs a cluster")
         let route = settings.routeAddress ?? ServerAddress(host: "127.0.0.1", port: 0)
         var client = clientAddress
@@ -178,17 +186,20 @@ public final class ClusterMembership: Service, Sendable {
         }
         for (id, member) in current where previous[id] == nil { logJoined(member) }
         for (id, member) in previous where current[id] == nil { logLeft(member) }
+        if previous != current { membersChanged(members) }
     }
 
     private func apply(_ event: EtcdEvent) {
         switch event {
         case .put(let keyValue):
             guard let member = parse(keyValue) else { return }
-            let isNew = table.withLock { $0.updateValue(member, forKey: member.id) == nil }
-            if isNew { logJoined(member) }
+            let previous = table.withLock { $0.updateValue(member, forKey: member.id) }
+            if previous == nil { logJoined(member) }
+            if previous != member { membersChanged(members) }
         case .delete(let key, _):
             guard let id = keys.memberID(of: key), let member = table.withLock({ $0.removeValue(forKey: id) }) else { return }
             logLeft(member)
+            membersChanged(members)
         }
     }
 
