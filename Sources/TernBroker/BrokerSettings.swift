@@ -37,13 +37,6 @@ public struct BrokerSettings: Sendable {
     /// Whether the broker announces SERVERS: in a cluster, or with addresses to advertise.
     public var announcesServers: Bool { cluster.isEnabled || !clientAdvertise.isEmpty }
 
-    /// The addresses of a comma-separated list, each with a port; `nil` when one is not.
-    static func addresses(parsing text: String) -> [ServerAddress]? {
-        let addresses = text.split(separator: ",").map { ServerAddress(String($0).filter { !$0.isWhitespace }) }
-        guard !addresses.isEmpty, addresses.allSatisfy({ ($0?.port ?? 0) > 0 }) else { return nil }
-        return addresses.compactMap { $0 }
-    }
-
     /// How log lines are written.
     public enum LogFormat: String, Sendable, CaseIterable {
         /// `info ternd: connection=3 peer=127.0.0.1:51234 connection opened`.
