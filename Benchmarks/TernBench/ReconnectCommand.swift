@@ -9,8 +9,9 @@ struct ReconnectCommand: AsyncParsableCommand {
         discussion: """
             Once the clients are connected and subscribed, restart the broker (or send it \
             SIGUSR2 with other brokers in --server). The clients reconnect with their default \
-            backoff and jitter; a probe client publishes to their topic every 20 ms until each \
-            one that lost its connection got a message again. Reports the time from the first \
+            backoff and jitter; every 20 ms a probe client publishes to the topic of each \
+            client that is back and has not had a message since, until each one that lost its \
+            connection got one. Several processes may run it side by side against one broker. Reports the time from the first \
             disconnect until the last reconnect and until the last resubscribed client got a \
             message, and each client's time from its disconnect to that message.
             """

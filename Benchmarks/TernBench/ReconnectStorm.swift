@@ -32,6 +32,13 @@ final class ReconnectStorm: Sendable {
         }
     }
 
+    /// The clients that reconnected and have not had a message since: those a probe is for.
+    var awaitingMessage: [Int] {
+        clients.withLockedValue { clients in
+            clients.indices.filter { clients[$0].reconnected != nil && clients[$0].resubscribed == nil }
+        }
+    }
+
     /// When the first client lost its connection.
     var firstDisconnect: UInt64? {
         clients.withLockedValue { $0.compactMap(\.disconnected).min() }

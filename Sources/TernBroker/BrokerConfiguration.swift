@@ -67,6 +67,8 @@ public struct BrokerConfiguration: Sendable {
     /// How long after its HELLO a client that failed to authenticate hears so: the same for
     /// every failure, so that its timing tells nothing, and long enough to make guessing slow.
     public var authenticationFailureDelay = TimeAmount.milliseconds(500)
+    /// What the broker announces in SERVERS; `nil` announces nothing (the feature is off).
+    public var announcedServers: AnnouncedServers?
     /// This server's id, sent in WELCOME.
     public var serverID = "ternd-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
 
@@ -74,6 +76,7 @@ public struct BrokerConfiguration: Sendable {
 
     /// The features of every connection; AUTHENTICATION is added on those that authenticated.
     var features: Features {
-        [.acknowledgements, .queueGroups, .requestReply, .schemas, .lameDuck]
+        let features: Features = [.acknowledgements, .queueGroups, .requestReply, .schemas, .lameDuck]
+        return announcedServers == nil ? features : features.union(.servers)
     }
 }

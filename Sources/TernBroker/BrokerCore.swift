@@ -94,6 +94,14 @@ final class BrokerCore: Sendable {
                 }
             )
         }
+        configuration.announcedServers?.observe { [weak self] addresses in self?.announce(servers: addresses) }
+    }
+
+    /// Sends the new list of servers to every client.
+    private func announce(servers addresses: [String]) {
+        for connection in openConnections {
+            connection.execute { $0.announce(servers: addresses) }
+        }
     }
 
     /// The subscriptions of all connections now, responders included.

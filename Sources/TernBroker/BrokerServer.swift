@@ -95,10 +95,17 @@ public final class BrokerServer: Sendable {
         return BrokerServer(core: core, serverChannel: channel, group: group, monitor: monitorServer)
     }
 
+    /// Connections accepted per event-loop turn, at most.
+    static let acceptsPerTurn: UInt = 64
+
     /// Binds the broker's listening socket and starts accepting connections.
     private static func bind(_ address: ServerAddress, core: BrokerCore, group: any EventLoopGroup) async throws -> any Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
+            // NIO accepts 4 connections per event-loop turn by default: on a loop busy with
+            // deliveries, a reconnect storm's connections then wait in the backlog past their
+            // clients' handshake deadline, and every retry joins the back of the queue.
+            .serverChannelOption(.maxMessagesPerRead, value: BrokerServer.acceptsPerTurn)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))

@@ -11,6 +11,15 @@ extension BrokerSetting {
             parse: { ServerAddress($0) }, store: { address, settings in settings.listen = address }
         ),
         BrokerSetting(
+            "client-advertise", form: .text, valueName: "host:port,...", default: "none; in a cluster, every member's listen address",
+            help: "Addresses clients reach this broker at, sent to them in SERVERS (with the other members' in a cluster) to reconnect to.",
+            parse: { text in text.split(separator: ",", omittingEmptySubsequences: false).map { ServerAddress(String($0).filter { !$0.isWhitespace }) } },
+            refusing: { addresses, _ in
+                addresses.allSatisfy { ($0?.port ?? 0) > 0 } ? nil : "must be host:port addresses with a port, comma-separated"
+            },
+            store: { addresses, settings in settings.clientAdvertise = addresses.compactMap { $0 } }
+        ),
+        BrokerSetting(
             "data-dir", form: .text, valueName: "dir", default: BrokerSettings().dataDirectory,
             help: "Directory for the broker's state; generated certificates go to its tls/.",
             parse: { $0 }, refusing: { path, _ in path.isEmpty ? "must not be empty" : nil },

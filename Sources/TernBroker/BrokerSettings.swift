@@ -30,6 +30,12 @@ public struct BrokerSettings: Sendable {
     public var eventLoops = Self.defaultEventLoops
     /// The cluster this broker is a node of, if any.
     public var cluster = ClusterSettings()
+    /// The addresses clients reach this broker at, announced to them in SERVERS; in a cluster,
+    /// the first is the client address the node registers.
+    public var clientAdvertise: [ServerAddress] = []
+
+    /// Whether the broker announces SERVERS: in a cluster, or with addresses to advertise.
+    public var announcesServers: Bool { cluster.isEnabled || !clientAdvertise.isEmpty }
 
     /// How log lines are written.
     public enum LogFormat: String, Sendable, CaseIterable {

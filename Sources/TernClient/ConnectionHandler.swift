@@ -70,20 +70,30 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Channel events
 
+    // One attempt may add the handler to several channels: a host name with several addresses
+    // is connected to with Happy Eyeballs, one channel per address tried, of which one wins. The
+    // handler serves the channel added last until one becomes active, then that one; what the
+    // others report when they close is theirs, not the connection's.
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: handshakeTimeout) { [self] in
-            if stateMachine.handshakeTimedOut() { self.context?.close(promise: nil) }
+        // The deadline covers the whole attempt, every address tried.
+        if handshakeTimer == nil {
+            handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: handshakeTimeout) { [self] in
+                if stateMachine.handshakeTimedOut() { self.context?.close(promise: nil) }
+            }
         }
         if context.channel.isActive && !credentials.needsTLSSession { sendHello(binding: nil) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        guard context === self.context else { return }
         handshakeTimer?.cancel()
         self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        self.context = context
         if !credentials.needsTLSSession { sendHello(binding: nil) }
         context.fireChannelActive()
     }
@@ -155,11 +165,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        stateMachine.channelFailed(TernClientError(channelError: error))
+        if context === self.context { stateMachine.channelFailed(TernClientError(channelError: error)) }
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        guard context === self.context else { return context.fireChannelInactive() }
         deliverBatch()
         handshakeTimer?.cancel()
         keepAliveTimer?.cancel()

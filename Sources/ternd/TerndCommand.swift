@@ -86,13 +86,23 @@ struct TerndCommand: AsyncParsableCommand {
         }
         settings.configuration.tls = try TLSSetup.context(for: settings, logger: logger)
         settings.configuration.dataDirectory = settings.dataDirectory
+        let announced = settings.announcesServers ? AnnouncedServers(settings.clientAdvertise.map(\.description)) : nil
+        settings.configuration.announcedServers = announced
         var (membership, clusterRegistry): (ClusterMembership?, ClusterRegistry?) = (nil, nil)
         if settings.cluster.isEnabled {
             do {
-                membership = try ClusterMembership(settings: settings.cluster, clientAddress: settings.configuration.listen, logger: logger)
+                membership = try ClusterMembership(
+                    settings: settings.cluster, clientAddress: settings.clientAdvertise.first ?? settings.configuration.listen, logger: logger
+                )
                 clusterRegistry = try ClusterRegistry(settings: settings.cluster, logger: logger)
             } catch {
                 throw DaemonError("etcd TLS: \(error)")
+            }
+            let advertised = settings.clientAdvertise.map(\.description)
+            membership?.observeMembers { members in
+                // Every member's client address, then this node's other advertised ones.
+                let clients = members.map(\.client)
+                announced?.replace(with: clients + advertised.filter { !clients.contains($0) })
             }
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

@@ -212,7 +212,7 @@ private final class Collector: Sendable {
 }
 
 /// The events of a client, as they happen.
-private final class EventRecorder: Sendable {
+final class EventRecorder: Sendable {
     private let events = NIOLockedValueBox<[TernClientEvent]>([])
     private let task: Task<Void, Never>
 

@@ -47,7 +47,7 @@ import TernProtocol
             "subscriber-queue-messages": "20", "subscriber-queue-bytes": "2MiB", "slow-consumer-timeout": "250ms", "shutdown-timeout": "1m",
             "max-total-subscriptions": "30", "max-topics": "40", "request-timeout": "3s", "max-requests-in-flight": "50",
             "log-format": "json", "monitor": "127.0.0.1:8377", "metrics-topics": "orders.> audit.*",
-            "lame-duck-duration": "5s",
+            "lame-duck-duration": "5s", "client-advertise": "10.0.0.9:8376,[::1]:9000",
             "cluster": "east-1", "etcd": "https://10.0.0.1:2379,http://[::1]", "cluster-listen": "0.0.0.0:8377", "cluster-advertise": "10.0.0.2:8377",
             "cluster-lease-ttl": "5s", "etcd-ca": "etcd-ca.pem", "etcd-cert": "etcd.pem", "etcd-key": "etcd.key",
             "cluster-tls-cert": "node.pem", "cluster-tls-key": "node.key", "cluster-tls-ca": "cluster-ca.pem",
@@ -69,6 +69,8 @@ import TernProtocol
         #expect(settings.logFormat == .json && configuration.monitor == ServerAddress(host: "127.0.0.1", port: 8377))
         #expect(configuration.metricsTopics == ["orders.>", "audit.*"])
         #expect(configuration.lameDuckDuration == .seconds(5))
+        #expect(settings.clientAdvertise == [ServerAddress(host: "10.0.0.9", port: 8376), ServerAddress(host: "::1", port: 9000)])
+        #expect(settings.announcesServers)
         #expect(settings.cluster.name == "east-1" && settings.cluster.leaseTTL == .seconds(5))
         #expect(settings.cluster.etcd == [EtcdEndpoint(host: "10.0.0.1", port: 2379, usesTLS: true), EtcdEndpoint(host: "::1", port: 2379)])
         #expect(settings.cluster.etcdCAFile == "etcd-ca.pem" && settings.cluster.etcdCertificateFile == "etcd.pem" && settings.cluster.etcdKeyFile == "etcd.key")

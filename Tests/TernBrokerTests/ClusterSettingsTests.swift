@@ -43,4 +43,12 @@ import TernBroker
         #expect(await refusal(cluster.merging(["cluster-lease-ttl": "2.5s"]) { $1 }) == "cluster-lease-ttl must be whole seconds, not 2500ms")
         #expect(await refusal(cluster.merging(["cluster-advertise": "h:0"]) { $1 }) == "cluster-advertise must name a port")
     }
+
+    @Test func clientAddressesToAdvertiseAreAListOfAddressesWithPorts() async {
+        #expect(await refusal(["client-advertise": "10.0.0.1:8376, [::1]:9000"]) == nil)
+        #expect(await refusal(cluster.merging(["client-advertise": "10.0.0.1:8376"]) { $1 }) == nil)
+        for text in ["10.0.0.1", "10.0.0.1:8376,h:0", "", "10.0.0.1:8376,,"] {
+            #expect(await refusal(["client-advertise": text]) == "client-advertise must be host:port addresses with a port, comma-separated", "\(text)")
+        }
+    }
 }

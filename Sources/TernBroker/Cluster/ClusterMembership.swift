@@ -63,7 +63,7 @@ public final class ClusterMembership: Service, Sendable {
     }
 
     /// Calls `observer` with the live members (sorted by id) after each change of them.
-    func observeMembers(_ observer: @escaping @Sendable ([ClusterMember]) -> Void) {
+    public func observeMembers(_ observer: @escaping @Sendable ([ClusterMember]) -> Void) {
         observers.withLock { $0.append(observer) }
     }
 

@@ -245,6 +245,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .sendWelcome(let version):
             handshakeDeadline?.cancel()
             send(.welcome(core.welcome(version: version, authenticated: state.authorization != nil)))
+            if let servers = core.configuration.announcedServers?.addresses, !servers.isEmpty {
+                send(.servers(Frame.Servers(addresses: servers)))
+            }
             startPinging()
         case .authenticate(let hello):
             authenticate(hello)

@@ -594,3 +594,19 @@ def hello_credentials_flag_without_credentials(env):
 def unannounced_feature_is_refused(env):
     """A frame of a feature the server did not announce gets unknown_frame_type (no CLOSE); that feature's flags on known frames are malformed_frame."""
     raise Skip("ternd announces all four features and has no flag to turn one off")
+
+
+@test("§5.2 §5.14b", "servers")
+def servers_announced_and_sent_after_welcome(env):
+    """A server that announces SERVERS sends it after WELCOME, each address HOST:PORT (an IPv6 host in brackets); one that does not announce it never sends it."""
+    br = env.fresh_broker("servers", flags=["--client-advertise", "10.1.2.3:8376,[::1]:9000"])
+    conn = env.track(br.connect(label="servers"))
+    assert conn.welcome["features"] & w.FEATURE_SERVERS, hex(conn.welcome["features"])
+    servers = conn.expect_type(w.SERVERS, what="SERVERS after WELCOME")
+    assert servers["addresses"] == ["10.1.2.3:8376", "[::1]:9000"], servers
+    first_after_welcome = [f.type for f in conn.log if f.type != w.PING][1]
+    assert first_after_welcome == w.SERVERS, conn.log
+    plain = env.connect()
+    assert plain.welcome["features"] & w.FEATURE_SERVERS == 0, hex(plain.welcome["features"])
+    plain.flush()
+    assert not [f for f in plain.log if f.type == w.SERVERS], plain.log
