@@ -221,7 +221,10 @@ extension ClusterRegistryTests {
         try await first.stop()
         try await etcd.kill()
 
-        let late = try await RunningDaemon.clusterNode(etcd: etcd)
+        // With its own cluster TLS files: a node in development mode needs etcd for the CA.
+        let files = try ClusterTLSFiles()
+        defer { files.remove() }
+        let late = try await RunningDaemon.clusterNode(etcd: etcd, try files.arguments(forCA: "cluster"))
         #expect(late.process.standardError.contains("cannot read the schema registry from etcd"), "\(late.process.standardError)")
         let client = try await late.connect(name: "late")
         #expect(try await Self.registryError { _ = try await client.schema(subject: "orders") }?.code == .unknownSubject)

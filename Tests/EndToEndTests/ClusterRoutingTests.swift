@@ -278,22 +278,11 @@ struct ClusterRoutingTests {
 
     @Test func withTheClustersTLSFilesRoutesRequireACertificateOfItsCA() async throws {
         let etcd = try await EtcdProcess()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-route-tls-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-        defer { try? FileManager.default.removeItem(at: directory) }
-        /// A CA's certificate file, and a node certificate and key it issued, readable by the daemons.
-        func files(_ name: String) throws -> [String] {
-            let authority = try TLSCertificateAuthority.generate(commonName: "\(name) CA")
-            let path = { (file: String) in directory.appendingPathComponent("\(name)-\(file)").path }
-            let (ca, certificate, key) = (path("ca.pem"), path("node.pem"), path("node.key"))
-            try authority.issuePeerCertificate(commonName: name).write(certificateFile: certificate, privateKeyFile: key)
-            try Data(authority.credential.certificatePEM.utf8).write(to: URL(fileURLWithPath: ca))
-            for file in [ca, certificate, key] { try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file) }
-            return ["--cluster-tls-cert", certificate, "--cluster-tls-key", key, "--cluster-tls-ca", ca]
-        }
-        let cluster = try files("cluster")
+        let files = try ClusterTLSFiles()
+        defer { files.remove() }
+        let cluster = try files.arguments(forCA: "cluster")
         var nodes: [Node] = []
-        for tls in [cluster, cluster, try files("stranger")] {
+        for tls in [cluster, cluster, try files.arguments(forCA: "stranger")] {
             let route = try await Loopback.freePort()
             let monitor = try await Loopback.freePort()
             let daemon = try await RunningDaemon.start([
