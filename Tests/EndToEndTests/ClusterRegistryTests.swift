@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Synchronization
 import TernChildProcesses
 import TernClient
 import TernProtocol
@@ -124,8 +125,25 @@ import Testing
             let registered = try await client1.registerSchema(Self.order, subject: "orders")
             try await client1.bind(topic: "orders", toSubject: "orders")
             try await Self.waitUntilEnforced(registered, on: "orders", by: client2)
+            // Routing needs no etcd either: node 2's subscriber keeps getting what node 1 publishes.
+            let routed = try await client2.subscribe(to: "routed.>")
+            let received = Mutex<[String]>([])
+            let reading = Task {
+                for try await message in routed { received.withLock { $0.append(String(buffer: message.payload)) } }
+            }
+            defer { reading.cancel() }
+            try await eventually(within: 20, "node 2's interest to reach node 1") {
+                try await client1.publish("before", to: "routed.probe")
+                try await Task.sleep(for: .milliseconds(50))
+                return received.withLock { $0.contains("before") }
+            }
 
             try await etcd.kill()
+            try await client1.publish("during", to: "routed.outage")
+            try await eventually(within: 10, "a message across the route while etcd is gone") {
+                try await Task.sleep(for: .milliseconds(50))
+                return received.withLock { $0.contains("during") }
+            }
             // Publishing with the known schema goes on, and the binding is enforced, on both nodes.
             for client in [client1, client2] {
                 #expect(try await Self.refusal(publishing: try Self.payload("good"), to: "orders", as: registered.reference, on: client) == nil)
