@@ -51,6 +51,16 @@ actor Topic {
         }
     }
 
+    /// Hands `messages` to ``publish(_:from:)``: at once when called on the topic's event loop,
+    /// without allocating the closure ``execute(_:)`` takes, else there.
+    nonisolated func publishOnItsLoop(_ messages: [PublishedMessage], from publisher: ConnectionHandle) {
+        if eventLoop.inEventLoop {
+            assumeIsolated { $0.publish(messages, from: publisher) }
+        } else {
+            eventLoop.execute { self.assumeIsolated { $0.publish(messages, from: publisher) } }
+        }
+    }
+
     /// Brings the core's subscribers up to date when the subscriptions changed since.
     private func refreshSubscribers() {
         let index = directory.subscriptions
