@@ -44,14 +44,17 @@ final class TopicDirectory: Sendable {
     /// else on the next loop of the group. `nil` when there is none and the broker holds its
     /// maximum of topics.
     func topic(named name: HashedTopicName, preferring preferredLoop: (any EventLoop)? = nil) -> Topic? {
-        if let topic = live[name] { return topic }
-        let settings = resolver.withLockedValue { $0.settings(forTopic: name.name) }
-        let created = Topic(name: name.name, settings: settings, eventLoop: preferredLoop ?? eventLoops.next(), directory: self)
-        let topic = live.topic(named: name, inserting: created) {
-            liveCount.wrappingIncrementThenLoad(ordering: .relaxed) <= maxTopics
-                || { liveCount.wrappingDecrement(ordering: .relaxed); return false }()
+        var created = false
+        let topic = live.topic(named: name) { () -> Topic? in
+            guard liveCount.wrappingIncrementThenLoad(ordering: .relaxed) <= maxTopics else {
+                liveCount.wrappingDecrement(ordering: .relaxed)
+                return nil
+            }
+            created = true
+            let settings = resolver.withLockedValue { $0.settings(forTopic: name.name) }
+            return Topic(name: name.name, settings: settings, eventLoop: preferredLoop ?? eventLoops.next(), directory: self)
         }
-        if topic === created { statistics.topicCreated() }
+        if created { statistics.topicCreated() }
         return topic
     }
 

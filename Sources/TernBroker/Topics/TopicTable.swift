@@ -18,17 +18,14 @@ final class TopicTable: Sendable {
         shards[Int(UInt(bitPattern: name.hash) % UInt(Self.shardCount))]
     }
 
-    subscript(name: HashedTopicName) -> Topic? {
-        shard(for: name).withLockedValue { $0[name] }
-    }
-
-    /// The topic of that name, inserting `candidate` if there is none and `admit` allows it.
-    func topic(named name: HashedTopicName, inserting candidate: Topic, if admit: () -> Bool) -> Topic? {
+    /// The topic of that name; when there is none, the one `create` makes, unless it makes none.
+    /// One lock and one look-up find a live topic; a new one is made and added under the same lock.
+    func topic(named name: HashedTopicName, orCreate create: () -> Topic?) -> Topic? {
         shard(for: name).withLockedValue { shard in
             if let existing = shard[name] { return existing }
-            guard admit() else { return nil }
-            shard[name] = candidate
-            return candidate
+            guard let created = create() else { return nil }
+            shard[name] = created
+            return created
         }
     }
 
