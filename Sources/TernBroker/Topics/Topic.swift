@@ -88,12 +88,14 @@ actor Topic {
             successor.execute { $0.publish(messages, from: publisher) }
             return
         }
-        lastActivity = eventLoop.now
+        // One reading of the clock for the batch: each costs a call into the kernel's clock.
+        let now = eventLoop.now
+        lastActivity = now
         refreshSubscribers()
         let binding = directory.registry.binding(forTopic: name)
         let effects = core.publish(messages, from: publisher, refusal: { message in
             binding?.problem(with: message.schema, payload: message.payload, topic: self.name)
-        }, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) })
+        }, offer: { $0.queue.offer($1, policy: $2, from: self, at: now) })
         run(effects, publisher: publisher)
     }
 
