@@ -1,5 +1,5 @@
-/// A topic's name with its hash, computed once: a read's batches, the topic table's shards and
-/// their dictionaries all key on it, so that a new topic's name is hashed once, not at each.
+/// A topic's name with its hash, computed once: a read's batches key on it and the topic table
+/// picks its shard by it, so that neither hashes the name again.
 struct HashedTopicName: Hashable, Sendable {
     let name: String
     /// `name.hashValue`, valid within this process, which is all a key needs.
