@@ -19,6 +19,7 @@ let benchmarks: @Sendable () -> Void = {
     registerIndexBenchmarks(configuration)
     do {
         try registerTopicBenchmarks(configuration)
+        try registerTopicCreationBenchmarks(configuration)
         try registerTLSBenchmarks(configuration)
     } catch {
         fatalError("could not set up the topic and TLS benchmarks: \(error)")

@@ -35,6 +35,24 @@ func registerTopicBenchmarks(_ configuration: Benchmark.Configuration) throws {
     }
 }
 
+/// New topics, as publishes to ever new names create them: per iteration a thousand topics
+/// (`dev.<i>.created`), each found missing in the topic table by its name's hash, created with
+/// the one wildcard subscription that matches it (`dev.*.*`), handed one message, which goes to
+/// the subscriber's queue, and retired; the figures are per topic.
+func registerTopicCreationBenchmarks(_ configuration: Benchmark.Configuration) throws {
+    let fixture = try TopicFixture(topic: "dev.created", subscribers: 1, pattern: "dev.*.*")
+    let names = (0..<configuration.scalingFactor.rawValue).map { "dev.\($0).created" }
+    let batches = names.map { [PublishedMessage(Frame.Publish(topic: $0, payload: Workload.publish.payload))] }
+    Benchmark("NewTopic", configuration: configuration) { _ in
+        for (name, batch) in zip(names, batches) {
+            guard let topic = fixture.directory.topic(named: HashedTopicName(name)) else { fatalError("no room for a topic") }
+            fixture.publish(batch, to: topic)
+            guard fixture.directory.retire(topic) else { fatalError("the new topic was not the live one") }
+        }
+        drain(names.count, from: fixture.subscribers[0]) { _ in }
+    }
+}
+
 /// Takes `count` messages from the queue of `subscriber` in a connection's drain rounds, handing
 /// each round to `deliver`.
 private func drain(_ count: Int, from subscriber: Subscriber, _ deliver: (SubscriberQueue<Topic>.Batch) throws -> Void) rethrows {

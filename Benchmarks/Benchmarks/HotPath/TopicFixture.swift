@@ -11,9 +11,12 @@ import TernProtocol
 struct TopicFixture {
     let topic: Topic
     let subscribers: [Subscriber]
+    /// Where the broker finds and creates its topics.
+    let directory: TopicDirectory
     private let publisher: ConnectionHandle
 
-    init(topic name: String, subscribers subscriberCount: Int) throws {
+    /// - Parameter pattern: What the subscribers subscribe to; `name` unless given.
+    init(topic name: String, subscribers subscriberCount: Int, pattern: String? = nil) throws {
         let core = try BrokerCore(configuration: BrokerConfiguration(), group: InlineEventLoop(), logger: Logger(label: "microbenchmarks"))
         // Connection handles need a channel only for its event loop: an unused UDP socket on loopback.
         let connections = MultiThreadedEventLoopGroup.singleton.next()
@@ -27,7 +30,7 @@ struct TopicFixture {
         }.wait()
         let subscribers = handles.dropFirst().map { handle in
             Subscriber(
-                connection: handle, subscribe: Frame.Subscribe(subscriptionID: UInt32(handle.id), pattern: name),
+                connection: handle, subscribe: Frame.Subscribe(subscriptionID: UInt32(handle.id), pattern: pattern ?? name),
                 queueCapacity: core.configuration.subscriberQueue
             )
         }
@@ -36,12 +39,13 @@ struct TopicFixture {
         }
         self.topic = core.directory.topic(named: name)!
         self.subscribers = subscribers
+        self.directory = core.directory
         self.publisher = handles[0]
     }
 
-    /// Hands `messages` to the topic as one read of its publisher does; the topic offers them to
-    /// every subscriber's queue before this returns.
-    func publish(_ messages: [PublishedMessage]) {
-        topic.execute { [publisher] in $0.publish(messages, from: publisher) }
+    /// Hands `messages` to the topic (or to `other`) as one read of its publisher does; the topic
+    /// offers them to every subscriber's queue before this returns.
+    func publish(_ messages: [PublishedMessage], to other: Topic? = nil) {
+        (other ?? topic).publishOnItsLoop(messages, from: publisher)
     }
 }

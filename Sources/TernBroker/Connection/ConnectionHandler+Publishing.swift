@@ -18,10 +18,11 @@ extension ConnectionHandler {
         state.budget.spend(WorkBudget.topicHandOff * batches.count)
         let allocator = context?.channel.allocator ?? ByteBufferAllocator()
         var refused = Rejection()
-        for name in Array(batches.keys) {
-            // Taken out of the dictionary, the batch is uniquely referenced and compacts in place.
-            guard var messages = batches.removeValue(forKey: name) else { continue }
-            guard let topic = core.directory.topic(named: name, preferring: context?.eventLoop) else {
+        for index in batches.indices {
+            // Taken out of the list, the batch is uniquely referenced and compacts in place.
+            var messages: [PublishedMessage] = []
+            swap(&messages, &batches[index].messages)
+            guard let topic = core.directory.topic(named: batches[index].topic, preferring: context?.eventLoop) else {
                 let (code, reason) = core.directory.tooManyTopics
                 for message in messages { refused.add(message, code: code, reason: reason) }
                 continue
@@ -31,7 +32,7 @@ extension ConnectionHandler {
             let compacted = messages
             core.routes?.forward(compacted, topic: name, allocator: allocator)
             state.barriers.handedPublishes(to: topic)
-            topic.execute { $0.publish(compacted, from: handle) }
+            topic.publishOnItsLoop(compacted, from: handle)
         }
         if refused.count > 0 { reportRejection(refused) }
     }

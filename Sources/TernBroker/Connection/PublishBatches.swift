@@ -1,47 +1,61 @@
 /// The publishes of one read, grouped by topic, each topic's in arrival order.
 ///
-/// A run of publishes to one topic, the common case, is appended without hashing its name.
+/// A run of publishes to one topic, the common case, is appended without hashing its name; a
+/// new run hashes it once, and the topic table reuses that hash.
 struct PublishBatches {
+    /// One topic's publishes, in arrival order.
+    struct Batch {
+        var topic: HashedTopicName
+        var messages: [PublishedMessage]
+    }
+
+    private var batches: [Batch] = []
+    /// Each topic's place in `batches`, kept from the second topic on.
+    private var positions: [HashedTopicName: Int] = [:]
+    /// The topic of the current run, and the place of its batch.
     private var currentTopic: String?
-    private var current: [PublishedMessage] = []
-    private var earlier: [String: [PublishedMessage]] = [:]
-    /// The length of the last run set aside: the next run starts with room for as many, so a
+    private var currentIndex = 0
+    /// The length of the last batch set aside: the next starts with room for as many, so a
     /// steady stream does not regrow its batch, copying it, at every read.
     private var lastRunLength = 0
 
-    var isEmpty: Bool { currentTopic == nil }
+    var isEmpty: Bool { batches.isEmpty }
 
     /// The number of topics with publishes.
-    var topicCount: Int {
-        guard let currentTopic else { return 0 }
-        return earlier.count + (earlier[currentTopic] == nil ? 1 : 0)
-    }
+    var topicCount: Int { batches.count }
 
     mutating func append(_ message: PublishedMessage) {
-        if message.topic != currentTopic {
-            setAsideCurrentRun()
-            currentTopic = message.topic
-            current.reserveCapacity(lastRunLength)
-        }
-        current.append(message)
+        if message.topic != currentTopic { startRun(of: message.topic) }
+        batches[currentIndex].messages.append(message)
     }
 
-    /// Every topic's batch; the groups are empty afterwards.
-    mutating func removeAll() -> [String: [PublishedMessage]] {
-        setAsideCurrentRun()
-        defer { earlier = [:] }
-        return earlier
-    }
-
-    private mutating func setAsideCurrentRun() {
-        guard let topic = currentTopic else { return }
-        lastRunLength = current.count
-        if earlier[topic] == nil {
-            earlier[topic] = current
-        } else {
-            earlier[topic]?.append(contentsOf: current)
-        }
+    /// Every topic's batch, in the order the topics first came; none are left afterwards.
+    mutating func removeAll() -> [Batch] {
+        if currentTopic != nil { lastRunLength = batches[currentIndex].messages.count }
         currentTopic = nil
-        current = []
+        positions.removeAll(keepingCapacity: true)
+        var taken: [Batch] = []
+        swap(&taken, &batches)
+        return taken
     }
+
+    private mutating func startRun(of topic: String) {
+        if currentTopic != nil { lastRunLength = batches[currentIndex].messages.count }
+        currentTopic = topic
+        let name = HashedTopicName(topic)
+        let next = batches.count
+        if next > 0 {
+            if positions.isEmpty { positions[batches[0].topic] = 0 }
+            // One look-up finds the topic's batch or reserves the next place for it.
+            currentIndex = Self.place(&positions[name, default: next])
+            guard currentIndex == next else { return }
+        } else {
+            currentIndex = 0
+        }
+        var messages: [PublishedMessage] = []
+        messages.reserveCapacity(lastRunLength)
+        batches.append(Batch(topic: name, messages: messages))
+    }
+
+    private static func place(_ position: inout Int) -> Int { position }
 }

@@ -70,8 +70,8 @@ struct PublishIntake {
         return nil
     }
 
-    /// The batched publishes by topic; none wait afterwards.
-    mutating func takeBatches() -> [String: [PublishedMessage]] {
+    /// The batched publishes by topic, in the order the topics first came; none wait afterwards.
+    mutating func takeBatches() -> [PublishBatches.Batch] {
         batches.removeAll()
     }
 

@@ -51,6 +51,16 @@ actor Topic {
         }
     }
 
+    /// Hands `messages` to ``publish(_:from:)``: at once when called on the topic's event loop,
+    /// without allocating the closure ``execute(_:)`` takes, else there.
+    nonisolated func publishOnItsLoop(_ messages: [PublishedMessage], from publisher: ConnectionHandle) {
+        if eventLoop.inEventLoop {
+            assumeIsolated { $0.publish(messages, from: publisher) }
+        } else {
+            eventLoop.execute { self.assumeIsolated { $0.publish(messages, from: publisher) } }
+        }
+    }
+
     /// Brings the core's subscribers up to date when the subscriptions changed since.
     private func refreshSubscribers() {
         let index = directory.subscriptions
@@ -79,12 +89,14 @@ actor Topic {
             successor.execute { $0.publish(messages, from: publisher) }
             return
         }
-        lastActivity = eventLoop.now
+        // One reading of the clock for the batch: each costs a call into the kernel's clock.
+        let now = eventLoop.now
+        lastActivity = now
         refreshSubscribers()
         let binding = directory.registry.binding(forTopic: name)
         let effects = core.publish(messages, from: publisher, refusal: { message in
             binding?.problem(with: message.schema, payload: message.payload, topic: self.name)
-        }, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) })
+        }, offer: { $0.queue.offer($1, policy: $2, from: self, at: now) })
         run(effects, publisher: publisher)
     }
 

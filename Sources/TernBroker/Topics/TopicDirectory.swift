@@ -43,16 +43,24 @@ final class TopicDirectory: Sendable {
     /// (its first publisher's, which then hands it messages without a hop between threads),
     /// else on the next loop of the group. `nil` when there is none and the broker holds its
     /// maximum of topics.
-    func topic(named name: String, preferring preferredLoop: (any EventLoop)? = nil) -> Topic? {
-        if let topic = live[name] { return topic }
-        let settings = resolver.withLockedValue { $0.settings(forTopic: name) }
-        let created = Topic(name: name, settings: settings, eventLoop: preferredLoop ?? eventLoops.next(), directory: self)
-        let topic = live.topic(named: name, inserting: created) {
-            liveCount.wrappingIncrementThenLoad(ordering: .relaxed) <= maxTopics
-                || { liveCount.wrappingDecrement(ordering: .relaxed); return false }()
+    func topic(named name: HashedTopicName, preferring preferredLoop: (any EventLoop)? = nil) -> Topic? {
+        var created = false
+        let topic = live.topic(named: name) { () -> Topic? in
+            guard liveCount.wrappingIncrementThenLoad(ordering: .relaxed) <= maxTopics else {
+                liveCount.wrappingDecrement(ordering: .relaxed)
+                return nil
+            }
+            created = true
+            let settings = resolver.withLockedValue { $0.settings(forTopic: name.name) }
+            return Topic(name: name.name, settings: settings, eventLoop: preferredLoop ?? eventLoops.next(), directory: self)
         }
-        if topic === created { statistics.topicCreated() }
+        if created { statistics.topicCreated() }
         return topic
+    }
+
+    /// The live topic of that name, created if there is none, on the next loop of the group.
+    func topic(named name: String) -> Topic? {
+        topic(named: HashedTopicName(name))
     }
 
     /// Gives new topics the overrides of a reloaded configuration, and live topics too.

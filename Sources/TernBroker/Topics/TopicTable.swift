@@ -2,7 +2,8 @@ import NIOConcurrencyHelpers
 
 /// The live topics by name, in shards: each has a lock and a dictionary of its own, so that
 /// neither a lock nor the growth of a dictionary (which copies it whole) covers more than a
-/// small share of a broker with a million topics.
+/// small share of a broker with a million topics. A ``HashedTopicName``'s hash, computed once,
+/// picks the shard; the shard keys its topics by name alone, so that its slots hold no hash.
 final class TopicTable: Sendable {
     private let shards: [NIOLockedValueBox<[String: Topic]>]
 
@@ -13,27 +14,24 @@ final class TopicTable: Sendable {
         shards = (0..<Self.shardCount).map { _ in NIOLockedValueBox([:]) }
     }
 
-    private func shard(for name: String) -> NIOLockedValueBox<[String: Topic]> {
-        shards[Int(UInt(bitPattern: name.hashValue) % UInt(Self.shardCount))]
+    private func shard(for name: HashedTopicName) -> NIOLockedValueBox<[String: Topic]> {
+        shards[Int(UInt(bitPattern: name.hash) % UInt(Self.shardCount))]
     }
 
-    subscript(name: String) -> Topic? {
-        shard(for: name).withLockedValue { $0[name] }
-    }
-
-    /// The topic of that name, inserting `candidate` if there is none and `admit` allows it.
-    func topic(named name: String, inserting candidate: Topic, if admit: () -> Bool) -> Topic? {
+    /// The topic of that name; when there is none, the one `create` makes, unless it makes none.
+    /// One lock and one look-up find a live topic; a new one is made and added under the same lock.
+    func topic(named name: HashedTopicName, orCreate create: () -> Topic?) -> Topic? {
         shard(for: name).withLockedValue { shard in
-            if let existing = shard[name] { return existing }
-            guard admit() else { return nil }
-            shard[name] = candidate
-            return candidate
+            if let existing = shard[name.name] { return existing }
+            guard let created = create() else { return nil }
+            shard[name.name] = created
+            return created
         }
     }
 
     /// Removes `topic` if it is the one of its name; returns whether it was.
     func remove(_ topic: Topic) -> Bool {
-        shard(for: topic.name).withLockedValue { shard in
+        shard(for: HashedTopicName(topic.name)).withLockedValue { shard in
             guard shard[topic.name] === topic else { return false }
             shard[topic.name] = nil
             return true
