@@ -30,7 +30,7 @@ extension ConnectionHandler {
             activity.messagesIn += UInt64(messages.count)
             PayloadCompaction.compact(&messages, allocator: allocator)
             let compacted = messages
-            core.routes?.forward(compacted, topic: name, allocator: allocator)
+            core.routes?.forward(compacted, topic: batches[index].topic.name, allocator: allocator)
             state.barriers.handedPublishes(to: topic)
             topic.publishOnItsLoop(compacted, from: handle)
         }

@@ -132,7 +132,7 @@ extension ClusterRoutes {
     /// only: a message that came over a route is never forwarded again.
     func deliver(_ arrivals: [String: [PublishedMessage]], on eventLoop: any EventLoop) {
         for (name, messages) in arrivals {
-            guard let topic = directory.topic(named: name, preferring: eventLoop) else {
+            guard let topic = directory.topic(named: HashedTopicName(name), preferring: eventLoop) else {
                 directory.statistics.rejected(messages.count)
                 logger.warning("dropped routed messages: too many topics", metadata: ["topic": "\(name)", "count": "\(messages.count)"])
                 continue
