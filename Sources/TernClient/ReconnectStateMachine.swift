@@ -108,7 +108,7 @@ struct ReconnectStateMachine {
         pool.demote(server)
     }
 
-    /// A broker announced addresses: those not known yet join the pool.
+    /// A broker announced addresses: they replace those announced before (configured ones stay).
     mutating func learn(_ addresses: [String]) {
         pool.learn(addresses)
     }

@@ -5,12 +5,15 @@ import TernProtocol
 /// address after the previous one, so a lost connection is retried elsewhere first.
 struct ServerPool: Equatable {
     private(set) var addresses: [ServerAddress]
+    /// The addresses the client was given, which no announcement removes.
+    private let configured: Set<ServerAddress>
 
     /// The pool of `servers`, without repeats, shuffled with `random` when `randomize`.
     init(_ servers: [ServerAddress], randomize: Bool, using random: inout some RandomNumberGenerator) {
         var unique: [ServerAddress] = []
         for server in servers where !unique.contains(server) { unique.append(server) }
         addresses = randomize ? unique.shuffled(using: &random) : unique
+        configured = Set(unique)
     }
 
     var count: Int { addresses.count }
@@ -28,15 +31,17 @@ struct ServerPool: Equatable {
         addresses.append(addresses.remove(at: index))
     }
 
-    /// Adds the addresses a broker announced that the pool does not hold yet; text that is not an
-    /// address is ignored. Returns whether any was added.
-    @discardableResult
-    mutating func learn(_ announced: [String]) -> Bool {
-        let before = addresses.count
+    /// Takes the addresses a broker announced in place of those announced before (each SERVERS
+    /// replaces the previous one, PROTOCOL.md 5.14b): an address no longer announced leaves the
+    /// pool unless it was configured, a new one joins at the end, and the others keep their
+    /// places. Text that is not an address is ignored.
+    mutating func learn(_ announced: [String]) {
+        var fresh: [ServerAddress] = []
         for text in announced {
-            guard let address = ServerAddress(text), address.port > 0, !addresses.contains(address) else { continue }
-            addresses.append(address)
+            guard let address = ServerAddress(text), address.port > 0, !fresh.contains(address) else { continue }
+            fresh.append(address)
         }
-        return addresses.count > before
+        let kept = addresses.filter { configured.contains($0) || fresh.contains($0) }
+        addresses = kept + fresh.filter { !kept.contains($0) }
     }
 }

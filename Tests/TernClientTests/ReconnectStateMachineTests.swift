@@ -144,6 +144,16 @@ struct ReconnectStateMachineTests {
         #expect(machine.pool.addresses == [a, b])
     }
 
+    @Test func eachAnnouncementReplacesThePreviousButConfiguredAddressesStay() {
+        var (machine, _) = connected([a])
+        machine.learn(["10.0.0.2:8376", "10.0.0.3:8376"])
+        #expect(machine.pool.addresses == [a, b, c])
+        machine.learn(["10.0.0.3:8376", "10.0.0.4:8376"])
+        #expect(machine.pool.addresses == [a, c, ServerAddress(host: "10.0.0.4", port: 8376)], "b is gone, c keeps its place")
+        machine.learn([])
+        #expect(machine.pool.addresses == [a], "the configured address stays")
+    }
+
     @Test func closingStopsEverything() {
         var (machine, random) = connected([a])
         let first = machine.close()
