@@ -88,35 +88,18 @@ struct TerndCommand: AsyncParsableCommand {
         settings.configuration.dataDirectory = settings.dataDirectory
         let announced = settings.announcesServers ? AnnouncedServers(settings.clientAdvertise.map(\.description)) : nil
         settings.configuration.announcedServers = announced
-        var (membership, clusterRegistry): (ClusterMembership?, ClusterRegistry?) = (nil, nil)
-        if settings.cluster.isEnabled {
-            do {
-                membership = try ClusterMembership(
-                    settings: settings.cluster, clientAddress: settings.clientAdvertise.first ?? settings.configuration.listen, logger: logger
-                )
-                clusterRegistry = try ClusterRegistry(settings: settings.cluster, logger: logger)
-            } catch {
-                throw DaemonError("etcd TLS: \(error)")
-            }
-            let advertised = settings.clientAdvertise.map(\.description)
-            membership?.observeMembers { members in
-                // Every member's client address, then this node's other advertised ones.
-                let clients = members.map(\.client)
-                announced?.replace(with: clients + advertised.filter { !clients.contains($0) })
-            }
-        }
+        let cluster = settings.cluster.isEnabled ? try ClusterServices(settings: settings, announced: announced, logger: logger) : nil
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
                 service: BrokerService(
                     configuration: settings.configuration, eventLoops: settings.eventLoops, metrics: metrics, settings: reader,
-                    watched: settings.watchesConfig ? config : nil, logger: logger, membership: membership, clusterRegistry: clusterRegistry
+                    watched: settings.watchesConfig ? config : nil, logger: logger, membership: cluster?.membership, clusterRegistry: cluster?.registry
                 ),
                 successTerminationBehavior: .gracefullyShutdownGroup
             ),
             .init(service: IgnoredSignals(logger: logger), successTerminationBehavior: .ignore),
         ]
-        if let membership { services.append(.init(service: membership)) }
-        if let clusterRegistry { services.append(.init(service: clusterRegistry)) }
+        if let cluster { services += [.init(service: cluster.membership), .init(service: cluster.registry)] }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
