@@ -1,22 +1,13 @@
 import NIOCore
 import NIOPosix
-import Synchronization
+import TernChildProcesses
 
 /// Plain TCP on 127.0.0.1, for finding ports and poking at a broker without a client.
 enum Loopback {
-    /// A port that was free a moment ago, and that no earlier call returned: a test that asks for
-    /// two (a node's client and route ports) never gets the same one twice.
+    /// A port that was free a moment ago, and that no earlier call returned (``EtcdProcess/freePort()``).
     static func freePort() async throws -> Int {
-        while true {
-            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-            let port = channel.localAddress?.port ?? 0
-            try await channel.close()
-            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
-        }
+        try EtcdProcess.freePort()
     }
-
-    /// The ports ``freePort()`` returned so far.
-    private static let handedOut = Mutex<Set<Int>>([])
 
     /// Waits until something accepts connections on `port`.
     static func waitForListener(on port: Int, seconds: Double = 20) async throws {

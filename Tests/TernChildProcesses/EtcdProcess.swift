@@ -92,8 +92,20 @@ public final class EtcdProcess: Sendable {
         return process
     }
 
-    /// A loopback port that was free a moment ago.
+    /// A loopback port that was free a moment ago, and that no earlier call in this process
+    /// returned: a test that asks for several (client and peer ports, a node's client and route
+    /// ports) never gets one twice.
     public static func freePort() throws -> Int {
+        while true {
+            let port = try anyFreePort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+    }
+
+    /// The ports ``freePort()`` returned so far in this process.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    private static func anyFreePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ChildProcess.Failure(description: "socket failed") }
         defer { close(descriptor) }
