@@ -49,10 +49,10 @@ struct EtcdExchange {
             head.headers.add(name: "Content-Type", value: "application/json")
             head.headers.add(name: "Content-Length", value: "\(body.count)")
             head.headers.add(name: "Connection", value: "close")
+            // One write of the whole request: written part by part, etcd could answer and close
+            // the connection after the body and before the (empty) end, which would then fail.
             do {
-                try await outbound.write(.head(head))
-                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
-                try await outbound.write(.end(nil))
+                try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(ByteBuffer(bytes: body))), .end(nil)])
             } catch {
                 throw EtcdError.unreachable(endpoint, reason: "\(error)")
             }
