@@ -13,11 +13,12 @@ import TernSchema
     @Test func aSubscriberAndAPublisherKeepWorkingAcrossAKillAndARestartAndTheBufferedPublishesArrive() async throws {
         let daemon = try await RunningDaemon.start([])
         let subscriber = try await daemon.connect(name: "subscriber")
-        // The publisher waits 5 to 10 s before its first attempt: by then the subscriber is back
-        // (the broker restarts 2 s after the kill, and the subscriber's backoff is at most 2 s).
-        // Messages are not replayed: published before the subscriber is back, they would be lost.
+        // The publisher waits 10 to 20 s before its first attempt: by then the subscriber is back
+        // (the broker restarts half a second after the kill, and the subscriber's backoff is at
+        // most 2 s), even when a loaded machine takes seconds to start the broker. Messages are
+        // not replayed: published before the subscriber is back, they would be lost.
         var patient = daemon.configuration(name: "publisher")
-        patient.reconnect = .init(initialDelay: .seconds(10), maxDelay: .seconds(10))
+        patient.reconnect = .init(initialDelay: .seconds(20), maxDelay: .seconds(20))
         let publisher = try await TernClient.connect(patient)
         let events = EventRecorder(publisher)
         let subscription = try await subscriber.subscribe(to: "orders.>")
@@ -32,13 +33,13 @@ import TernSchema
         // Published during the outage: buffered, sent after the reconnect, in order.
         try await publisher.publish("during 1", to: "orders.placed")
         try await publisher.publish("during 2", to: "orders.placed")
-        try await Task.sleep(for: .seconds(2))
+        try await Task.sleep(for: .milliseconds(500))
         let restarted = try await RunningDaemon.start([], in: daemon.directory, port: daemon.port)
         try await eventually(within: 20, "the subscriber to be back") { subscriber.connectedServer != nil }
         #expect(publisher.connectedServer == nil, "the publisher is still away")
         // The flush waits for the publisher's reconnect, and follows the buffered publishes.
         try await publisher.flush()
-        try await eventually(within: 10, "the buffered publishes to arrive") { received.isDone }
+        try await eventually(within: 20, "the buffered publishes to arrive") { received.isDone }
         #expect(await received.value == ["before", "during 1", "during 2"])
         #expect(events.contains { if case .reconnected(let server, _) = $0 { server.port == daemon.port } else { false } }, "\(events.all)")
         await subscriber.close()
