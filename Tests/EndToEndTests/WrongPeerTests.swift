@@ -26,7 +26,7 @@ import TernProtocol
 
     @Test func aTLSHandshakeThatNeverFinishesIsClosedAtTheDeadline() async throws {
         // The deadline applies to the bystander too: long enough for its handshake on a loaded machine.
-        try await underAttack(Self.tls(handshakeTimeout: .seconds(3))) { broker in
+        try await underAttack(Self.tls(handshakeTimeout: .seconds(8))) { broker in
             let stalled = try await RawConnection.connect(port: broker.server.port)
             // The first bytes of a TLS record holding a ClientHello, and then nothing.
             try await stalled.send([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00])
@@ -36,7 +36,7 @@ import TernProtocol
 
     @Test func aClientWithoutHelloGetsAHandshakeTimeout() async throws {
         // Long enough for the TLS handshake itself on a loaded machine; only HELLO is missing.
-        try await underAttack(Self.tls(handshakeTimeout: .seconds(3))) { broker in
+        try await underAttack(Self.tls(handshakeTimeout: .seconds(8))) { broker in
             let silent = try await RawConnection.connect(port: broker.server.port, tls: try RawConnection.tlsContext(trusting: broker.files.caCertificateFile))
             let error = try await silent.nextError()
             #expect(error.code == .handshakeTimeout && error.closesConnection)
@@ -46,7 +46,7 @@ import TernProtocol
 
     @Test func thousandsOfConnectionsThatNeverSpeakAreClosedAtTheDeadline() async throws {
         let count = 2000
-        try await underAttack(Self.tls(handshakeTimeout: .seconds(3))) { broker in
+        try await underAttack(Self.tls(handshakeTimeout: .seconds(8))) { broker in
             var silent: [RawConnection] = []
             for _ in 0..<count {
                 silent.append(try await RawConnection.connect(port: broker.server.port))
