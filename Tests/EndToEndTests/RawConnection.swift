@@ -23,6 +23,8 @@ final class RawConnection: Sendable {
     let channel: any Channel
     /// Whether the connection reads on its own; when not, only ``nextFrame(within:)`` reads.
     let reads: Bool
+    /// When the connection was opened: a failed write says how long after.
+    private let openedAt = ContinuousClock.now
     private let received: NIOLockedValueBox<Received>
     /// How many of the received frames ``nextFrame(within:)`` has returned.
     private let consumed = NIOLockedValueBox(0)
@@ -59,13 +61,21 @@ final class RawConnection: Sendable {
     }
 
     func send(_ bytes: [UInt8]) async throws {
-        try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
+        try await write(ByteBuffer(bytes: bytes))
     }
 
     func send(_ frames: Frame...) async throws {
         var buffer = ByteBuffer()
         for frame in frames { try buffer.writeFrame(frame) }
-        try await channel.writeAndFlush(buffer)
+        try await write(buffer)
+    }
+
+    private func write(_ buffer: ByteBuffer) async throws {
+        do {
+            try await channel.writeAndFlush(buffer)
+        } catch {
+            throw Closed(description: "\(error), \(ContinuousClock.now - openedAt) after connecting; \(received.withLockedValue { $0 })")
+        }
     }
 
     /// Sends HELLO for version 1 and returns the WELCOME.
