@@ -177,6 +177,30 @@ import TernProtocol
         }
     }
 
+    @Test func topicsWhoseSubscribersLeftAreRetiredAndSubscribedOnesLive() async throws {
+        try await withBroker({ $0.idleTopicRetirement = .milliseconds(100) }) { broker in
+            let publisher = try await broker.connect()
+            let staying = try await broker.connect()
+            let kept = try await staying.subscribe(to: "kept")
+            let leaving = try await broker.connect()
+            let left = try await leaving.subscribe(to: "left.*")
+            try await publisher.publish("one", to: "left.a")
+            #expect(try await left.strings(1) == ["one"])
+            try await publisher.publish("two", to: "kept", acknowledged: true)
+            // Nothing tells the topic that its subscriber left, and nobody looks at it (looking
+            // would refresh it): the idle sweep has to find out.
+            await leaving.close()
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(await broker.statistics(ofTopic: "left.a") == nil)
+            // A quiet topic with a subscriber stays, sweep after sweep.
+            #expect(await broker.statistics(ofTopic: "kept")?.subscribers == 1)
+            try await publisher.publish("three", to: "kept")
+            #expect(try await kept.strings(2) == ["two", "three"])
+            await publisher.close()
+            await staying.close()
+        }
+    }
+
     @Test func thousandsOfTopics() async throws {
         try await withBroker { broker in
             let client = try await broker.connect()

@@ -2,12 +2,13 @@ import DequeModule
 import NIOCore
 import Synchronization
 
-/// The topics that became idle (no subscribers, nothing in the mailbox), in the order they did,
-/// and the sweep that retires those still idle after the idle-retirement time.
+/// Every live topic, in the order it was last looked at, and the sweep that retires those idle
+/// (no subscribers, nothing in the mailbox, no publishes) for the idle-retirement time.
 ///
-/// A sweep looks only at the front of the queue, the topics that have waited long enough, so
-/// its cost grows with the topics it retires, not with the topics that live; and it takes a
-/// bounded number per pass, so that retiring many topics never holds an event loop for long.
+/// A sweep looks only at the front of the queue, the topics that have waited that long: each
+/// live topic is looked at once per idle-retirement time, and one that is not idle goes to the
+/// back again. A sweep takes a bounded number per pass, so that retiring many topics never
+/// holds an event loop for long.
 final class IdleTopics: Sendable {
     private let queue = Mutex<Deque<(topic: Topic, since: NIODeadline)>>([])
     private let retirement: TimeAmount
@@ -19,7 +20,7 @@ final class IdleTopics: Sendable {
         self.retirement = retirement
     }
 
-    /// Adds `topic`, which became idle at `time`.
+    /// Adds `topic`, looked at `time`.
     func add(_ topic: Topic, at time: NIODeadline) {
         queue.withLock { $0.append((topic, time)) }
     }

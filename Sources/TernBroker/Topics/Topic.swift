@@ -141,12 +141,8 @@ actor Topic {
             subscriber.connection.execute { $0.disconnectSlowConsumer(subscriber, topic: topic, heldInMailbox: undelivered) }
         }
         report()
-        if effects.armStallCheck {
-            scheduleStallCheck()
-        } else if core.isIdle && !awaitsIdleSweep {
-            awaitsIdleSweep = true
-            directory.idleTopics.add(self, at: eventLoop.now)
-        }
+        if effects.armStallCheck { scheduleStallCheck() }
+        if !awaitsIdleSweep { awaitIdleSweep() }
     }
 
     /// Adds what changed since the last report to the broker's statistics and the topic's
@@ -192,16 +188,23 @@ actor Topic {
         run(effects, publisher: nil)
     }
 
+    /// Joins the directory's idle sweep, which comes back to the topic after the idle-retirement
+    /// time. Every live topic waits in it, not only idle ones: subscribers leave without telling
+    /// the topics they had, which learn of it when the sweep comes.
+    private func awaitIdleSweep() {
+        awaitsIdleSweep = true
+        directory.idleTopics.add(self, at: eventLoop.now)
+    }
+
     /// Called by the directory's idle sweep: retires the topic when it has had no subscribers,
-    /// no messages and no publishes for the idle-retirement time; returns whether it did.
+    /// no messages and no publishes for the idle-retirement time, else waits for the next sweep;
+    /// returns whether it did.
     func retireIfIdle(idleSince deadline: NIODeadline) -> Bool {
         awaitsIdleSweep = false
         guard !isRetired, !isAbandoned else { return false }
         refreshSubscribers()
-        guard core.isIdle else { return false }
-        guard lastActivity <= deadline else {
-            awaitsIdleSweep = true
-            directory.idleTopics.add(self, at: eventLoop.now)
+        guard core.isIdle, lastActivity <= deadline else {
+            awaitIdleSweep()
             return false
         }
         isRetired = directory.retire(self)
