@@ -78,40 +78,58 @@ extension ConnectionHandler {
     }
 
     /// Writes what is queued for `subscribers`, as far as the socket takes it, and flushes once.
+    /// Their rounds share buffers: many subscriptions' few messages each leave in one write.
     func drain(_ subscribers: [Subscriber]) {
+        guard let context else { return }
+        var output = DrainOutput()
         for subscriber in subscribers {
-            drain(subscriber)
+            drain(subscriber, into: &output, context: context)
         }
+        write(&output)
         flushIfNeeded()
     }
 
-    /// Writes what is queued for `subscriber`, as far as the socket takes it; the caller flushes.
-    func drain(_ subscriber: Subscriber) {
-        guard let context, state.subscriptions.isOpen(subscriber, id: subscriber.subscriptionID) else { return }
+    /// Writes what is queued for `subscriber` into `output`, as far as the socket takes it,
+    /// writing `output` out whenever it holds a round's worth; the caller writes the rest and flushes.
+    private func drain(_ subscriber: Subscriber, into output: inout DrainOutput, context: ChannelHandlerContext) {
+        guard state.subscriptions.isOpen(subscriber, id: subscriber.subscriptionID) else { return }
         for _ in 0..<Self.drainRounds {
             // A connection being closed (for example for its outbound limit) takes nothing more.
             guard !state.isClosing else { return }
             guard context.channel.isWritable else {
                 state.unwritableDrains[ObjectIdentifier(subscriber)] = subscriber
+                write(&output)
                 flushIfNeeded()
                 return
             }
-            guard writeRound(of: subscriber, context: context) else { return }
+            guard writeRound(of: subscriber, into: &output, context: context) else { return }
+            if output.bytes >= Self.drainRoundBytes { write(&output) }
         }
         // Enough for one turn of the event loop: what was written goes out, the rest later.
+        write(&output)
         flushIfNeeded()
         handle?.drain(subscriber)
     }
 
-    /// Takes one round of messages from the queue and writes them; returns whether more remain.
-    private func writeRound(of subscriber: Subscriber, context: ChannelHandlerContext) -> Bool {
+    /// Writes the frames gathered in `output`, and empties it.
+    private func write(_ output: inout DrainOutput) {
+        guard let buffer = output.buffer else { return }
+        write(buffer, messages: output.messages)
+        output = DrainOutput()
+    }
+
+    /// Takes one round of messages from the queue and encodes them into `output`; returns
+    /// whether more remain.
+    private func writeRound(of subscriber: Subscriber, into output: inout DrainOutput, context: ChannelHandlerContext) -> Bool {
         let batch = subscriber.queue.take(maxBytes: Self.drainRoundBytes, at: context.eventLoop.now)
         for topic in batch.waitingTopics {
             topic.execute { $0.fanOut() }
         }
+        guard !batch.messages.isEmpty || batch.droppedOldest > 0 || batch.droppedNewest > 0 else { return false }
         // Room for the batch's frames: each message's counted bytes plus its frame's fixed fields.
         let capacity = batch.messages.reduce(64) { $0 + $1.size + Self.messageFrameOverhead }
-        var buffer = context.channel.allocator.buffer(capacity: capacity)
+        var buffer = output.buffer.take() ?? context.channel.allocator.buffer(capacity: capacity)
+        defer { output.buffer = buffer }
         let id = subscriber.subscriptionID
         for (reason, count) in [(Frame.DropNotice.Reason.droppedOldest, batch.droppedOldest), (.droppedNewest, batch.droppedNewest)] where count > 0 {
             logger.info("dropped messages for a subscriber", metadata: ["subscription": "\(id)", "reason": "\(reason)", "count": "\(count)"])
@@ -141,8 +159,7 @@ extension ConnectionHandler {
             core.statistics.dropped(Int(unreadable), reason: .unreadable)
         }
         core.statistics.delivered(batch.messages.count - Int(unreadable), bytes: payloadBytes)
-        guard buffer.readableBytes > 0 else { return false }
-        write(buffer, messages: batch.messages.count - Int(unreadable))
+        output.messages += batch.messages.count - Int(unreadable)
         return !batch.messages.isEmpty
     }
 
@@ -176,4 +193,13 @@ extension ConnectionHandler {
             closesConnection: true
         ))
     }
+}
+
+/// MESSAGE frames of drain rounds not yet written: the rounds of one drain share a buffer.
+struct DrainOutput {
+    var buffer: ByteBuffer?
+    /// The messages among the frames.
+    var messages = 0
+
+    var bytes: Int { buffer?.readableBytes ?? 0 }
 }
