@@ -85,8 +85,12 @@ struct FrameBodyReader {
 
     private mutating func utf8(length: Int) throws(FrameDecodingError) -> String {
         guard length <= body.readableBytes else { throw malformed("truncated") }
-        let decoded = body.withUnsafeReadableBytes { bytes in
-            String(validating: UnsafeRawBufferPointer(rebasing: bytes[0..<length]), as: UTF8.self)
+        let decoded = body.withUnsafeReadableBytes { bytes -> String? in
+            let field = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
+            // ASCII, what topics nearly always are, is valid UTF-8 as it stands and is decoded
+            // without the generic validation, which looks type metadata up on every call.
+            if field.allSatisfy({ $0 < 0x80 }) { return String(decoding: field, as: UTF8.self) }
+            return String(validating: field, as: UTF8.self)
         }
         guard let decoded else { throw malformed("invalid UTF-8") }
         body.moveReaderIndex(forwardBy: length)

@@ -150,7 +150,8 @@ import TernTLS
         let daemon = try await RunningDaemon.start([])
         let server = ["--server", "127.0.0.1:\(daemon.port)"]
         try Data("record Order { id: string }".utf8).write(to: daemon.directory.appendingPathComponent("order.tern"))
-        #expect(try await run("tern", ["schema", "register", "orders", "order.tern"] + server, in: daemon.directory).status == 0)
+        let registered = try await run("tern", ["schema", "register", "orders", "order.tern"] + server, in: daemon.directory)
+        #expect(registered.status == 0, "\(registered.errors)")
         let registry = daemon.directory.appendingPathComponent(".tern/registry")
         if UnprivilegedUser.current != nil {
             // ternd runs as nobody: a registry directory it may not write makes saves fail.
