@@ -5,12 +5,14 @@
 struct TokenChildren<Node> {
     private var single: [Substring: Node] = [:]
     private var shards: [[Substring: Node]] = []
+    /// The children in ``shards``, so that ``isEmpty`` need not look at every shard.
+    private var shardedCount = 0
 
     /// Beyond this many children, they are split into shards.
     static var splitThreshold: Int { 4096 }
     static var shardCount: Int { 64 }
 
-    var isEmpty: Bool { shards.isEmpty ? single.isEmpty : shards.allSatisfy(\.isEmpty) }
+    var isEmpty: Bool { shards.isEmpty ? single.isEmpty : shardedCount == 0 }
 
     subscript(token: Substring) -> Node? {
         get {
@@ -21,14 +23,17 @@ struct TokenChildren<Node> {
                 single[token] = newValue
                 if single.count > Self.splitThreshold { split() }
             } else {
-                shards[Self.shard(of: token)][token] = newValue
+                let shard = Self.shard(of: token)
+                let before = shards[shard].count
+                shards[shard][token] = newValue
+                shardedCount += shards[shard].count - before
             }
         }
     }
 
     /// Every child.
     var values: [Node] {
-        shards.isEmpty ? Array(single.values) : shards.flatMap(\.values)
+        shards.isEmpty ? Array(single.values) : shards.flatMap { $0.values }
     }
 
     private mutating func split() {
@@ -36,6 +41,7 @@ struct TokenChildren<Node> {
         for (token, node) in single {
             shards[Self.shard(of: token)][token] = node
         }
+        shardedCount = single.count
         single = [:]
     }
 

@@ -118,4 +118,19 @@ import TernTestSupport
         trie.forEachMatch(ofTopic: "orders.new") { _ in left += 1 }
         #expect(left == 10)
     }
+
+    @Test func childrenSplitIntoShardsStillKnowWhenTheyAreEmpty() {
+        var children = TokenChildren<Int>()
+        let tokens = (0..<(TokenChildren<Int>.splitThreshold + 1_000)).map { Substring("device\($0)") }
+        for (index, token) in tokens.enumerated() { children[token] = index }
+        children[tokens[0]] = -1
+        #expect(children.values.count == tokens.count, "replacing a child does not add one")
+        for token in tokens.dropLast() { children[token] = nil }
+        children[tokens[0]] = nil
+        #expect(!children.isEmpty)
+        #expect(children[tokens.last!] == tokens.count - 1)
+        children[tokens.last!] = nil
+        #expect(children.isEmpty)
+        #expect(children.values.isEmpty)
+    }
 }
