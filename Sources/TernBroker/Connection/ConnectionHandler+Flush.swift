@@ -2,24 +2,28 @@ import TernProtocol
 
 extension ConnectionHandler {
     /// Answers a PING once every topic that was handed publishes since the previous PING has
-    /// processed them (see ``FlushBarriers``).
+    /// processed them: once each of their event loops has run a task after them (see ``FlushBarriers``).
     func answer(_ ping: Frame.Ping) {
         switch state.pingReceived(ping) {
         case .answer(let ping):
             send(.pong(ping))
-        case .awaitTopics(let topics, let barrier):
+        case .awaitLoops(let loops, let barrier):
             guard let handle else { return }
-            // A topic runs its tasks in order and answers this connection in order, so this round
-            // trip arrives after everything the topic sent back for the publishes before it.
-            for topic in topics {
-                topic.execute { _ in handle.execute { $0.topicPassed(barrier) } }
+            // A loop runs its tasks in order, and its topics answer this connection in order, so
+            // this round trip arrives after everything they sent back for the publishes before it.
+            for loop in loops {
+                if loop.inEventLoop {
+                    handle.execute { $0.loopPassed(barrier) }
+                } else {
+                    loop.execute { handle.execute { $0.loopPassed(barrier) } }
+                }
             }
             sendReadyPongs(state.barriers.readyPongs())
         }
     }
 
-    func topicPassed(_ barrier: UInt64) {
-        sendReadyPongs(state.barriers.topicPassed(barrier))
+    func loopPassed(_ barrier: UInt64) {
+        sendReadyPongs(state.barriers.loopPassed(barrier))
     }
 
     private func sendReadyPongs(_ pings: [Frame.Ping]) {

@@ -31,7 +31,7 @@ extension ConnectionHandler {
             PayloadCompaction.compact(&messages, allocator: allocator)
             let compacted = messages
             core.routes?.forward(compacted, topic: batches[index].topic.name, allocator: allocator)
-            state.barriers.handedPublishes(to: topic)
+            state.barriers.handedPublishes(on: topic.eventLoop, id: ObjectIdentifier(topic.eventLoop))
             topic.publishOnItsLoop(compacted, from: handle)
         }
         if refused.count > 0 { reportRejection(refused) }

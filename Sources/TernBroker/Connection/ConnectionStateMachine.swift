@@ -53,7 +53,7 @@ struct ConnectionStateMachine {
     private(set) var authorization: ConnectionAuthorization?
     var intake: PublishIntake
     var subscriptions: SubscriptionTable<Subscriber>
-    var barriers = FlushBarriers<Topic>()
+    var barriers = FlushBarriers<any EventLoop>()
     var requests: Requests
     var readGate = ReadGate()
     var budget = WorkBudget()
@@ -232,8 +232,8 @@ struct ConnectionStateMachine {
 
     // MARK: Flushing
 
-    /// The PING's publishes were handed to their topics: answer now, or wait for those topics.
-    mutating func pingReceived(_ ping: Frame.Ping) -> FlushBarriers<Topic>.PingOutcome {
+    /// The PING's publishes were handed to their topics: answer now, or wait for those topics' loops.
+    mutating func pingReceived(_ ping: Frame.Ping) -> FlushBarriers<any EventLoop>.PingOutcome {
         barriers.pingReceived(ping)
     }
 

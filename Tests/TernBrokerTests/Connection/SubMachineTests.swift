@@ -8,23 +8,23 @@ import TernProtocol
 @Suite struct SubMachineTests {
     private final class Token {}
 
-    @Test func flushBarriersAnswerAtOnceWithoutTopicsAndInOrderWithThem() {
+    @Test func flushBarriersAnswerAtOnceWithoutPublishesAndInOrderWithThem() {
         var barriers = FlushBarriers<Token>()
         guard case .answer(let first) = barriers.pingReceived(Frame.Ping(token: 1)) else { Issue.record("held back"); return }
         #expect(first.token == 1)
         let (a, b) = (Token(), Token())
-        barriers.handedPublishes(to: a)
-        barriers.handedPublishes(to: b)
-        barriers.handedPublishes(to: a)
-        guard case .awaitTopics(let topics, let barrier) = barriers.pingReceived(Frame.Ping(token: 2)) else { Issue.record("not held"); return }
-        #expect(topics.count == 2, "each topic once")
-        guard case .awaitTopics(let none, let later) = barriers.pingReceived(Frame.Ping(token: 3)) else { Issue.record("overtook"); return }
-        #expect(none.isEmpty, "no topic since, but it waits behind the PONG before it")
-        let early = barriers.topicPassed(later)
+        barriers.handedPublishes(on: a, id: ObjectIdentifier(a))
+        barriers.handedPublishes(on: b, id: ObjectIdentifier(b))
+        barriers.handedPublishes(on: a, id: ObjectIdentifier(a))
+        guard case .awaitLoops(let loops, let barrier) = barriers.pingReceived(Frame.Ping(token: 2)) else { Issue.record("not held"); return }
+        #expect(loops.count == 2, "each loop once")
+        guard case .awaitLoops(let none, let later) = barriers.pingReceived(Frame.Ping(token: 3)) else { Issue.record("overtook"); return }
+        #expect(none.isEmpty, "no publishes since, but it waits behind the PONG before it")
+        let early = barriers.loopPassed(later)
         #expect(early.isEmpty, "not before PONG 2")
-        let oneOfTwo = barriers.topicPassed(barrier)
+        let oneOfTwo = barriers.loopPassed(barrier)
         #expect(oneOfTwo.isEmpty)
-        let both = barriers.topicPassed(barrier)
+        let both = barriers.loopPassed(barrier)
         #expect(both.map(\.token) == [2, 3])
     }
 
