@@ -46,16 +46,19 @@ struct PublishBatches {
         let next = batches.count
         if next > 0 {
             if positions.isEmpty { positions[batches[0].topic] = 0 }
-            // One look-up finds the topic's batch or reserves the next place for it.
-            currentIndex = Self.place(&positions[name, default: next])
-            guard currentIndex == next else { return }
+            // Two look-ups by the stored hash: `positions[name, default: next]` would do with
+            // one, but its accessor allocates twice per call.
+            if let position = positions[name] {
+                currentIndex = position
+                return
+            }
+            positions[name] = next
+            currentIndex = next
         } else {
             currentIndex = 0
         }
         var messages: [PublishedMessage] = []
         messages.reserveCapacity(lastRunLength)
-        batches.append(Batch(topic: name, messages: messages))
+        batches.append(Batch(topic: name, messages: consume messages))
     }
-
-    private static func place(_ position: inout Int) -> Int { position }
 }

@@ -91,7 +91,8 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
             let turn = existing.map { $0.next % group.members.count } ?? 0
             next.append(Target(kind: .group(name: group.name, members: group.members, next: turn), cursor: existing?.cursor ?? tailSequence))
         }
-        targets = next
+        // Moved, not copied: a second reference would make the fan-out below copy the array.
+        targets = consume next
         // A target that held the mailbox back may be gone.
         return fanOut(offer: offer)
     }
