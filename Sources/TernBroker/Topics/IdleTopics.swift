@@ -20,6 +20,11 @@ final class IdleTopics: Sendable {
         self.retirement = retirement
     }
 
+    /// The topics in the queue: each live topic once.
+    var count: Int {
+        queue.withLock { $0.count }
+    }
+
     /// Adds `topic`, looked at `time`.
     func add(_ topic: Topic, at time: NIODeadline) {
         queue.withLock { $0.append((topic, time)) }

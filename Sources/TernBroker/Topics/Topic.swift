@@ -202,9 +202,10 @@ actor Topic {
     func retireIfIdle(idleSince deadline: NIODeadline) -> Bool {
         awaitsIdleSweep = false
         guard !isRetired, !isAbandoned else { return false }
+        // Refreshing may already have put the topic back in the sweep's queue.
         refreshSubscribers()
         guard core.isIdle, lastActivity <= deadline else {
-            awaitIdleSweep()
+            if !awaitsIdleSweep { awaitIdleSweep() }
             return false
         }
         isRetired = directory.retire(self)

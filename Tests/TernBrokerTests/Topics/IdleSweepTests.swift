@@ -1,0 +1,28 @@
+import NIOCore
+import Testing
+import TernProtocol
+
+@testable import TernBroker
+
+/// The idle sweep, on an embedded broker whose clock the test moves.
+@Suite struct IdleSweepTests {
+    @Test func everyLiveTopicWaitsInTheSweepOnceWhileSubscriptionsChange() async throws {
+        let broker = try EmbeddedBroker { $0.idleTopicRetirement = .milliseconds(100) }
+        let subscriber = try await broker.connectReady()
+        try await subscriber.subscribe("kept.*", id: 1)
+        let publisher = try await broker.connectReady()
+        for name in ["kept.a", "kept.b", "gone"] {
+            _ = try await publisher.exchange(.publish(Frame.Publish(topic: name, payload: ByteBuffer(string: "x"))))
+        }
+        #expect(broker.core.directory.idleTopics.count == 3)
+        // Each sweep finds the subscriptions changed since the topics last looked them up.
+        let churn = try await broker.connectReady()
+        for round in 0..<8 {
+            try await churn.subscribe("other.\(round)", id: UInt32(round + 1))
+            await broker.advance(by: .milliseconds(100))
+            await broker.run()
+        }
+        #expect(broker.core.directory.count == 2, "the topic nobody subscribes to was retired")
+        #expect(broker.core.directory.idleTopics.count == 2, "each live topic waits in the sweep once")
+    }
+}
