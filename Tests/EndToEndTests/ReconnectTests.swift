@@ -165,7 +165,8 @@ import TernSchema
         try await eventually(within: 10, "every client to move") {
             clients.allSatisfy { $0.connectedServer?.port == staying.port }
         }
-        #expect(ContinuousClock.now - signalled < .seconds(4), "within the 2 s duration, and a reconnect")
+        // Within the 2 s duration and a reconnect, with room for a loaded machine's slow reconnects.
+        #expect(ContinuousClock.now - signalled < .seconds(6), "within the 2 s duration, and a reconnect")
         #expect(try await leaving.process.wait(seconds: 10) == 0, "\(leaving.process.standardError)")
         #expect(leaving.process.standardError.contains("lame duck mode"), "\(leaving.process.standardError)")
         #expect(recorders.allSatisfy { $0.contains { if case .lameDuck = $0 { true } else { false } } })
