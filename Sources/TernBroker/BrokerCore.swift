@@ -178,14 +178,21 @@ final class BrokerCore: Sendable {
             return registry.freedMemory.closed(count: registry.open.count)
         }
         guard releaseDue else { return }
-        eventLoop.scheduleTask(in: Self.freedMemoryReleaseDelay) { [self] in
+        releaseFreedMemory(after: Self.freedMemoryReleaseDelay, on: eventLoop)
+    }
+
+    /// Hands freed heap memory back to the system after `delay`, on the thread pool; again at
+    /// once when the connections open as it began have all closed since.
+    private func releaseFreedMemory(after delay: TimeAmount, on eventLoop: any EventLoop) {
+        eventLoop.scheduleTask(in: delay) { [self] in
             NIOThreadPool.singleton.submit { _ in
+                let openAtStart = self.connections.withLockedValue { $0.open.count }
                 let released = tern_release_freed_memory() == 1
-                let open = self.connections.withLockedValue { registry in
-                    registry.freedMemory.released(count: registry.open.count)
-                    return registry.open.count
+                let (open, again) = self.connections.withLockedValue { registry in
+                    (registry.open.count, registry.freedMemory.released(openAtStart: openAtStart, openNow: registry.open.count))
                 }
                 self.logger.debug("released freed memory", metadata: ["released": "\(released)", "connections": "\(open)"])
+                if again { self.releaseFreedMemory(after: Self.freedMemoryReleaseDelay, on: eventLoop) }
             }
         }
     }

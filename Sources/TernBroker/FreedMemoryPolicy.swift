@@ -4,8 +4,8 @@
 /// resident size would stay at its peak after the connections left. A release is due once the
 /// open connections fell to half their peak or below, by at least ``minimumDrop``; the peak then
 /// starts again from what is left. A release that left connections open is finished by one more
-/// once none is left: the last of a storm's connections often close after it, fewer than the
-/// minimum drop.
+/// once none is left: the last of a storm's connections often close after it (or while it
+/// runs), fewer than the minimum drop.
 struct FreedMemoryPolicy {
     /// The fewest connections whose closing is worth a release.
     static let minimumDrop = 256
@@ -29,10 +29,14 @@ struct FreedMemoryPolicy {
         return true
     }
 
-    /// A release ran while `count` connections were open.
-    mutating func released(count: Int) {
+    /// A release ran that began with `openAtStart` connections open and ended with `openNow`;
+    /// returns whether one more is due at once. Connections that close while a release runs
+    /// free their memory after it began: when those were the last, no later closing would call
+    /// for the release that finishes the storm, so it is due now.
+    mutating func released(openAtStart: Int, openNow: Int) -> Bool {
         releasePending = false
-        tailPending = count > 0
-        peak = count
+        tailPending = openAtStart > 0
+        peak = openNow
+        return closed(count: openNow)
     }
 }

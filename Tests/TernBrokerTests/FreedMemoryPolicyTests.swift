@@ -12,15 +12,32 @@ struct FreedMemoryPolicyTests {
         #expect(!at501, "above half the peak")
         #expect(at500)
         #expect(!at10, "one release at a time")
-        policy.released(count: 10)
+        let dueAfterFirst = policy.released(openAtStart: 10, openNow: 10)
+        #expect(!dueAfterFirst)
         #expect(policy.peak == 10, "the peak starts again from what is left")
         let at5 = policy.closed(count: 5)
         #expect(!at5, "too few for a release of their own")
         let atNone = policy.closed(count: 0)
         #expect(atNone, "the last of them gone: one more release finishes the first")
-        policy.released(count: 0)
+        let dueAfterTail = policy.released(openAtStart: 0, openNow: 0)
+        #expect(!dueAfterTail)
         let again = policy.closed(count: 0)
         #expect(!again, "nothing left to finish")
+    }
+
+    @Test("connections that all close while a release runs call for one more at once")
+    func theLastClosingDuringARelease() {
+        var policy = FreedMemoryPolicy()
+        for count in 1...1000 { policy.opened(count: count) }
+        let due = policy.closed(count: 400)
+        #expect(due)
+        // The rest close while the release runs: the policy refuses a second one meanwhile.
+        let meanwhile = policy.closed(count: 0)
+        #expect(!meanwhile)
+        let tail = policy.released(openAtStart: 380, openNow: 0)
+        #expect(tail, "their memory was freed after the release began")
+        let finished = policy.released(openAtStart: 0, openNow: 0)
+        #expect(!finished)
     }
 
     @Test("small brokers and small drops never call for one")
