@@ -54,7 +54,9 @@ struct EtcdExchange {
             do {
                 try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(ByteBuffer(bytes: body))), .end(nil)])
             } catch {
-                throw EtcdError.unreachable(endpoint, reason: "\(error)")
+                // A connection that failed (etcd's certificate refused, say) closes before the
+                // write: the write sees only that; the inbound side says why.
+                throw EtcdError.unreachable(endpoint, reason: await Self.failure(of: inbound) ?? "\(error)")
             }
             var status = HTTPResponseStatus.ok
             var pending: [UInt8] = []
@@ -86,6 +88,16 @@ struct EtcdExchange {
             if !Task.isCancelled {
                 throw EtcdError.unreachable(endpoint, reason: "the connection closed before the answer ended")
             }
+        }
+    }
+
+    /// The error that ended a connection's input, if one did.
+    private static func failure(of inbound: NIOAsyncChannelInboundStream<HTTPClientResponsePart>) async -> String? {
+        do {
+            for try await _ in inbound {}
+            return nil
+        } catch {
+            return "\(error)"
         }
     }
 }
