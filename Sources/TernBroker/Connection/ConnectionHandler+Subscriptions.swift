@@ -126,9 +126,10 @@ extension ConnectionHandler {
             topic.execute { $0.fanOut() }
         }
         guard !batch.messages.isEmpty || batch.droppedOldest > 0 || batch.droppedNewest > 0 else { return false }
-        // Room for the batch's frames: each message's counted bytes plus its frame's fixed fields.
-        let capacity = batch.messages.reduce(64) { $0 + $1.size + Self.messageFrameOverhead }
-        var buffer = output.buffer.take() ?? context.channel.allocator.buffer(capacity: capacity)
+        // A drain's first round sizes the buffer for its frames: each message's counted bytes
+        // plus its frame's fixed fields; later rounds append to it.
+        var buffer = output.buffer.take()
+            ?? context.channel.allocator.buffer(capacity: batch.messages.reduce(64) { $0 + $1.size + Self.messageFrameOverhead })
         defer { output.buffer = buffer }
         let id = subscriber.subscriptionID
         for (reason, count) in [(Frame.DropNotice.Reason.droppedOldest, batch.droppedOldest), (.droppedNewest, batch.droppedNewest)] where count > 0 {

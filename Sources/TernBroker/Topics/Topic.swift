@@ -142,7 +142,7 @@ actor Topic {
         }
         report()
         if effects.armStallCheck { scheduleStallCheck() }
-        if !awaitsIdleSweep { awaitIdleSweep() }
+        awaitIdleSweep()
     }
 
     /// Adds what changed since the last report to the broker's statistics and the topic's
@@ -188,10 +188,12 @@ actor Topic {
         run(effects, publisher: nil)
     }
 
-    /// Joins the directory's idle sweep, which comes back to the topic after the idle-retirement
-    /// time. Every live topic waits in it, not only idle ones: subscribers leave without telling
-    /// the topics they had, which learn of it when the sweep comes.
+    /// Joins the directory's idle sweep, unless it waits there already; the sweep comes back to
+    /// the topic after the idle-retirement time. Every live topic waits in it, not only idle
+    /// ones: subscribers leave without telling the topics they had, which learn of it when the
+    /// sweep comes.
     private func awaitIdleSweep() {
+        guard !awaitsIdleSweep else { return }
         awaitsIdleSweep = true
         directory.idleTopics.add(self, at: eventLoop.now)
     }
@@ -202,10 +204,9 @@ actor Topic {
     func retireIfIdle(idleSince deadline: NIODeadline) -> Bool {
         awaitsIdleSweep = false
         guard !isRetired, !isAbandoned else { return false }
-        // Refreshing may already have put the topic back in the sweep's queue.
         refreshSubscribers()
         guard core.isIdle, lastActivity <= deadline else {
-            if !awaitsIdleSweep { awaitIdleSweep() }
+            awaitIdleSweep()
             return false
         }
         isRetired = directory.retire(self)
