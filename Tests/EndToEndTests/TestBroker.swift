@@ -17,7 +17,9 @@ final class TestBroker: Sendable {
         let directory = NSTemporaryDirectory() + "tern-e2e-" + UUID().uuidString
         let files = try TLSCertificateAuthority.generateServerFiles(in: directory)
         var configuration = BrokerConfiguration()
-        configuration.listen.port = 0
+        // A port never handed out before in this process: a port the kernel picks could be one a
+        // test killed its daemon on, to restart it there, and that test's clients would reach us.
+        configuration.listen.port = try await Loopback.freePort()
         // Tests stop brokers with clients that read nothing: a short deadline keeps them quick.
         configuration.shutdownTimeout = .seconds(2)
         configuration.tls = try TLSContext(configuration: .server(certificateChainFile: files.certificateChainFile, privateKeyFile: files.privateKeyFile))
