@@ -243,6 +243,7 @@ let package = Package(
                 "TernFiles",
                 "TernProtocol",
                 "TernSchema",
+                "TernSettingValues",
                 "TernTestSupport",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

@@ -25,6 +25,8 @@ final class BrokerCore: Sendable {
     let logger: Logger
     /// The turns of the event loops, for work split over them.
     let turns: EventLoopTurns
+    /// Keeps the event loops polling for a while after input.
+    let inputPolling: InputPolling
     let eventLoops: any EventLoopGroup
     /// Checks tokens off the event loops, one at a time.
     let tokenChecks = TokenChecks()
@@ -62,6 +64,7 @@ final class BrokerCore: Sendable {
         self.currentTLS = NIOLockedValueBox(configuration.tls)
         self.logger = logger
         self.turns = turns
+        self.inputPolling = InputPolling(window: configuration.inputPollWindow)
         let registry = if let registry { registry } else { try Self.registry(in: configuration.dataDirectory) }
         self.registry = registry
         let statistics = BrokerStatistics()

@@ -31,7 +31,7 @@ public struct BrokerSetting: Sendable {
             switch self {
             case .count: "a whole number"
             case .size: "a size such as 64MiB, 512KB or 4096"
-            case .duration: "a duration such as 250ms, 5s, 1.5m or 1h"
+            case .duration: "a duration such as 100us, 250ms, 5s, 1.5m or 1h"
             case .address: "host:port"
             case .choice(let words): words.dropLast().joined(separator: ", ") + " or " + (words.last ?? "")
             case .text: "text"

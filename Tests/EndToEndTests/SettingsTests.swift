@@ -62,7 +62,7 @@ import TernProtocol
             ([], [:], #"{ "no-tls": "yes" }"#, 1, file + "no-tls: expected true or false, not a string"),
             ([], [:], #"{ "listen": "127.0.0.1:1", "listen": "127.0.0.1:2" }"#, 1, file + "duplicate key 'listen'"),
             ([], [:], #"[1]"#, 1, file + "expected an object, not an array"),
-            ([], [:], #"{ "slow-consumer-timeout": "soon" }"#, 1, file + "slow-consumer-timeout: invalid value 'soon' (a duration such as 250ms, 5s, 1.5m or 1h)"),
+            ([], [:], #"{ "slow-consumer-timeout": "soon" }"#, 1, file + "slow-consumer-timeout: invalid value 'soon' (a duration such as 100us, 250ms, 5s, 1.5m or 1h)"),
             // A bad value in the file is refused even where a flag overrides it.
             (["--mailbox-bytes", "1MiB"], [:], #"{ "mailbox-bytes": "lots" }"#, 1, file + "mailbox-bytes: invalid value 'lots'"),
             ([], [:], #"{ "max-connections": 0 }"#, 1, "ternd: max-connections must be between 1 and 16777216, not 0 (config file \(config))"),

@@ -43,6 +43,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     var helloReceived: NIODeadline?
     /// Set when the connection no longer waits for the token check it asked for.
     var tokenCheckAbandoned: ManagedAtomic<Bool>?
+    /// Its event loop's polling, told of every read.
+    private var poller: LoopPoller?
 
     init(core: BrokerCore) {
         self.core = core
@@ -72,6 +74,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.poller = core.inputPolling.poller(on: context.eventLoop)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -126,6 +129,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        poller?.inputArrived()
         finishTurn()
     }
 
