@@ -60,9 +60,11 @@ struct PubSubBenchmark {
         }
         let counters = DeliveryCounters(subscribers: plan.subscribers)
         return try await withThrowingTaskGroup(of: (Int, DeliveryTally).self) { group in
-            for (index, subscription) in subscriptions.enumerated() {
+            for (index, (subscription, executor)) in subscriptions.enumerated() {
                 let (publisherCount, progress) = (plan.publishers, counters.counters[index])
-                group.addTask { (index, await DeliveryTally.consume(subscription, publishers: publisherCount, progress: progress)) }
+                group.addTask(executorPreference: executor) {
+                    (index, await DeliveryTally.consume(subscription, publishers: publisherCount, progress: progress))
+                }
             }
             var expected: UInt64 = 0
             if let warmup = plan.warmup {
@@ -90,14 +92,14 @@ struct PubSubBenchmark {
     /// then to `probe` when given.
     private func subscribe(
         to pattern: String, probe: String?, connectingInto clients: inout [TernClient]
-    ) async throws -> (subscriptions: [TernSubscription], probes: [TernSubscription]) {
-        var (subscriptions, probes): ([TernSubscription], [TernSubscription]) = ([], [])
+    ) async throws -> (subscriptions: [(TernSubscription, any TaskExecutor)], probes: [TernSubscription]) {
+        var (subscriptions, probes): ([(TernSubscription, any TaskExecutor)], [TernSubscription]) = ([], [])
         for index in 0..<plan.subscribers {
             var settings = subscriberConfiguration.named("tern-bench sub \(index)")
             settings.subscriptionBufferSize = 8192
             let client = try await TernClient.connect(settings)
             clients.append(client)
-            subscriptions.append(try await client.subscribe(to: pattern))
+            subscriptions.append((try await client.subscribe(to: pattern), client.taskExecutor))
             if let probe { probes.append(try await client.subscribe(to: probe)) }
         }
         return (subscriptions, probes)
