@@ -98,6 +98,13 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         .target(
+            name: "TernPolling",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: hotPathSettings
+        ),
+        .target(
             name: "TernProtocol",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -107,6 +114,7 @@ let package = Package(
         .target(
             name: "TernClient",
             dependencies: [
+                "TernPolling",
                 "TernProtocol",
                 "TernSchema",
                 "TernTLS",
@@ -168,6 +176,7 @@ let package = Package(
             dependencies: [
                 "CFreedMemory",
                 "TernFiles",
+                "TernPolling",
                 "TernProtocol",
                 "TernSchema",
                 "TernCluster",
@@ -242,6 +251,7 @@ let package = Package(
                 "TernEtcd",
                 "TernFiles",
                 "TernProtocol",
+                "TernPolling",
                 "TernSchema",
                 "TernSettingValues",
                 "TernTestSupport",

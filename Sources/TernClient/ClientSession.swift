@@ -78,7 +78,7 @@ final class ClientSession {
         let handler = ConnectionHandler(
             session: self, outbound: outbound, clientName: configuration.clientName, credentials: credentials,
             handshakeTimeout: TimeAmount(configuration.connectTimeout),
-            keepAlive: configuration.keepAlive, handshake: handshake, carrying: carried
+            keepAlive: configuration.keepAlive, replyPolling: TimeAmount(configuration.replyPolling), handshake: handshake, carrying: carried
         )
         carried = ConnectionStateMachine.CarriedState()
         self.handler = handler

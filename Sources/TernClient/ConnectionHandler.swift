@@ -1,4 +1,5 @@
 import NIOCore
+import TernPolling
 import TernProtocol
 import TernTLS
 
@@ -32,6 +33,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var handshakeTimer: Scheduled<Void>?
     private let keepAlive: TernClient.Configuration.KeepAlive?
     private var keepAliveTimer: RepeatedTask?
+    /// How long the loop polls after a request is sent.
+    private let replyPolling: TimeAmount
+    private var replyPoller: LoopPoller?
     /// A read was asked for while a subscription's buffer was full.
     private var readHeldBack = false
     /// Frames were queued while handling a read; written at its end.
@@ -47,7 +51,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// once the broker welcomes it.
     init(
         session: ClientSession, outbound: OutboundBuffer, clientName: String, credentials: HelloCredentials, handshakeTimeout: TimeAmount,
-        keepAlive: TernClient.Configuration.KeepAlive?, handshake: EventLoopPromise<Frame.Welcome>,
+        keepAlive: TernClient.Configuration.KeepAlive?, replyPolling: TimeAmount, handshake: EventLoopPromise<Frame.Welcome>,
         carrying carried: ConnectionStateMachine.CarriedState
     ) {
         self.session = session
@@ -56,6 +60,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         self.credentials = credentials
         self.handshakeTimeout = handshakeTimeout
         self.keepAlive = keepAlive
+        self.replyPolling = replyPolling
         self.stateMachine = ConnectionStateMachine(handshake: handshake, carrying: carried)
     }
 
@@ -354,6 +359,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         outbound.appendFromEventLoop(encoded: frame)
         drain()
+        pollForReplies(on: context.eventLoop)
+    }
+
+    /// Keeps the loop polling for ``replyPolling``, so that a quick reply finds it awake: when
+    /// the request sent is the only one in flight. With more, replies keep the loop busy, and
+    /// polling in between costs CPU that the broker and the responders need (at 8 in flight on
+    /// two cores, it cost 40% of the requests per second).
+    private func pollForReplies(on eventLoop: any EventLoop) {
+        guard replyPolling > .zero, stateMachine.pendingRequestCount == 1 else { return }
+        let poller = replyPoller ?? LoopPoller(eventLoop: eventLoop)
+        replyPoller = poller
+        poller.keepPolling(for: replyPolling)
     }
 
     /// Sends an already encoded registry frame with operation id `id`; `promise` gets the answer.

@@ -409,6 +409,9 @@ struct ConnectionStateMachine {
         return true
     }
 
+    /// How many requests wait for their replies.
+    var pendingRequestCount: Int { requests.count }
+
     /// Forgets a request that was cancelled or timed out here; the request, if it was pending.
     mutating func endRequest(id: UInt64) -> PendingRequest? {
         requests.removeValue(forKey: id)

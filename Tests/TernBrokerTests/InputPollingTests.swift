@@ -1,31 +1,50 @@
 import NIOCore
 import NIOEmbedded
 import Testing
+import TernPolling
 
 @testable import TernBroker
 
-/// ``InputPolling``: a loop polls for the window after its last input, then sleeps.
+/// `LoopPoller`, and ``InputPolling``'s one poller per loop.
 @Suite struct InputPollingTests {
-    @Test func aLoopPollsUntilTheWindowAfterItsLastInputHasPassed() throws {
+    @Test func aLoopPollsUntilTheLatestWindowHasPassed() {
         let loop = EmbeddedEventLoop()
-        let poller = try #require(InputPolling(window: .microseconds(100)).poller(on: loop))
+        let poller = LoopPoller(eventLoop: loop)
         #expect(!poller.isPolling)
-        poller.inputArrived()
+        poller.keepPolling(for: .microseconds(100))
         #expect(poller.isPolling)
         loop.advanceTime(by: .microseconds(60))
-        poller.inputArrived()
-        // 159 µs after the first input, 99 after the second: still polling.
+        poller.keepPolling(for: .microseconds(100))
+        // 159 µs after the first call, 99 after the second: still polling.
         loop.advanceTime(by: .microseconds(99))
         #expect(poller.isPolling)
         loop.advanceTime(by: .microseconds(2))
         #expect(!poller.isPolling)
-        // Asleep, nothing is scheduled: a later input starts polling again.
+        // Asleep, nothing is scheduled: a later call polls again.
         loop.advanceTime(by: .seconds(1))
-        poller.inputArrived()
+        poller.keepPolling(for: .microseconds(100))
         #expect(poller.isPolling)
     }
 
-    @Test func eachLoopHasOnePoller() throws {
+    @Test func aShorterWindowDoesNotCutALongerOneShort() {
+        let loop = EmbeddedEventLoop()
+        let poller = LoopPoller(eventLoop: loop)
+        poller.keepPolling(for: .microseconds(200))
+        poller.keepPolling(for: .microseconds(10))
+        loop.advanceTime(by: .microseconds(150))
+        #expect(poller.isPolling)
+    }
+
+    @Test func stoppingLetsTheLoopSleepAtItsNextPoll() {
+        let loop = EmbeddedEventLoop()
+        let poller = LoopPoller(eventLoop: loop)
+        poller.keepPolling(for: .milliseconds(1))
+        poller.stopPolling()
+        loop.advanceTime(by: .microseconds(2))
+        #expect(!poller.isPolling)
+    }
+
+    @Test func eachLoopHasOneInputPoller() throws {
         let (first, second) = (EmbeddedEventLoop(), EmbeddedEventLoop())
         let polling = InputPolling(window: .microseconds(100))
         let poller = try #require(polling.poller(on: first))
@@ -33,7 +52,7 @@ import Testing
         #expect(polling.poller(on: second) !== poller)
     }
 
-    @Test func aZeroWindowTurnsPollingOff() {
+    @Test func aZeroWindowTurnsInputPollingOff() {
         #expect(InputPolling(window: .zero).poller(on: EmbeddedEventLoop()) == nil)
     }
 }

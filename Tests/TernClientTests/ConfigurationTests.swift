@@ -5,7 +5,7 @@ import TernTLS
 
 @Suite("Client configuration")
 struct ConfigurationTests {
-    @Test("defaults: the local broker, TLS, a name, a timeout, and reconnecting in a random order of servers")
+    @Test("defaults: the local broker, TLS, a name, a timeout, reconnecting in a random order of servers, polling for replies")
     func defaults() {
         let configuration = TernClient.Configuration(security: .plaintext)
         #expect(configuration.servers == [ServerAddress(host: "127.0.0.1", port: 8376)])
@@ -16,6 +16,7 @@ struct ConfigurationTests {
         ))
         #expect(!configuration.clientName.isEmpty)
         #expect(configuration.connectTimeout > .zero)
+        #expect(configuration.replyPolling == .microseconds(200))
     }
 
     @Test("TLS trusts .tern/tls/ca.pem when it is readable")

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import TernProtocol
 import TernSchema
+import TernPolling
 import TernTLS
 
 /// Runs the protocol on one client connection. It decodes frames, tells the
@@ -129,7 +130,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        poller?.inputArrived()
+        poller?.keepPolling(for: core.inputPolling.window)
         finishTurn()
     }
 
