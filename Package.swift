@@ -226,6 +226,7 @@ let package = Package(
                 "TernCommandSupport",
                 "TernProtocol",
                 "TernSchema",
+                "TernSettingValues",
                 "TernTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -24,7 +24,8 @@ public struct BrokerConfiguration: Sendable {
     /// How long a client has for TLS and HELLO.
     public var handshakeTimeout = TimeAmount.seconds(10)
     /// How long an event loop keeps polling its sockets after input before it sleeps (see
-    /// ``InputPolling``); zero turns polling off.
+    /// ``InputPolling``); zero turns polling off. `ternd` sets it from its settings
+    /// (``BrokerSettings/inputPollWindow(cores:)``): none when it runs a loop per core.
     public var inputPollWindow = TimeAmount.microseconds(100)
     /// How often a quiet connection is pinged; it is closed after two unanswered pings.
     public var pingInterval = TimeAmount.seconds(30)

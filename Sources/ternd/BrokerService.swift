@@ -4,6 +4,7 @@ import NIOPosix
 import Prometheus
 import ServiceLifecycle
 import TernBroker
+import TernSettingValues
 import TernProtocol
 import UnixSignals
 
@@ -55,6 +56,7 @@ struct BrokerService: Service {
             "tls": "\(configuration.tls != nil)",
             "overflow-policy": "\(configuration.mailbox.policy)",
             "event-loops": "\(eventLoops)",
+            "poll-window": "\(HumanDuration(.nanoseconds(configuration.inputPollWindow.nanoseconds)))",
         ])
         if let monitor = configuration.monitor, let port = server.monitorPort {
             logger.info("monitoring", metadata: ["address": "\(ServerAddress(host: monitor.host, port: port))"])
