@@ -101,6 +101,7 @@ let package = Package(
             name: "TernPolling",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Atomics", package: "swift-atomics"),
             ],
             swiftSettings: hotPathSettings
         ),

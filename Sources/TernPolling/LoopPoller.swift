@@ -9,6 +9,8 @@ import NIOCore
 /// sockets every microsecond and sleeps on a timer in between, so that other threads still get
 /// the core; a message that arrives then finds it awake.
 ///
+/// A loop polls only while it holds one of its ``PollingSlots``.
+///
 /// Used on its event loop only.
 public final class LoopPoller: NIOScheduledCallbackHandler {
     /// How long the loop waits for its sockets between two polls.
@@ -18,20 +20,23 @@ public final class LoopPoller: NIOScheduledCallbackHandler {
     static let interval = TimeAmount.microseconds(1)
 
     private let eventLoop: any EventLoop
+    private let slots: PollingSlots
     /// When polling stops, unless extended.
     private var pollsUntil = NIODeadline.uptimeNanoseconds(0)
-    /// Whether a poll is scheduled.
+    /// Whether a poll is scheduled: then the poller holds a slot.
     public private(set) var isPolling = false
 
-    public init(eventLoop: any EventLoop) {
+    public init(eventLoop: any EventLoop, slots: PollingSlots = .shared) {
         self.eventLoop = eventLoop
+        self.slots = slots
     }
 
-    /// Keeps the loop polling for at least `window` from now.
+    /// Keeps the loop polling for at least `window` from now, if it polls already or a slot is
+    /// free.
     public func keepPolling(for window: TimeAmount) {
         let deadline = eventLoop.now + window
         if deadline > pollsUntil { pollsUntil = deadline }
-        if !isPolling { scheduleNextPoll() }
+        if !isPolling && slots.take() { scheduleNextPoll() }
     }
 
     /// Lets the loop sleep from its next poll on.
@@ -43,16 +48,27 @@ public final class LoopPoller: NIOScheduledCallbackHandler {
         if eventLoop.now < pollsUntil {
             scheduleNextPoll()
         } else {
-            isPolling = false
+            stop()
         }
     }
 
     public func didCancelScheduledCallback(eventLoop: some EventLoop) {
-        isPolling = false
+        stop()
     }
 
+    /// Schedules the next poll; called holding a slot.
     private func scheduleNextPoll() {
         // Scheduling fails only on a loop that is shutting down: then there is nothing to poll.
-        isPolling = (try? eventLoop.assumeIsolatedUnsafeUnchecked().scheduleCallback(in: Self.interval, handler: self)) != nil
+        if (try? eventLoop.assumeIsolatedUnsafeUnchecked().scheduleCallback(in: Self.interval, handler: self)) != nil {
+            isPolling = true
+        } else {
+            stop()
+        }
+    }
+
+    /// Polling ended: gives its slot back.
+    private func stop() {
+        isPolling = false
+        slots.release()
     }
 }

@@ -5,11 +5,11 @@ import TernPolling
 
 @testable import TernBroker
 
-/// `LoopPoller`, and ``InputPolling``'s one poller per loop.
+/// `LoopPoller` and its `PollingSlots`, and ``InputPolling``'s one poller per loop.
 @Suite struct InputPollingTests {
     @Test func aLoopPollsUntilTheLatestWindowHasPassed() {
         let loop = EmbeddedEventLoop()
-        let poller = LoopPoller(eventLoop: loop)
+        let poller = LoopPoller(eventLoop: loop, slots: PollingSlots(count: 1))
         #expect(!poller.isPolling)
         poller.keepPolling(for: .microseconds(100))
         #expect(poller.isPolling)
@@ -28,7 +28,7 @@ import TernPolling
 
     @Test func aShorterWindowDoesNotCutALongerOneShort() {
         let loop = EmbeddedEventLoop()
-        let poller = LoopPoller(eventLoop: loop)
+        let poller = LoopPoller(eventLoop: loop, slots: PollingSlots(count: 1))
         poller.keepPolling(for: .microseconds(200))
         poller.keepPolling(for: .microseconds(10))
         loop.advanceTime(by: .microseconds(150))
@@ -37,11 +37,27 @@ import TernPolling
 
     @Test func stoppingLetsTheLoopSleepAtItsNextPoll() {
         let loop = EmbeddedEventLoop()
-        let poller = LoopPoller(eventLoop: loop)
+        let poller = LoopPoller(eventLoop: loop, slots: PollingSlots(count: 1))
         poller.keepPolling(for: .milliseconds(1))
         poller.stopPolling()
         loop.advanceTime(by: .microseconds(2))
         #expect(!poller.isPolling)
+    }
+
+    @Test func loopsPollOnlyWhileTheyHoldASlot() {
+        let (first, second) = (EmbeddedEventLoop(), EmbeddedEventLoop())
+        let slots = PollingSlots(count: 1)
+        let (holder, waiter) = (LoopPoller(eventLoop: first, slots: slots), LoopPoller(eventLoop: second, slots: slots))
+        holder.keepPolling(for: .microseconds(100))
+        waiter.keepPolling(for: .microseconds(100))
+        #expect(holder.isPolling && !waiter.isPolling)
+        first.advanceTime(by: .microseconds(101))
+        #expect(!holder.isPolling)
+        waiter.keepPolling(for: .microseconds(100))
+        #expect(waiter.isPolling)
+        let slotless = LoopPoller(eventLoop: first, slots: PollingSlots(count: 0))
+        slotless.keepPolling(for: .microseconds(100))
+        #expect(!slotless.isPolling, "a single core has no slot to spare")
     }
 
     @Test func eachLoopHasOneInputPoller() throws {
