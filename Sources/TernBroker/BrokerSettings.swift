@@ -57,8 +57,9 @@ public struct BrokerSettings: Sendable {
     static let defaultEventLoops = max(1, System.coreCount / 2)
 
     /// How long an event loop polls after input: ``pollWindow`` when given, else
-    /// ``defaultPollWindow`` with fewer event loops than `cores` and none otherwise. Loops that poll on every core would leave none to the threads they wait for
-    /// (on two cores, two polling loops answered requests at 0.4 of nats-server's rate, one at 1.5).
+    /// ``defaultPollWindow`` with fewer event loops than `cores` and none otherwise. Loops that
+    /// poll on every core would leave none to the threads they wait for (on two cores, two
+    /// polling loops answered requests at 0.4 of nats-server's rate, one at 1.5).
     public func inputPollWindow(cores: Int = System.coreCount) -> TimeAmount {
         pollWindow ?? (eventLoops < cores ? Self.defaultPollWindow : .zero)
     }

@@ -39,11 +39,6 @@ public final class LoopPoller: NIOScheduledCallbackHandler {
         if !isPolling && slots.take() { scheduleNextPoll() }
     }
 
-    /// Lets the loop sleep from its next poll on.
-    public func stopPolling() {
-        pollsUntil = .uptimeNanoseconds(0)
-    }
-
     public func handleScheduledCallback(eventLoop: some EventLoop) {
         if eventLoop.now < pollsUntil {
             scheduleNextPoll()

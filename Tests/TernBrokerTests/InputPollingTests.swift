@@ -35,15 +35,6 @@ import TernPolling
         #expect(poller.isPolling)
     }
 
-    @Test func stoppingLetsTheLoopSleepAtItsNextPoll() {
-        let loop = EmbeddedEventLoop()
-        let poller = LoopPoller(eventLoop: loop, slots: PollingSlots(count: 1))
-        poller.keepPolling(for: .milliseconds(1))
-        poller.stopPolling()
-        loop.advanceTime(by: .microseconds(2))
-        #expect(!poller.isPolling)
-    }
-
     @Test func loopsPollOnlyWhileTheyHoldASlot() {
         let (first, second) = (EmbeddedEventLoop(), EmbeddedEventLoop())
         let slots = PollingSlots(count: 1)

@@ -1,9 +1,9 @@
 import Atomics
 import Logging
 import NIOCore
+import TernPolling
 import TernProtocol
 import TernSchema
-import TernPolling
 import TernTLS
 
 /// Runs the protocol on one client connection. It decodes frames, tells the
