@@ -58,12 +58,10 @@ extension BrokerSetting {
             "event-loops", \.eventLoops, default: "half the cores, at least 1", in: { _ in 1...BrokerSettings.maxEventLoops },
             help: "Threads that run connections and topics."
         ),
-        BrokerSetting(
-            "poll-window", form: .duration, valueName: "duration", default: "\(HumanDuration(.nanoseconds(BrokerSettings.defaultPollWindow.nanoseconds))) with fewer event loops than cores, else 0",
-            help: "How long an event loop keeps polling its sockets after input before it sleeps: a reply or the next message then finds it awake, saving a thread wake-up (tens of µs), for CPU while it polls; 0 turns it off.",
-            parse: { HumanDuration($0) },
-            refusing: { duration, _ in SettingRange.problem(with: duration, in: .microseconds(1)...Duration.milliseconds(10), allowingZero: true) },
-            store: { duration, settings in settings.pollWindow = .nanoseconds(duration.nanoseconds) }
+        .duration(
+            "poll-window", \.pollWindow, default: "\(HumanDuration(BrokerSettings.defaultPollWindow)) with fewer event loops than cores, else 0",
+            in: .microseconds(1)...Duration.milliseconds(10), allowingZero: true,
+            help: "How long an event loop keeps polling its sockets after input before it sleeps: a reply or the next message then finds it awake, saving a thread wake-up (tens of µs), for CPU while it polls; 0 turns it off."
         ),
         .size(
             "max-frame-size", \.maxFrameSize, in: { _ in BrokerSettings.minimumFrameSize...Int(UInt32.max) },

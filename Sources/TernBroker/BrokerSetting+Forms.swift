@@ -46,11 +46,30 @@ extension BrokerSetting {
         _ key: String, _ property: WritableKeyPath<BrokerSettings, TimeAmount> & Sendable,
         in range: ClosedRange<Duration>, allowingZero: Bool = false, help: String
     ) -> BrokerSetting {
+        duration(key, default: "\(HumanDuration(BrokerSettings()[keyPath: property]))", in: range, allowingZero: allowingZero, help: help) {
+            duration, settings in settings[keyPath: property] = duration
+        }
+    }
+
+    /// A duration unset by default (the broker then works one out), refused outside `range`;
+    /// with `allowingZero`, 0 ("off") is taken too.
+    static func duration(
+        _ key: String, _ property: WritableKeyPath<BrokerSettings, TimeAmount?> & Sendable, default defaultDescription: String,
+        in range: ClosedRange<Duration>, allowingZero: Bool = false, help: String
+    ) -> BrokerSetting {
+        duration(key, default: defaultDescription, in: range, allowingZero: allowingZero, help: help) {
+            duration, settings in settings[keyPath: property] = duration
+        }
+    }
+
+    private static func duration(
+        _ key: String, default defaultDescription: String, in range: ClosedRange<Duration>, allowingZero: Bool, help: String,
+        store: @escaping @Sendable (TimeAmount, inout BrokerSettings) -> Void
+    ) -> BrokerSetting {
         BrokerSetting(
-            key, form: .duration, valueName: "duration", default: "\(HumanDuration(.nanoseconds(BrokerSettings()[keyPath: property].nanoseconds)))",
-            help: help, parse: { HumanDuration($0) },
+            key, form: .duration, valueName: "duration", default: defaultDescription, help: help, parse: { HumanDuration($0) },
             refusing: { duration, _ in SettingRange.problem(with: duration, in: range, allowingZero: allowingZero) },
-            store: { duration, settings in settings[keyPath: property] = .nanoseconds(duration.nanoseconds) }
+            store: { duration, settings in store(.nanoseconds(duration.nanoseconds), &settings) }
         )
     }
 
@@ -71,5 +90,12 @@ extension BrokerSetting {
             key, form: .text, valueName: "file", default: defaultDescription, help: help, parse: { $0 },
             store: { path, settings in settings[keyPath: property] = path }
         )
+    }
+}
+
+extension HumanDuration {
+    /// `amount` as people write it.
+    init(_ amount: TimeAmount) {
+        self.init(Duration.nanoseconds(amount.nanoseconds))
     }
 }

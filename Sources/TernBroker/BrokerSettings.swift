@@ -64,8 +64,8 @@ public struct BrokerSettings: Sendable {
         pollWindow ?? (eventLoops < cores ? Self.defaultPollWindow : .zero)
     }
 
-    /// How long an event loop polls after input, by default.
-    static let defaultPollWindow = TimeAmount.microseconds(100)
+    /// How long an event loop polls after input, by default: the configuration's.
+    static let defaultPollWindow = BrokerConfiguration().inputPollWindow
     static let maxEventLoops = 1024
     static let maxConnections = 1 << 24
     /// The smallest max frame size: room for a 4 KiB payload and a frame's other fields.

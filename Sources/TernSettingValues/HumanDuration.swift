@@ -19,29 +19,21 @@ public struct HumanDuration: LosslessStringConvertible, Sendable, Hashable {
     }
 
     /// The duration in nanoseconds, saturating at `Int64.max`.
-    public var nanoseconds: Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : product + attoseconds / 1_000_000_000
-    }
+    public var nanoseconds: Int64 { whole(perSecond: 1_000_000_000) }
 
     /// The duration in whole milliseconds, saturating at `Int64.max`.
-    public var milliseconds: Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        return overflow ? .max : product + attoseconds / 1_000_000_000_000_000
-    }
+    public var milliseconds: Int64 { whole(perSecond: 1000) }
 
-    /// The duration in whole microseconds, saturating at `Int64.max`.
-    public var microseconds: Int64 {
+    /// The duration in whole units of which a second holds `perSecond`, saturating at `Int64.max`.
+    private func whole(perSecond: Int64) -> Int64 {
         let (seconds, attoseconds) = duration.components
-        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
-        return overflow ? .max : product + attoseconds / 1_000_000_000_000
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: perSecond)
+        return overflow ? .max : product + attoseconds / (1_000_000_000_000_000_000 / perSecond)
     }
 
     /// The duration in the largest unit that divides it: `24h`, `90s`, `250ms`, `100us`.
     public var description: String {
-        let microseconds = self.microseconds
+        let microseconds = whole(perSecond: 1_000_000)
         if microseconds != .max && microseconds % 1000 != 0 { return "\(microseconds)us" }
         let milliseconds = self.milliseconds
         for (suffix, factor) in [("h", Int64(3_600_000)), ("m", 60_000), ("s", 1000)] where milliseconds >= factor && milliseconds % factor == 0 {
