@@ -42,6 +42,12 @@ final class ByteBufferBIO {
 
     var hasInput: Bool { !input.isEmpty }
 
+    /// Removes and returns the received bytes OpenSSL has not read.
+    func takeInput() -> [ByteBuffer] {
+        defer { input = [] }
+        return input
+    }
+
     /// Moves everything OpenSSL has written into `buffer`.
     func takeOutput(into buffer: inout ByteBuffer) {
         guard output.readableBytes > 0 else { return }

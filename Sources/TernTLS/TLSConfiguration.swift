@@ -61,6 +61,20 @@ public struct TLSConfiguration: Sendable, Hashable {
     /// The oldest TLS version the handshake accepts: TLS 1.2 unless set.
     public var minimumVersion: MinimumVersion = .tls12
 
+    /// What protects a TLS 1.3 connection's records after its handshake.
+    public var recordLayer: RecordLayer = .tern
+
+    /// What protects a TLS 1.3 connection's records once the handshake is done. The handshake
+    /// is always OpenSSL's, and so are TLS 1.2 connections' records.
+    public enum RecordLayer: Sendable, Hashable {
+        /// TernTLS's own record layer, with the AEAD ciphers of OpenSSL's libcrypto and the
+        /// traffic secrets of OpenSSL's handshake: OpenSSL's session is freed after the
+        /// handshake, about 12 KB per connection.
+        case tern
+        /// OpenSSL's session keeps protecting the records for the connection's life.
+        case openSSL
+    }
+
     /// The oldest TLS version a configuration accepts.
     public enum MinimumVersion: Sendable, Hashable {
         case tls12

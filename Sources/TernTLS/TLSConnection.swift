@@ -7,7 +7,7 @@ import NIOCore
 /// OpenSSL sends (handshake messages, records, alerts) collects there until the owner takes
 /// it, except that records of ``write(_:into:)`` go straight into the caller's buffer. Every `SSL_*` call is preceded by clearing the error queue,
 /// so a failure is explained only by what that call queued.
-final class TLSConnection {
+final class TLSConnection: TLSRecordProtection {
     /// How a call that needs the peer stopped.
     enum Progress {
         /// The step is finished.
@@ -32,6 +32,9 @@ final class TLSConnection {
 
     private let ssl: OpaquePointer
     private let network: ByteBufferBIO
+    private let role: TLSConfiguration.Role
+    /// The traffic secrets for ``handOverRecords()``, when the configuration asks for it.
+    private let trafficSecrets: TLS13TrafficSecrets?
     private var handshakeDone = false
     /// Set once no more ciphertext will arrive.
     private var inputEnded = false
@@ -54,6 +57,14 @@ final class TLSConnection {
         SSL_set_bio(ssl, network.bio, network.bio)
         self.ssl = ssl
         self.network = network
+        self.role = context.configuration.role
+        if context.configuration.recordLayer == .tern {
+            let secrets = TLS13TrafficSecrets()
+            secrets.attach(to: ssl)
+            self.trafficSecrets = secrets
+        } else {
+            self.trafficSecrets = nil
+        }
 
         switch context.configuration.role {
         case .server:
@@ -186,6 +197,15 @@ final class TLSConnection {
         return .openSSL(reasons: ["SSL_write did not complete"])
     }
 
+    /// Queues a TLS 1.3 KeyUpdate, asking the peer to update its keys too if
+    /// `requestingPeerUpdate`; it is sent with the next write. `false` if OpenSSL refused.
+    func updateKeys(requestingPeerUpdate: Bool) -> Bool {
+        OpenSSLErrorQueue.clear()
+        let accepted = SSL_key_update(self.ssl, requestingPeerUpdate ? SSL_KEY_UPDATE_REQUESTED : SSL_KEY_UPDATE_NOT_REQUESTED) == 1
+        OpenSSLErrorQueue.clear()
+        return accepted
+    }
+
     /// Queues a close_notify alert in the output. Returns `false` if none could be sent
     /// (for example before the handshake finished).
     func sendCloseNotify() -> Bool {
@@ -226,6 +246,33 @@ final class TLSConnection {
             return .uncleanShutdown
         }
         return .openSSL(reasons: reasons)
+    }
+
+    /// After a TLS 1.3 handshake, the record layer that takes over this connection's records
+    /// from here on, with the ciphertext received and not read yet; then this session is no
+    /// longer used and may be freed. `nil` when the session keeps them: TLS 1.2, a
+    /// configuration that asks for OpenSSL's record layer, a cipher suite TernTLS does not
+    /// implement, or (never seen) OpenSSL holding records or output of its own.
+    func handOverRecords() -> TLS13RecordLayer? {
+        guard self.handshakeDone, SSL_version(self.ssl) == TLS1_3_VERSION,
+            let client = self.trafficSecrets?.client, let server = self.trafficSecrets?.server,
+            let suite = TLS13CipherSuite(negotiatedBy: self.ssl),
+            SSL_has_pending(self.ssl) == 0, self.network.output.readableBytes == 0
+        else { return nil }
+        let records: TLS13RecordLayer
+        do {
+            records = try TLS13RecordLayer(
+                role: self.role, suite: suite,
+                readSecret: self.role == .server ? client : server,
+                writeSecret: self.role == .server ? server : client
+            )
+        } catch {
+            return nil
+        }
+        for ciphertext in self.network.takeInput() {
+            records.receive(ciphertext)
+        }
+        return records
     }
 
     // MARK: Negotiated parameters

@@ -70,6 +70,11 @@ public final class TLSContext: @unchecked Sendable {
         if self.configuration.role == .server {
             _ = SSL_CTX_set_num_tickets(self.sslContext, 0)
         }
+        // TLS 1.3 connections hand their records to TernTLS's record layer after the handshake,
+        // with the traffic secrets this callback collects (TLS13TrafficSecrets).
+        if self.configuration.recordLayer == .tern {
+            SSL_CTX_set_keylog_callback(self.sslContext, TLS13TrafficSecrets.keyLogCallback)
+        }
     }
 
     private func applyIdentity() throws(TLSError) {

@@ -23,6 +23,10 @@ public enum TLSError: Error, Sendable, Equatable, CustomStringConvertible {
     case uncleanShutdown
     /// Any other failure reported by OpenSSL, with the reason text of its error queue.
     case openSSL(reasons: [String])
+    /// After a TLS 1.3 handshake, a record the peer sent could not be accepted (it did not
+    /// authenticate, was too long or of a type not allowed then), or the peer ended the session
+    /// with an alert; `reason` says which.
+    case recordRejected(reason: String)
 
     public var description: String {
         switch self {
@@ -44,6 +48,8 @@ public enum TLSError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the peer closed the connection without a TLS close_notify (unclean shutdown)"
         case .openSSL(let reasons):
             return "OpenSSL error: \(reasons.isEmpty ? "unknown" : reasons.joined(separator: "; "))"
+        case .recordRejected(let reason):
+            return "TLS record rejected: \(reason)"
         }
     }
 }

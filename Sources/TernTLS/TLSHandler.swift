@@ -45,7 +45,11 @@ public final class TLSHandler: ChannelDuplexHandler {
     private static let minimumReadChunk = 1024
 
     private let tlsContext: TLSContext
-    private let connection: TLSConnection
+    /// OpenSSL's session: it runs the handshake, and afterwards protects the records unless a
+    /// TLS 1.3 handshake handed them to TernTLS's record layer and the session was freed.
+    private var session: TLSConnection?
+    /// What protects the records: the session, or the record layer it handed them to.
+    private var connection: any TLSRecordProtection
     private var state: State = .idle
 
     /// Writes not yet encrypted, oldest first; the first `flushedWriteCount` were flushed.
@@ -76,10 +80,12 @@ public final class TLSHandler: ChannelDuplexHandler {
     /// - Throws: ``TLSError`` if OpenSSL cannot create the session or `serverName` is invalid.
     public init(context: TLSContext, serverName: String? = nil) throws(TLSError) {
         self.tlsContext = context
-        self.connection = try TLSConnection(
+        let session = try TLSConnection(
             context: context,
             serverName: serverName ?? context.configuration.serverName
         )
+        self.session = session
+        self.connection = session
     }
 
     // MARK: Lifecycle
@@ -279,7 +285,8 @@ public final class TLSHandler: ChannelDuplexHandler {
     }
 
     private func advanceHandshake(context: ChannelHandlerContext) {
-        switch self.connection.handshake() {
+        guard let session = self.session else { return }
+        switch session.handshake() {
         case .needsInput:
             self.sendOutput(context: context, promise: nil)
             context.read()
@@ -291,15 +298,19 @@ public final class TLSHandler: ChannelDuplexHandler {
             self.state = .active
             self.sendOutput(context: context, promise: nil)
             let event = TLSHandshakeCompleted(
-                protocolVersion: self.connection.protocolVersion,
-                alpnProtocol: self.connection.alpnProtocol,
-                peerSubject: self.connection.peerSubject,
-                cipher: self.connection.cipher,
-                peerAlternativeNames: self.connection.peerAlternativeNames,
-                peerCertificateProblem: self.connection.peerCertificateProblem,
-                authenticationBinding: self.connection.authenticationBinding
+                protocolVersion: session.protocolVersion,
+                alpnProtocol: session.alpnProtocol,
+                peerSubject: session.peerSubject,
+                cipher: session.cipher,
+                peerAlternativeNames: session.peerAlternativeNames,
+                peerCertificateProblem: session.peerCertificateProblem,
+                authenticationBinding: session.authenticationBinding
             )
             self.completedHandshake = event
+            if let records = session.handOverRecords() {
+                self.connection = records
+                self.session = nil
+            }
             context.fireUserInboundEventTriggered(event)
             // Writes flushed during the handshake, and data that followed the peer's last
             // handshake message, can go now (each step checks the state is still active).
