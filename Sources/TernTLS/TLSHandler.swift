@@ -9,6 +9,9 @@ import NIOCore
 /// - Handshake: starts when the channel becomes active. On success the handler fires a
 ///   ``TLSHandshakeCompleted`` user inbound event and exposes it as ``completedHandshake``.
 ///   On failure it fires a ``TLSError`` through `errorCaught` and closes the channel.
+/// - Records: after a TLS 1.3 handshake, TernTLS's record layer protects them and OpenSSL's
+///   session is freed, unless the configuration's ``TLSConfiguration/recordLayer`` says
+///   otherwise; TLS 1.2 records stay OpenSSL's.
 /// - Writes: buffered until `flush`, then many small writes are packed into few TLS records
 ///   and sent as one write; the write promises complete with that write.
 /// - Reads: plaintext is delivered only when a read was requested (as with `autoRead` on,

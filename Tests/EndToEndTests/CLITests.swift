@@ -10,6 +10,18 @@ import Testing
         return url
     }
 
+    /// Publishes `payload` to `topic` with `tern pub`, again every 300 ms until `subscriber` (a
+    /// `tern sub --count 1`) exits: on a loaded machine a subscriber may take longer than any
+    /// fixed pause to subscribe, and a message published before that reaches nobody.
+    private func publish(_ payload: String, to topic: String, until subscriber: ChildProcess, _ arguments: [String] = [], in directory: URL) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        repeat {
+            let publish = try await run("tern", ["pub", topic, payload] + arguments, in: directory)
+            #expect(publish.status == 0, "\(publish.errors)")
+            try await Task.sleep(for: .milliseconds(300))
+        } while subscriber.isRunning && ContinuousClock.now < deadline
+    }
+
     /// Starts `ternd` with `arguments` in `directory` and waits until it listens on `port`.
     private func startBroker(_ arguments: [String], in directory: URL, port: Int) async throws -> ChildProcess {
         let broker = try await ChildProcess("ternd", arguments, in: directory)
@@ -36,9 +48,7 @@ import Testing
         #expect(keyMode == 0o600)
 
         let subscriber = try await ChildProcess("tern", ["sub", "demo", "--count", "1"], in: directory)
-        try await Task.sleep(for: .milliseconds(500))
-        let publish = try await run("tern", ["pub", "demo", "hello"], in: directory)
-        #expect(publish.status == 0, "\(publish.errors)")
+        try await publish("hello", to: "demo", until: subscriber, in: directory)
         #expect(try await subscriber.wait() == 0, "\(subscriber.standardError)")
         #expect(subscriber.standardOutput == "hello\n")
 
@@ -63,8 +73,7 @@ import Testing
 
         let server = ["--server", "127.0.0.1:\(port)"]
         let subscriber = try await ChildProcess("tern", ["sub", "after.attack", "--count", "1"] + server, in: directory)
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(try await run("tern", ["pub", "after.attack", "still here"] + server, in: directory).status == 0)
+        try await publish("still here", to: "after.attack", until: subscriber, server, in: directory)
         #expect(try await subscriber.wait() == 0)
         #expect(subscriber.standardOutput == "still here\n")
     }
@@ -129,8 +138,7 @@ import Testing
         let broker = try await startBroker(["--config", config.path, "--listen", "127.0.0.1:\(port)"], in: directory, port: port)
         defer { broker.signal(SIGKILL) }
         let subscriber = try await ChildProcess("tern", ["sub", "metrics.cpu", "--count", "1", "--no-tls", "--server", "127.0.0.1:\(port)"], in: directory)
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(try await run("tern", ["pub", "metrics.cpu", "42", "--no-tls", "--server", "127.0.0.1:\(port)"], in: directory).status == 0)
+        try await publish("42", to: "metrics.cpu", until: subscriber, ["--no-tls", "--server", "127.0.0.1:\(port)"], in: directory)
         #expect(try await subscriber.wait() == 0)
         #expect(subscriber.standardOutput == "42\n")
     }
