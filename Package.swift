@@ -292,6 +292,7 @@ let package = Package(
             dependencies: [
                 "TernTLS",
                 "TernChildProcesses",
+                "TernTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import NIOCore
+import TernTestSupport
 import Testing
 
 @testable import TernTLS
@@ -226,6 +227,31 @@ struct TLS13RecordLayerTests {
         layer.receive(ByteBuffer(bytes: RFC8448.bytes(hex)))
         guard case .failed(.recordRejected) = open(by: layer).stop else { Issue.record("\(what) was not refused"); return }
         #expect(layer.pendingOutputCount > 0, "a fatal alert for the peer")
+    }
+
+    @Test("random bytes, and random bodies under valid headers, are refused or awaited, never trusted")
+    func randomInput() throws {
+        var random = SeededGenerator(seed: 0x7E2_7E2)
+        for round in 0..<2_000 {
+            let layer = try TLS13RecordLayer(
+                role: .server, suite: .aes128GCMSHA256, readSecret: RFC8448.clientSecret, writeSecret: RFC8448.serverSecret
+            )
+            var bytes = (0..<Int(random.next() % 64)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            if round.isMultiple(of: 2) {
+                // A well-formed header, so that the body reaches the cipher.
+                let length = Int(random.next() % 300)
+                bytes = [23, 3, 3, UInt8(length >> 8), UInt8(length & 0xFF)] + (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            }
+            layer.receive(ByteBuffer(bytes: bytes))
+            let (plaintext, stop) = open(by: layer)
+            #expect(plaintext.isEmpty, "round \(round) yielded plaintext")
+            switch stop {
+            case .needsInput, .failed:
+                break
+            case .closeNotify, .bufferFull:
+                Issue.record("round \(round) stopped with \(stop)")
+            }
+        }
     }
 
     @Test("the input ending inside a record, or without close_notify, is an unclean shutdown")
