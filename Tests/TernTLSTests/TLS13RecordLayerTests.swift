@@ -27,6 +27,15 @@ private enum RFC8448 {
     )
     static let serverCloseNotify = bytes("1703030013b58fd67166ebf599d24720cfbe7efa7a8864a9")
 
+    /// A record layer of `role` with the trace's application traffic secrets.
+    static func layer(_ role: TLSConfiguration.Role, recordsPerKey: UInt64 = TLS13RecordLayer.defaultRecordsPerKey) throws -> TLS13RecordLayer {
+        try TLS13RecordLayer(
+            role: role, suite: .aes128GCMSHA256,
+            readSecret: role == .server ? clientSecret : serverSecret, writeSecret: role == .server ? serverSecret : clientSecret,
+            recordsPerKey: recordsPerKey
+        )
+    }
+
     static func bytes(_ hex: String) -> [UInt8] {
         let digits = Array(hex.utf8)
         return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(decoding: digits[$0..<($0 + 2)], as: UTF8.self), radix: 16)! }
@@ -114,9 +123,7 @@ struct TLS13RecordLayerTests {
 
     @Test("a server opens RFC 8448's client records and seals its own records byte for byte")
     func rfc8448Records() throws {
-        let server = try TLS13RecordLayer(
-            role: .server, suite: .aes128GCMSHA256, readSecret: RFC8448.clientSecret, writeSecret: RFC8448.serverSecret
-        )
+        let server = try RFC8448.layer(.server)
         server.receive(ByteBuffer(bytes: RFC8448.clientRecord + RFC8448.clientCloseNotify))
         let (plaintext, stop) = open(by: server)
         #expect(plaintext == RFC8448.payload)
@@ -183,12 +190,8 @@ struct TLS13RecordLayerTests {
 
     @Test("TernTLS moves to its next key after its limit of records, and its peer follows")
     func ownKeyUpdates() throws {
-        let server = try TLS13RecordLayer(
-            role: .server, suite: .aes128GCMSHA256, readSecret: RFC8448.clientSecret, writeSecret: RFC8448.serverSecret, recordsPerKey: 3
-        )
-        let client = try TLS13RecordLayer(
-            role: .client, suite: .aes128GCMSHA256, readSecret: RFC8448.serverSecret, writeSecret: RFC8448.clientSecret
-        )
+        let server = try RFC8448.layer(.server, recordsPerKey: 3)
+        let client = try RFC8448.layer(.client)
         var sent: [UInt8] = []
         for index in 0..<10 {
             let message = Array("message \(index) ".utf8)
@@ -221,9 +224,7 @@ struct TLS13RecordLayerTests {
         ("a record too short for its tag", "1703030004" + "00000000"),
     ])
     func malformedRecords(what: String, hex: String) throws {
-        let layer = try TLS13RecordLayer(
-            role: .server, suite: .aes128GCMSHA256, readSecret: RFC8448.clientSecret, writeSecret: RFC8448.serverSecret
-        )
+        let layer = try RFC8448.layer(.server)
         layer.receive(ByteBuffer(bytes: RFC8448.bytes(hex)))
         guard case .failed(.recordRejected) = open(by: layer).stop else { Issue.record("\(what) was not refused"); return }
         #expect(layer.pendingOutputCount > 0, "a fatal alert for the peer")
@@ -233,9 +234,7 @@ struct TLS13RecordLayerTests {
     func randomInput() throws {
         var random = SeededGenerator(seed: 0x7E2_7E2)
         for round in 0..<2_000 {
-            let layer = try TLS13RecordLayer(
-                role: .server, suite: .aes128GCMSHA256, readSecret: RFC8448.clientSecret, writeSecret: RFC8448.serverSecret
-            )
+            let layer = try RFC8448.layer(.server)
             var bytes = (0..<Int(random.next() % 64)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             if round.isMultiple(of: 2) {
                 // A well-formed header, so that the body reaches the cipher.
@@ -257,9 +256,7 @@ struct TLS13RecordLayerTests {
     @Test("the input ending inside a record, or without close_notify, is an unclean shutdown")
     func uncleanEnd() throws {
         for cut in [0, 3, 20] {
-            let layer = try TLS13RecordLayer(
-                role: .server, suite: .aes128GCMSHA256, readSecret: RFC8448.clientSecret, writeSecret: RFC8448.serverSecret
-            )
+            let layer = try RFC8448.layer(.server)
             layer.receive(ByteBuffer(bytes: RFC8448.clientRecord + RFC8448.clientCloseNotify.prefix(cut)))
             layer.markEndOfInput()
             let (plaintext, stop) = open(by: layer)
