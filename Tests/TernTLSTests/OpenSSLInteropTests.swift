@@ -58,6 +58,36 @@ struct OpenSSLInteropTests {
         #expect(handshake.alpnProtocol == "tern/1")
     }
 
+    @Test("openssl s_client's KeyUpdate asking for one back is answered by Tern's record layer, and data flows on under the new keys")
+    func keyUpdateFromSClient() async throws {
+        let fixture = try CertificateFixture()
+        let probe = Loopback.probe()
+        let server = try await Loopback.startServer(
+            context: TLSContext(configuration: fixture.serverConfiguration()), probe: probe, behaviour: .echo
+        )
+        defer { server.close(promise: nil) }
+        // An input that starts with "K" makes s_client send a KeyUpdate that requests one back
+        // (the rest of that input is not sent).
+        let client = try await ChildProcess(
+            program: "openssl",
+            ["s_client", "-connect", "127.0.0.1:\(try server.port)", "-CAfile", fixture.files.caCertificateFile, "-verify_return_error", "-brief", "-tls1_3"],
+            in: fixture.directory.path, input: "K\n", keepingInputOpen: true
+        )
+        defer { client.signal(SIGKILL) }
+        let channel = try await waitFor(probe.channel.futureResult, "server channel")
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !client.standardError.contains("KEYUPDATE") && client.isRunning && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(client.standardError.contains("KEYUPDATE"), "\(client.standardError)")
+        // Time for the KeyUpdate to reach the server, which answers with its own before this line.
+        try await Task.sleep(for: .milliseconds(300))
+        try await channel.writeAndFlush(ByteBuffer(string: "after the key update\n")).get()
+        _ = try await client.standardOutput(containing: "after the key update")
+        #expect(client.isRunning, "\(client.standardError)")
+        #expect(probe.errors.isEmpty)
+    }
+
     @Test("a client that offers ALPN without tern/1 fails the handshake with no_application_protocol")
     func alpnWithoutTern() async throws {
         let fixture = try CertificateFixture()
