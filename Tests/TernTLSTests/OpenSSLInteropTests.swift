@@ -48,6 +48,17 @@ struct OpenSSLInteropTests {
         #expect(probe.errors.isEmpty)
     }
 
+    @Test("each TLS 1.3 cipher suite's records, sealed and opened by Tern's record layer, carry a line both ways", arguments: [
+        "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+    ])
+    func everyCipherSuite(suite: String) async throws {
+        let fixture = try CertificateFixture()
+        let (handshake, _, _) = try await exchange(
+            "suite \(suite)", fixture: fixture, arguments: ["-verify_ip", "127.0.0.1", "-tls1_3", "-ciphersuites", suite]
+        )
+        #expect(handshake.cipher == suite)
+    }
+
     @Test("TLS 1.2 is still accepted from openssl s_client")
     func serverWithTLS12Client() async throws {
         let fixture = try CertificateFixture()
