@@ -77,7 +77,7 @@ extension ConnectionHandler {
             subscriptionID: subscriber.subscriptionID, requestID: id, topic: request.topic,
             headers: request.headers, schema: readPayload.map(\.schema) ?? request.schema, payload: readPayload?.bytes ?? request.payload
         )))
-        flushIfNeeded()
+        flushSoon()
     }
 
     /// Passes a responder's REPLY back to the requester of `request`.
@@ -138,7 +138,7 @@ extension ConnectionHandler {
 
     func sendReply(_ reply: Frame.Reply) {
         send(.reply(reply))
-        flushIfNeeded()
+        flushSoon()
     }
 
 }

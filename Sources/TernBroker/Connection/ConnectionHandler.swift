@@ -28,6 +28,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     var requestTimer: (deadline: NIODeadline, task: Scheduled<Void>)?
     private var pingTimer: RepeatedTask?
     private var needsFlush = false
+    /// A flush is queued behind the tasks on this event loop (``flushSoon()``).
+    private var flushScheduled = false
     /// Messages written since the last flush.
     private var unflushedMessages = 0
     /// Input waits to be processed in a later turn of the event loop.
@@ -345,6 +347,19 @@ final class ConnectionHandler: ChannelDuplexHandler {
         handOffPublishes()
         send(.error(error))
         close()
+    }
+
+    /// Flushes after the tasks already queued on this event loop have run: the requests or
+    /// replies that one read of another connection hands to this one, a task each, then leave in
+    /// one write instead of a write each.
+    func flushSoon() {
+        guard needsFlush, !flushScheduled, let context else { return }
+        flushScheduled = true
+        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            loopBoundSelf.value.flushScheduled = false
+            loopBoundSelf.value.flushIfNeeded()
+        }
     }
 
     func flushIfNeeded() {
