@@ -221,20 +221,30 @@ import Testing
         return (broker, directory, ["--server", "127.0.0.1:\(port)"])
     }
 
+    /// Runs `tern req topic payload` until a responder answers it: a `tern reply` just started
+    /// may take longer than any fixed pause to register, and until then the broker answers "no
+    /// responders".
+    private func request(_ topic: String, _ payload: String, _ server: [String], in directory: URL) async throws -> (status: Int32, output: String, errors: String) {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            let result = try await run("tern", ["req", topic, payload] + server, in: directory)
+            guard result.errors.contains("no responders"), ContinuousClock.now < deadline else { return result }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
     @Test func anEchoResponderAnswersARequest() async throws {
         let (broker, directory, server) = try await startBroker()
         defer { broker.signal(SIGKILL) }
         let responder = try await ChildProcess("tern", ["reply", "svc", "--echo"] + server, in: directory)
         defer { responder.signal(SIGKILL) }
-        try await Task.sleep(for: .milliseconds(500))
-        let reply = try await run("tern", ["req", "svc", "hello"] + server, in: directory)
+        let reply = try await request("svc", "hello", server, in: directory)
         #expect(reply.status == 0, "\(reply.errors)")
         #expect(reply.output == "hello\n")
 
         let command = try await ChildProcess("tern", ["reply", "upper"] + server + ["--", "tr", "a-z", "A-Z"], in: directory)
         defer { command.signal(SIGKILL) }
-        try await Task.sleep(for: .milliseconds(500))
-        let upper = try await run("tern", ["req", "upper", "hello world"] + server, in: directory)
+        let upper = try await request("upper", "hello world", server, in: directory)
         #expect(upper.output == "HELLO WORLD\n", "\(upper.errors)")
     }
 
