@@ -46,7 +46,7 @@ extension BrokerSetting {
         _ key: String, _ property: WritableKeyPath<BrokerSettings, TimeAmount> & Sendable,
         in range: ClosedRange<Duration>, allowingZero: Bool = false, help: String
     ) -> BrokerSetting {
-        duration(key, default: "\(HumanDuration(BrokerSettings()[keyPath: property]))", in: range, allowingZero: allowingZero, help: help) {
+        duration(key, default: "\(HumanDuration(Duration(BrokerSettings()[keyPath: property])))", in: range, allowingZero: allowingZero, help: help) {
             duration, settings in settings[keyPath: property] = duration
         }
     }
@@ -90,12 +90,5 @@ extension BrokerSetting {
             key, form: .text, valueName: "file", default: defaultDescription, help: help, parse: { $0 },
             store: { path, settings in settings[keyPath: property] = path }
         )
-    }
-}
-
-extension HumanDuration {
-    /// `amount` as people write it.
-    init(_ amount: TimeAmount) {
-        self.init(Duration.nanoseconds(amount.nanoseconds))
     }
 }

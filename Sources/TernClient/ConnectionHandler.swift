@@ -40,8 +40,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var readHeldBack = false
     /// Frames were queued while handling a read; written at its end.
     private var needsDrain = false
-    /// A drain is queued behind the tasks on this event loop (``drainSoon()``).
-    private var drainScheduled = false
     /// The broker sent bytes that are not a frame: the rest is ignored while the channel closes.
     private var inputFailed = false
     /// Messages of one read for one subscription, yielded together: one hand-over (and one lock
@@ -298,16 +296,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
         outbound.resumeWaitersIfRoom()
     }
 
-    /// Writes the pending frames after the tasks already queued on this event loop: the requests
-    /// and replies of many tasks resumed in one turn of the loop then leave in one write instead
-    /// of a write each.
-    private func drainSoon() {
-        guard !drainScheduled, let context else { return }
-        drainScheduled = true
-        context.eventLoop.assumeIsolated().execute { [self] in
-            drainScheduled = false
-            drain()
-        }
+    /// Queues `frame` to be written after the tasks already queued on this event loop, by the
+    /// same drain as the publishes: the requests and replies of many tasks resumed in one turn
+    /// of the loop then leave in one write instead of a write each.
+    private func sendSoon(_ frame: ByteBuffer) {
+        guard outbound.appendFromEventLoopForLaterDrain(encoded: frame), let context else { return }
+        context.eventLoop.assumeIsolated().execute { [self] in drain() }
     }
 
     /// Sends SUBSCRIBE and the PING whose PONG completes `confirmation`.
@@ -371,8 +365,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             timer.cancel()
             return promise.fail(stateMachine.unavailableError)
         }
-        outbound.appendFromEventLoop(encoded: frame)
-        drainSoon()
+        sendSoon(frame)
         pollForReplies(on: context.eventLoop)
     }
 
@@ -405,8 +398,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// was already answered.
     func answer(_ reply: ByteBuffer, requestID: UInt64) {
         guard stateMachine.answer(requestID: requestID) else { return }
-        outbound.appendFromEventLoop(encoded: reply)
-        drainSoon()
+        sendSoon(reply)
     }
 
     /// Sends an UNSUBSCRIBE for every subscription and a PING after them, whose PONG ends their

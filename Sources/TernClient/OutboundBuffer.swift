@@ -108,6 +108,18 @@ final class OutboundBuffer: Sendable {
         }
     }
 
+    /// Appends already encoded frames from the event loop, for a drain after the tasks queued
+    /// there, as publishes are: whether the caller must schedule that drain (none is scheduled,
+    /// and the channel is writable; else the next writability change drains).
+    func appendFromEventLoopForLaterDrain(encoded bytes: ByteBuffer) -> Bool {
+        state.withLockedValue { state in
+            _ = state.pending.writeImmutableBuffer(bytes)
+            let scheduleDrain = !state.drainScheduled && state.writable
+            if scheduleDrain { state.drainScheduled = true }
+            return scheduleDrain
+        }
+    }
+
     /// Suspends until the pending bytes are below the limit and the channel is writable, or
     /// throws when the connection ended first. Cancellation ends the wait early: the frame
     /// was already queued.

@@ -133,8 +133,11 @@ final class TLS13RecordCipher {
             else { return false }
             return total + Int(written) == bodyLength
         }
-        OpenSSLErrorQueue.clear()
-        guard opened else { return nil }
+        guard opened else {
+            // A record that does not authenticate leaves errors queued; the next call must not see them.
+            OpenSSLErrorQueue.clear()
+            return nil
+        }
         self.sequenceNumber += 1
         // The content type is the last byte that is not zero padding (RFC 8446, section 5.4).
         let body = UnsafeRawBufferPointer(rebasing: destination[..<bodyLength])

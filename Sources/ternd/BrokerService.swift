@@ -56,7 +56,7 @@ struct BrokerService: Service {
             "tls": "\(configuration.tls != nil)",
             "overflow-policy": "\(configuration.mailbox.policy)",
             "event-loops": "\(eventLoops)",
-            "poll-window": "\(HumanDuration(.nanoseconds(configuration.inputPollWindow.nanoseconds)))",
+            "poll-window": "\(HumanDuration(Duration(configuration.inputPollWindow)))",
         ])
         if let monitor = configuration.monitor, let port = server.monitorPort {
             logger.info("monitoring", metadata: ["address": "\(ServerAddress(host: monitor.host, port: port))"])
