@@ -17,20 +17,24 @@ extension ConnectionHandler {
         var batches = state.intake.takeBatches()
         state.budget.spend(WorkBudget.topicHandOff * batches.count)
         let allocator = context?.channel.allocator ?? ByteBufferAllocator()
+        // Taken once for every batch: a read may go to thousands of topics.
+        let directory = core.directory
+        let routes = core.routes
+        let eventLoop = context?.eventLoop
         var refused = Rejection()
         for index in batches.indices {
             // Taken out of the list, the batch is uniquely referenced and compacts in place.
             var messages: [PublishedMessage] = []
             swap(&messages, &batches[index].messages)
-            guard let topic = core.directory.topic(named: batches[index].topic, preferring: context?.eventLoop) else {
-                let (code, reason) = core.directory.tooManyTopics
+            guard let topic = directory.topic(named: batches[index].topic, preferring: eventLoop) else {
+                let (code, reason) = directory.tooManyTopics
                 for message in messages { refused.add(message, code: code, reason: reason) }
                 continue
             }
             activity.messagesIn += UInt64(messages.count)
             PayloadCompaction.compact(&messages, allocator: allocator)
             let compacted = messages
-            core.routes?.forward(compacted, topic: batches[index].topic.name, allocator: allocator)
+            routes?.forward(compacted, topic: batches[index].topic.name, allocator: allocator)
             state.barriers.handedPublishes(on: topic.eventLoop, id: ObjectIdentifier(topic.eventLoop))
             topic.publishOnItsLoop(compacted, from: handle)
         }

@@ -27,18 +27,24 @@ struct FlushBarriers<Loop> {
 
     /// The loops of the topics handed publishes since the last PING.
     private var loopsSinceLastPing: [ObjectIdentifier: Loop] = [:]
+    /// The loop of the last topic handed publishes, already among ``loopsSinceLastPing``: a read
+    /// whose publishes go to many topics on one loop adds it once.
+    private var lastLoop: ObjectIdentifier?
     /// PINGs waiting for topics, oldest first.
     private var pending: Deque<PendingPong> = []
     private var lastBarrier: UInt64 = 0
 
     /// Publishes were handed to a topic on `loop`, whose identity is `id`.
     mutating func handedPublishes(on loop: Loop, id: ObjectIdentifier) {
+        guard id != lastLoop else { return }
         loopsSinceLastPing[id] = loop
+        lastLoop = id
     }
 
     mutating func pingReceived(_ ping: Frame.Ping) -> PingOutcome {
         let loops = Array(loopsSinceLastPing.values)
         loopsSinceLastPing.removeAll(keepingCapacity: true)
+        lastLoop = nil
         // PONGs go out in order: one behind a waiting PONG waits too.
         guard !loops.isEmpty || !pending.isEmpty else { return .answer(ping) }
         lastBarrier += 1

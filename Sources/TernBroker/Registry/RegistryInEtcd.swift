@@ -58,14 +58,14 @@ extension SchemaRegistry {
     func reload() async throws(EtcdError) -> Int64 {
         guard let etcd else { return 0 }
         let range = try await etcd.client.get(prefix: etcd.keys.registry)
-        log(state.withLockedValue { $0.replace(with: range, keys: etcd.keys) })
+        log(changeState { $0.replace(with: range, keys: etcd.keys) })
         return range.revision
     }
 
     /// Applies changes a watch of the registry keys reported.
     func apply(_ events: [EtcdEvent]) {
         guard let etcd else { return }
-        log(state.withLockedValue { $0.apply(events, keys: etcd.keys) })
+        log(changeState { $0.apply(events, keys: etcd.keys) })
     }
 
     private func reloadForChange() async throws(Failure) {

@@ -1,3 +1,4 @@
+import Atomics
 import NIOConcurrencyHelpers
 import NIOPosix
 import TernProtocol
@@ -91,7 +92,11 @@ final class SchemaRegistry: Sendable {
     /// The mode of a subject registered without one, as in Confluent's registry.
     static let defaultMode = CompatibilityMode.backward
 
+    /// Read under its lock; changed only through ``changeState(_:)``.
     let state: NIOLockedValueBox<State>
+    /// How many topics are bound to subjects, so that a publish to a broker without bindings
+    /// takes no lock to learn that its topic has none.
+    private let boundTopics = ManagedAtomic(0)
     /// Held while a change is worked out and saved: one change at a time.
     private let changes = NIOLock()
     private let store: RegistryStore?
@@ -128,6 +133,7 @@ final class SchemaRegistry: Sendable {
         self.store = store
         self.beforeSave = beforeSave
         self.etcd = nil
+        boundTopics.store(state.withLockedValue { $0.bindings.count }, ordering: .relaxed)
     }
 
     // MARK: Administration
@@ -205,7 +211,8 @@ final class SchemaRegistry: Sendable {
 
     /// The subject `topic` is bound to, if any.
     func binding(forTopic topic: String) -> Binding? {
-        state.withLockedValue { state in
+        guard boundTopics.load(ordering: .acquiring) > 0 else { return nil }
+        return state.withLockedValue { state in
             state.bindings[topic].flatMap { state.subjects[$0] }.map(Binding.init)
         }
     }
@@ -291,7 +298,15 @@ final class SchemaRegistry: Sendable {
             }
         }
         let changed = next
-        state.withLockedValue { $0 = changed }
+        changeState { $0 = changed }
         return result
+    }
+
+    /// Changes the state under its lock, keeping the count of bound topics current.
+    func changeState<Result>(_ body: (inout State) -> Result) -> Result {
+        state.withLockedValue { state in
+            defer { boundTopics.store(state.bindings.count, ordering: .releasing) }
+            return body(&state)
+        }
     }
 }

@@ -82,7 +82,8 @@ final class TokenTrie<Entry: AnyObject> {
         node.rest.entries.forEach(body)
         let end = bytes[start...].firstIndex(of: UInt8(ascii: ".")) ?? bytes.endIndex
         let next = end < bytes.endIndex ? bytes.index(after: end) : end
-        if let child = node.children[Substring(bytes[start..<end])] { match(topic, from: next, at: child, body) }
+        // A node under `*` alone (`devices.<id>.*`) has no children to hash the token for.
+        if !node.children.isEmpty, let child = node.children[Substring(bytes[start..<end])] { match(topic, from: next, at: child, body) }
         if let star = node.star { match(topic, from: next, at: star, body) }
     }
 

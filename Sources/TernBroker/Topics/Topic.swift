@@ -11,7 +11,9 @@ import TernProtocol
 /// connections) and owns the slow-consumer timer. It offers messages to subscribers' queues,
 /// which remember it while they are full, so that taking from them wakes it.
 actor Topic {
-    nonisolated let name: String
+    /// The topic's name and its hash, by which the directory keeps it.
+    nonisolated let key: HashedTopicName
+    nonisolated var name: String { key.name }
     nonisolated let eventLoop: any EventLoop
     private let directory: TopicDirectory
     private var core: TopicCore<Subscriber, ConnectionHandle>
@@ -33,13 +35,13 @@ actor Topic {
         eventLoop.executor.asUnownedSerialExecutor()
     }
 
-    init(name: String, settings: MailboxSettings, eventLoop: any EventLoop, directory: TopicDirectory) {
-        self.name = name
+    init(key: HashedTopicName, settings: MailboxSettings, eventLoop: any EventLoop, directory: TopicDirectory) {
+        self.key = key
         self.eventLoop = eventLoop
         self.directory = directory
-        self.core = TopicCore(name: name, settings: settings)
+        self.core = TopicCore(name: key.name, settings: settings)
         self.lastActivity = eventLoop.now
-        self.series = directory.series(forTopic: name)
+        self.series = directory.series(forTopic: key.name)
     }
 
     /// Runs `body` isolated to the topic: at once when called on its event loop, else there.

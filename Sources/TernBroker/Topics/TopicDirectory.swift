@@ -52,7 +52,7 @@ final class TopicDirectory: Sendable {
             }
             created = true
             let settings = resolver.withLockedValue { $0.settings(forTopic: name.name) }
-            return Topic(name: name.name, settings: settings, eventLoop: preferredLoop ?? eventLoops.next(), directory: self)
+            return Topic(key: name, settings: settings, eventLoop: preferredLoop ?? eventLoops.next(), directory: self)
         }
         if created { statistics.topicCreated() }
         return topic
