@@ -16,14 +16,13 @@ extension ConnectionHandler {
         guard state.intake.hasBatches, let handle else { return }
         var batches = state.intake.takeBatches()
         state.budget.spend(WorkBudget.topicHandOff * batches.count)
-        let allocator = context?.channel.allocator ?? ByteBufferAllocator()
         // Taken once for every batch: a read may go to thousands of topics.
         let directory = core.directory
         let routes = core.routes
         let eventLoop = context?.eventLoop
         var refused = Rejection()
         for index in batches.indices {
-            // Taken out of the list, the batch is uniquely referenced and compacts in place.
+            // Taken out of the list: the topic holds the batch's only reference.
             var messages: [PublishedMessage] = []
             swap(&messages, &batches[index].messages)
             guard let topic = directory.topic(named: batches[index].topic, preferring: eventLoop) else {
@@ -32,11 +31,9 @@ extension ConnectionHandler {
                 continue
             }
             activity.messagesIn += UInt64(messages.count)
-            PayloadCompaction.compact(&messages, allocator: allocator)
-            let compacted = messages
-            routes?.forward(compacted, topic: batches[index].topic.name, allocator: allocator)
+            routes?.forward(messages, topic: batches[index].topic.name, allocator: context?.channel.allocator ?? ByteBufferAllocator())
             state.barriers.handedPublishes(on: topic.eventLoop, id: ObjectIdentifier(topic.eventLoop))
-            topic.publishOnItsLoop(compacted, from: handle)
+            topic.publishOnItsLoop(messages, from: handle)
         }
         if refused.count > 0 { reportRejection(refused) }
     }

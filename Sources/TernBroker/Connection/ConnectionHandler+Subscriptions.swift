@@ -97,6 +97,7 @@ extension ConnectionHandler {
             // A connection being closed (for example for its outbound limit) takes nothing more.
             guard !state.isClosing else { return }
             guard context.channel.isWritable else {
+                subscriber.queue.compactWhileWaiting()
                 state.unwritableDrains[ObjectIdentifier(subscriber)] = subscriber
                 write(&output)
                 flushIfNeeded()

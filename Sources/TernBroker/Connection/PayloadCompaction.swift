@@ -1,10 +1,11 @@
 import NIOCore
 
 /// Payloads arrive as slices of the connection's read buffers, and a slice keeps its whole
-/// buffer alive: a queued 100-byte message could hold on to a 64 KiB read. Before a read's
-/// publishes go to their topic, payloads that are a small part of their buffer are copied into
-/// buffers of their own, so what topics and subscriber queues hold stays close to the bytes
-/// they count.
+/// buffer alive: a queued 100-byte message could hold on to a 64 KiB read. Messages that wait
+/// (in a topic's mailbox, or in the queue of a subscriber whose connection cannot write) have
+/// payloads that are a small part of their buffer copied into buffers of their own, so what
+/// topics and subscriber queues hold stays close to the bytes they count. Messages that go
+/// straight through, delivered within the turn they arrived in, are never copied.
 ///
 /// Consecutive payloads of one read lie close together, separated only by their frames' other
 /// fields, so they are taken as runs: a run whose payloads are at least half of their buffer,

@@ -30,6 +30,9 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
         var drainScheduled = false
         var closed = false
         var waitingTopics: [ObjectIdentifier: Waker] = [:]
+        /// The connection could not write everything: messages wait here, with payloads of their
+        /// own, until the queue is empty again.
+        var compactsPayloads = false
         /// When the queue last made progress: a take, or the moment it filled up.
         var lastProgress = NIODeadline.now()
     }
@@ -62,41 +65,65 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
     ) -> QueueOffer {
         withState { state in
             guard !state.closed else { return QueueOffer(accepted: messages.count, needsDrain: false) }
-            var accepted = 0
-            var dropped = 0
-            for message in messages {
-                if capacity.isFull(messages: state.pending.count, bytes: state.pendingBytes) && !state.pending.isEmpty {
-                    switch policy {
-                    case .block, .reject:
-                        if state.waitingTopics.isEmpty { state.lastProgress = now() }
-                        state.waitingTopics[ObjectIdentifier(topic)] = topic
-                        return QueueOffer(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state))
-                    case .dropNewest:
-                        state.droppedNewest += 1
-                        state.totalDropped += 1
-                        accepted += 1
-                        dropped += 1
-                        continue
-                    case .dropOldest:
-                        let oldest = state.pending.removeFirst()
-                        state.pendingBytes -= oldest.size
-                        state.droppedOldest += 1
-                        state.totalDropped += 1
-                        dropped += 1
-                    }
-                }
-                state.pending.append(message)
-                state.pendingBytes += message.size
-                accepted += 1
-            }
-            return QueueOffer(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state))
+            guard state.compactsPayloads else { return append(messages, to: &state, policy: policy, from: topic, at: now()) }
+            var waiting = Array(messages)
+            PayloadCompaction.compact(&waiting, allocator: ByteBufferAllocator())
+            return append(waiting, to: &state, policy: policy, from: topic, at: now())
         }
+    }
+
+    /// Queues what `offer` takes of `messages`.
+    private func append(
+        _ messages: some Collection<PublishedMessage>, to state: inout State, policy: OverflowPolicy, from topic: Waker,
+        at now: @autoclosure () -> NIODeadline
+    ) -> QueueOffer {
+        var accepted = 0
+        var dropped = 0
+        for message in messages {
+            if capacity.isFull(messages: state.pending.count, bytes: state.pendingBytes) && !state.pending.isEmpty {
+                switch policy {
+                case .block, .reject:
+                    if state.waitingTopics.isEmpty { state.lastProgress = now() }
+                    state.waitingTopics[ObjectIdentifier(topic)] = topic
+                    return QueueOffer(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state))
+                case .dropNewest:
+                    state.droppedNewest += 1
+                    state.totalDropped += 1
+                    accepted += 1
+                    dropped += 1
+                    continue
+                case .dropOldest:
+                    let oldest = state.pending.removeFirst()
+                    state.pendingBytes -= oldest.size
+                    state.droppedOldest += 1
+                    state.totalDropped += 1
+                    dropped += 1
+                }
+            }
+            state.pending.append(message)
+            state.pendingBytes += message.size
+            accepted += 1
+        }
+        return QueueOffer(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state))
     }
 
     private func scheduleDrain(_ state: inout State) -> Bool {
         guard !state.drainScheduled, !state.pending.isEmpty || state.droppedOldest + state.droppedNewest > 0 else { return false }
         state.drainScheduled = true
         return true
+    }
+
+    /// The connection cannot write what is queued now: it waits, and so does what is offered
+    /// until the queue is empty again, so each message gets a payload of its own rather than
+    /// keep its publisher's read alive (``PayloadCompaction``).
+    func compactWhileWaiting() {
+        state.withLockedValue { state in
+            guard !state.compactsPayloads else { return }
+            state.compactsPayloads = true
+            var waiting = Array(state.pending)
+            PayloadCompaction.compact(&waiting, allocator: ByteBufferAllocator())
+            state.pending = Deque(waiting)
+        }
     }
 
     /// Whether a topic offering under `block` or `reject` would be refused now.
@@ -126,7 +153,10 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
                     state.waitingTopics.removeAll()
                 }
             }
-            if state.pending.isEmpty { state.drainScheduled = false }
+            if state.pending.isEmpty {
+                state.drainScheduled = false
+                state.compactsPayloads = false
+            }
             return batch
         }
     }

@@ -1,4 +1,5 @@
 import DequeModule
+import NIOCore
 import TernProtocol
 
 /// The fan-out of one topic as a value: its mailbox, the cursor of each subscriber (or queue
@@ -10,13 +11,18 @@ import TernProtocol
 /// The mailbox is a log: a message enters at the tail and leaves once every target has been
 /// given it. Under the drop policies subscriber queues always take messages (dropping and
 /// counting the excess), so the mailbox drains at once; under `block` and `reject` a full queue
-/// holds its target's cursor back, and the messages with it.
+/// holds its target's cursor back, and the messages with it. A batch published while the
+/// mailbox is empty is offered to the targets straight from the publisher's array, and only
+/// what some target did not take enters the mailbox: a new topic, or one whose subscribers
+/// keep up, copies nothing into it and keeps no storage for it. Messages that wait in the
+/// mailbox get payloads of their own first (``PayloadCompaction``): a payload is a slice of
+/// its publisher's read, which a waiting message must not keep alive.
 ///
 /// Generic over its subscriber and publisher tokens, so that its tests need no event loop.
 struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     typealias Effects = TopicEffects<Subscriber, Publisher>
     /// Offers messages to a subscriber's queue under a policy, as `SubscriberQueue.offer` does.
-    typealias Offer = (Subscriber, Slice<Deque<PublishedMessage>>, OverflowPolicy) -> QueueOffer
+    typealias Offer = (Subscriber, OfferedMessages, OverflowPolicy) -> QueueOffer
 
     /// Where a message goes: one subscriber, or one member of a queue group.
     struct Target {
@@ -114,26 +120,36 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     mutating func publish(
         _ messages: [PublishedMessage], from publisher: Publisher?, refusal: (PublishedMessage) -> (ErrorCode, String)?, offer: Offer
     ) -> Effects {
-        var acknowledged: [UInt64] = []
         var rejected = Rejection()
-        for message in messages {
+        // Refusals are rare: only a batch with some is copied.
+        var accepted = messages
+        for (index, message) in messages.enumerated() {
             if let (code, reason) = refusal(message) {
+                if rejected.count == 0 { accepted = Array(messages[..<index]) }
                 rejected.add(message, code: code, reason: reason)
-                continue
+            } else if rejected.count > 0 {
+                accepted.append(message)
             }
-            if settings.policy == .reject && isFull {
-                rejected.add(message, code: .mailboxFull, reason: "the mailbox of topic '\(name)' is full")
-                continue
-            }
-            mailbox.append(message)
-            mailboxBytes += message.size
-            counters.publishedBytes += UInt64(message.payload.readableBytes)
-            if let ackID = message.ackID { acknowledged.append(ackID) }
         }
-        mailboxHighWater = max(mailboxHighWater, mailbox.count)
-        counters.published += UInt64(messages.count - rejected.count)
+        var acknowledged: [UInt64] = []
+        var effects: Effects
+        // Under `reject` a batch of several could fill the mailbox on its way through it.
+        if mailbox.isEmpty && (settings.policy != .reject || accepted.count == 1) {
+            for message in accepted { count(message, acknowledging: &acknowledged) }
+            effects = fanOut(accepted, offer: offer)
+        } else {
+            PayloadCompaction.compact(&accepted, allocator: ByteBufferAllocator())
+            for message in accepted {
+                if settings.policy == .reject && isFull {
+                    rejected.add(message, code: .mailboxFull, reason: "the mailbox of topic '\(name)' is full")
+                    continue
+                }
+                enqueue(message)
+                count(message, acknowledging: &acknowledged)
+            }
+            effects = fanOut(offer: offer)
+        }
         counters.rejected += UInt64(rejected.count)
-        var effects = fanOut(offer: offer)
         effects.acknowledged = acknowledged
         effects.rejection = rejected
         if let publisher, settings.policy == .block && isFull && pausedPublishers.insert(publisher).inserted {
@@ -141,6 +157,20 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
             effects.pausePublisher = true
         }
         return effects
+    }
+
+    /// Counts `message` as published, and its acknowledgement when it asked for one.
+    private mutating func count(_ message: PublishedMessage, acknowledging acknowledged: inout [UInt64]) {
+        counters.published += 1
+        counters.publishedBytes += UInt64(message.payload.readableBytes)
+        if let ackID = message.ackID { acknowledged.append(ackID) }
+    }
+
+    /// Adds `message` to the mailbox, where it waits: its payload must be compact already.
+    private mutating func enqueue(_ message: PublishedMessage) {
+        mailbox.append(message)
+        mailboxBytes += message.size
+        mailboxHighWater = max(mailboxHighWater, mailbox.count)
     }
 
     private var isFull: Bool {
@@ -155,16 +185,36 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     /// drops from the mailbox what every target has.
     mutating func fanOut(offer: Offer) -> Effects {
         var effects = Effects()
-        for index in targets.indices {
-            var target = targets[index]
-            advance(&target, offer: offer, effects: &effects)
-            targets[index] = target
-        }
+        advanceTargets(through: .mailbox(mailbox[...]), from: headSequence, offer: offer, effects: &effects)
         let delivered = targets.lazy.map(\.cursor).min() ?? tailSequence
         while headSequence < delivered, let message = mailbox.popFirst() {
             mailboxBytes -= message.size
             headSequence += 1
         }
+        return finishFanOut(effects)
+    }
+
+    /// Hands every target `messages`, published while the mailbox was empty, as far as its queue
+    /// takes them; the mailbox keeps only what some target was not given.
+    private mutating func fanOut(_ messages: [PublishedMessage], offer: Offer) -> Effects {
+        var effects = Effects()
+        let first = tailSequence
+        advanceTargets(through: .batch(messages[...]), from: first, offer: offer, effects: &effects)
+        let delivered = targets.lazy.map(\.cursor).min() ?? first + UInt64(messages.count)
+        headSequence = delivered
+        if delivered < first + UInt64(messages.count) {
+            // What some target did not take waits in the mailbox, with payloads of its own.
+            var waiting = Array(messages[Int(delivered - first)...])
+            PayloadCompaction.compact(&waiting, allocator: ByteBufferAllocator())
+            for message in waiting { enqueue(message) }
+        }
+        return finishFanOut(effects)
+    }
+
+    /// What follows a fan-out: the storage of a burst goes back, held-back publishers resume
+    /// once there is room, and the stall check is armed while messages wait.
+    private mutating func finishFanOut(_ effects: Effects) -> Effects {
+        var effects = effects
         if mailbox.isEmpty && mailboxHighWater > Self.retainedMailboxCapacity {
             // A burst's storage goes back; a quiet topic keeps only a little.
             mailbox = []
@@ -181,21 +231,31 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     /// The most messages an empty mailbox keeps room for.
     private static var retainedMailboxCapacity: Int { 64 }
 
-    private mutating func advance(_ target: inout Target, offer: Offer, effects: inout Effects) {
-        let start = Int(target.cursor - headSequence)
-        guard start < mailbox.count else { return }
+    /// Advances every target through `messages`, the first of which has the sequence number `first`.
+    private mutating func advanceTargets(through messages: OfferedMessages, from first: UInt64, offer: Offer, effects: inout Effects) {
+        for index in targets.indices {
+            var target = targets[index]
+            advance(&target, through: messages, from: first, offer: offer, effects: &effects)
+            targets[index] = target
+        }
+    }
+
+    private mutating func advance(_ target: inout Target, through messages: OfferedMessages, from first: UInt64, offer: Offer, effects: inout Effects) {
+        let start = Int(target.cursor - first)
+        let count = messages.endIndex
+        guard start < count else { return }
         switch target.kind {
         case .subscriber(let subscriber):
-            target.cursor += UInt64(deliver(mailbox[start...], to: subscriber, policy: settings.policy, offer: offer, effects: &effects))
+            target.cursor += UInt64(deliver(messages[start..<count], to: subscriber, policy: settings.policy, offer: offer, effects: &effects))
         case .group(let name, let members, var next):
             var index = start
-            while index < mailbox.count, !members.isEmpty {
+            while index < count, !members.isEmpty {
                 // A message another node forwarded for other groups is not this group's.
-                while index < mailbox.count, !mailbox[index].isFor(group: name) { index += 1 }
-                guard index < mailbox.count else { break }
+                while index < count, !messages[index].isFor(group: name) { index += 1 }
+                guard index < count else { break }
                 var end = index + 1
-                while end < min(index + Self.groupChunk, mailbox.count), mailbox[end].isFor(group: name) { end += 1 }
-                let chunk = mailbox[index..<end]
+                while end < min(index + Self.groupChunk, count), messages[end].isFor(group: name) { end += 1 }
+                let chunk = messages[index..<end]
                 // Prefer a member with room; under a drop policy the next member takes the rest.
                 var accepted = 0
                 for attempt in 0..<members.count where accepted == 0 {
@@ -210,12 +270,12 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
                 index += accepted
             }
             target.kind = .group(name: name, members: members, next: next)
-            target.cursor = headSequence + UInt64(index)
+            target.cursor = first + UInt64(index)
         }
     }
 
     private mutating func deliver(
-        _ messages: Slice<Deque<PublishedMessage>>, to subscriber: Subscriber, policy: OverflowPolicy, offer: Offer, effects: inout Effects
+        _ messages: OfferedMessages, to subscriber: Subscriber, policy: OverflowPolicy, offer: Offer, effects: inout Effects
     ) -> Int {
         let result = offer(subscriber, messages, policy)
         counters.queued += UInt64(result.accepted - result.dropped)

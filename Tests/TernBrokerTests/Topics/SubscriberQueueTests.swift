@@ -89,4 +89,20 @@ import TernProtocol
         #expect(!result.needsDrain)
         #expect(queue.take(maxBytes: 1 << 20, at: .now()).messages.isEmpty)
     }
+
+    @Test func whileItsConnectionCannotWriteAQueueKeepsPayloadsOfTheirOwnUntilItIsEmptyAgain() {
+        let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 100, bytes: 1 << 20))
+        let read = ByteBuffer(repeating: 0x61, count: 65_536)
+        let slices = { (range: ClosedRange<Int>) in
+            range.map { PublishedMessage(Frame.Publish(topic: "queue.test", payload: read.getSlice(at: $0 * 100, length: 1) ?? ByteBuffer())) }
+        }
+        _ = queue.offer(slices(1...2), policy: .block, from: topic, at: .now())
+        queue.compactWhileWaiting()
+        _ = queue.offer(slices(3...4), policy: .block, from: topic, at: .now())
+        let waited = queue.take(maxBytes: 1 << 20, at: .now()).messages
+        #expect(waited.count == 4 && waited.allSatisfy { $0.payload.storageCapacity < 1024 }, "no waiting message keeps the read alive")
+        _ = queue.offer(slices(5...5), policy: .block, from: topic, at: .now())
+        #expect(queue.take(maxBytes: 1 << 20, at: .now()).messages.first?.payload.storageCapacity == 65_536, "emptied, the queue copies nothing again")
+    }
 }
+

@@ -264,4 +264,32 @@ import TernProtocol
         #expect(missed.filter { $0.subscriber === first || $0.subscriber === second }.map(\.missed) == [8])
         #expect(core.mailbox.isEmpty && core.isIdle)
     }
+
+    // MARK: payloads of their own
+
+    /// Messages whose 1-byte payloads are slices of one 64 KiB read, as a read's publishes arrive.
+    private func slicesOfOneRead(_ range: ClosedRange<Int>) -> [PublishedMessage] {
+        let read = ByteBuffer(repeating: 0x61, count: 65_536)
+        return range.map { PublishedMessage(Frame.Publish(topic: "t", payload: read.getSlice(at: $0 * 100, length: 1) ?? ByteBuffer())) }
+    }
+
+    @Test func aBatchEveryQueueTakesGoesStraightThroughAndWhatWaitsInTheMailboxGetsPayloadsOfItsOwn() {
+        let fast = Member("fast", holds: 100)
+        let slow = Member("slow", holds: 1)
+        var core = core(.block, [fast, slow])
+        _ = core.publish(slicesOfOneRead(1...3), from: "p", refusal: { _ in nil }, offer: offer)
+        let straight = fast.queue.take(maxBytes: 1 << 30, at: .now()).messages
+        #expect(straight.count == 3 && straight.allSatisfy { $0.payload.storageCapacity == 65_536 }, "delivered within the turn: not copied")
+        #expect(core.mailbox.count == 2, "messages 2 and 3 wait for the slow subscriber")
+        #expect(core.mailbox.allSatisfy { $0.payload.storageCapacity < 1024 }, "a waiting message does not keep the read alive")
+        _ = core.publish(slicesOfOneRead(4...4), from: "p", refusal: { _ in nil }, offer: offer)
+        #expect(core.mailbox.count == 3 && core.mailbox.allSatisfy { $0.payload.storageCapacity < 1024 }, "behind waiting messages, a batch waits too")
+        var slowGot: [PublishedMessage] = []
+        while !core.mailbox.isEmpty {
+            slowGot += slow.queue.take(maxBytes: 1 << 30, at: .now()).messages
+            _ = core.fanOut(offer: offer)
+        }
+        slowGot += slow.queue.take(maxBytes: 1 << 30, at: .now()).messages
+        #expect(slowGot.count == 4 && core.counters.published == 4)
+    }
 }
