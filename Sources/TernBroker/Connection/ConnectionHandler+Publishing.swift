@@ -32,7 +32,8 @@ extension ConnectionHandler {
             }
             activity.messagesIn += UInt64(messages.count)
             routes?.forward(messages, topic: batches[index].topic.name, allocator: context?.channel.allocator ?? ByteBufferAllocator())
-            state.barriers.handedPublishes(on: topic.eventLoop, id: ObjectIdentifier(topic.eventLoop))
+            let topicLoop = topic.eventLoop
+            state.barriers.handedPublishes(on: topicLoop, id: ObjectIdentifier(topicLoop))
             topic.publishOnItsLoop(messages, from: handle)
         }
         if refused.count > 0 { reportRejection(refused) }

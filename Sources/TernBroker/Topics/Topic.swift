@@ -20,7 +20,8 @@ actor Topic {
     /// The subscription index's generation the core's subscribers are current at.
     private var generation: UInt64?
     private var stallCheck: Scheduled<Void>?
-    private var lastActivity: NIODeadline
+    /// When the last publish came; the distant past before the first.
+    private var lastActivity = NIODeadline.distantPast
     private var isRetired = false
     /// Set at the end of a shutdown: the topic takes and hands out nothing more.
     private var isAbandoned = false
@@ -40,16 +41,27 @@ actor Topic {
         self.eventLoop = eventLoop
         self.directory = directory
         self.core = TopicCore(name: key.name, settings: settings)
-        self.lastActivity = eventLoop.now
         self.series = directory.series(forTopic: key.name)
     }
 
     /// Runs `body` isolated to the topic: at once when called on its event loop, else there.
     nonisolated func execute(_ body: @escaping @Sendable (isolated Topic) -> Void) {
         if eventLoop.inEventLoop {
-            assumeIsolated(body)
+            runIsolated(body)
         } else {
-            eventLoop.execute { self.assumeIsolated(body) }
+            eventLoop.execute { self.runIsolated(body) }
+        }
+    }
+
+    /// Runs `body` isolated to the topic, on its event loop: what `assumeIsolated` does, without
+    /// the two allocations its generic, throwing form costs per call (a new topic's first
+    /// publish is one such call).
+    nonisolated private func runIsolated(_ body: (isolated Topic) -> Void) {
+        // The topic's executor is its event loop's (``unownedExecutor``): on the loop, the code
+        // runs isolated to the topic, which is what makes the cast below sound.
+        precondition(eventLoop.inEventLoop, "topic '\(name)' used off its event loop")
+        withoutActuallyEscaping(body) { body in
+            unsafeBitCast(body, to: ((Topic) -> Void).self)(self)
         }
     }
 
@@ -57,9 +69,9 @@ actor Topic {
     /// without allocating the closure ``execute(_:)`` takes, else there.
     nonisolated func publishOnItsLoop(_ messages: [PublishedMessage], from publisher: ConnectionHandle) {
         if eventLoop.inEventLoop {
-            assumeIsolated { $0.publish(messages, from: publisher) }
+            runIsolated { $0.publish(messages, from: publisher) }
         } else {
-            eventLoop.execute { self.assumeIsolated { $0.publish(messages, from: publisher) } }
+            eventLoop.execute { self.runIsolated { $0.publish(messages, from: publisher) } }
         }
     }
 
@@ -144,7 +156,8 @@ actor Topic {
         }
         report()
         if effects.armStallCheck { scheduleStallCheck() }
-        awaitIdleSweep()
+        // Only a new topic is not in the sweep's queue here: its first publish is its last activity.
+        awaitIdleSweep(lookedAt: lastActivity)
     }
 
     /// Adds what changed since the last report to the broker's statistics and the topic's
@@ -174,7 +187,7 @@ actor Topic {
         guard stallCheck == nil else { return }
         let timeout = directory.timing.slowConsumerTimeout
         stallCheck = eventLoop.scheduleTask(in: timeout) {
-            self.assumeIsolated { $0.stallCheckPassed(timeout: timeout) }
+            self.runIsolated { $0.stallCheckPassed(timeout: timeout) }
         }
     }
 
@@ -194,10 +207,10 @@ actor Topic {
     /// the topic after the idle-retirement time. Every live topic waits in it, not only idle
     /// ones: subscribers leave without telling the topics they had, which learn of it when the
     /// sweep comes.
-    private func awaitIdleSweep() {
+    private func awaitIdleSweep(lookedAt time: NIODeadline) {
         guard !awaitsIdleSweep else { return }
         awaitsIdleSweep = true
-        directory.idleTopics.add(self, at: eventLoop.now)
+        directory.idleTopics.add(self, at: time)
     }
 
     /// Called by the directory's idle sweep: retires the topic when it has had no subscribers,
@@ -208,7 +221,7 @@ actor Topic {
         guard !isRetired, !isAbandoned else { return false }
         refreshSubscribers()
         guard core.isIdle, lastActivity <= deadline else {
-            awaitIdleSweep()
+            awaitIdleSweep(lookedAt: eventLoop.now)
             return false
         }
         isRetired = directory.retire(self)

@@ -191,7 +191,8 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
             mailboxBytes -= message.size
             headSequence += 1
         }
-        return finishFanOut(effects)
+        finishFanOut(&effects)
+        return effects
     }
 
     /// Hands every target `messages`, published while the mailbox was empty, as far as its queue
@@ -208,13 +209,13 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
             PayloadCompaction.compact(&waiting, allocator: ByteBufferAllocator())
             for message in waiting { enqueue(message) }
         }
-        return finishFanOut(effects)
+        finishFanOut(&effects)
+        return effects
     }
 
     /// What follows a fan-out: the storage of a burst goes back, held-back publishers resume
     /// once there is room, and the stall check is armed while messages wait.
-    private mutating func finishFanOut(_ effects: Effects) -> Effects {
-        var effects = effects
+    private mutating func finishFanOut(_ effects: inout Effects) {
         if mailbox.isEmpty && mailboxHighWater > Self.retainedMailboxCapacity {
             // A burst's storage goes back; a quiet topic keeps only a little.
             mailbox = []
@@ -225,7 +226,6 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
             pausedPublishers.removeAll()
         }
         effects.armStallCheck = headSequence < tailSequence && (settings.policy == .block || settings.policy == .reject)
-        return effects
     }
 
     /// The most messages an empty mailbox keeps room for.
