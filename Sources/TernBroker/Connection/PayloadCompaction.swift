@@ -20,15 +20,22 @@ enum PayloadCompaction {
 
     /// Copies the payloads of `messages` that pin excess storage into compact buffers.
     static func compact(_ messages: inout [PublishedMessage], allocator: ByteBufferAllocator) {
-        var index = messages.startIndex
-        while index < messages.endIndex {
+        compact(&messages, in: messages.indices, allocator: allocator)
+    }
+
+    /// Copies the payloads of `messages[range]` that pin excess storage into compact buffers.
+    static func compact<Messages: MutableCollection & RandomAccessCollection<PublishedMessage>>(
+        _ messages: inout Messages, in range: Range<Int>, allocator: ByteBufferAllocator
+    ) where Messages.Index == Int {
+        var index = range.lowerBound
+        while index < range.upperBound {
             guard pinsExcessStorage(messages[index].payload) else {
                 index += 1
                 continue
             }
             var run = Run(startingWith: messages[index].payload)
             var end = index + 1
-            while end < messages.endIndex, pinsExcessStorage(messages[end].payload), run.extend(with: messages[end].payload) {
+            while end < range.upperBound, pinsExcessStorage(messages[end].payload), run.extend(with: messages[end].payload) {
                 end += 1
             }
             if !run.fillsHalf(ofCapacity: messages[index].payload.storageCapacity) {
@@ -72,7 +79,9 @@ enum PayloadCompaction {
         }
 
         /// Replaces the payloads of `messages[range]`, this run's, with slices of one new buffer.
-        func copy(into messages: inout [PublishedMessage], at range: Range<Int>, allocator: ByteBufferAllocator) {
+        func copy<Messages: MutableCollection<PublishedMessage>>(
+            into messages: inout Messages, at range: Range<Int>, allocator: ByteBufferAllocator
+        ) where Messages.Index == Int {
             var copy = allocator.buffer(capacity: Int(end - start))
             // The bytes from the first payload's start to the last one's end, all in the storage
             // the payloads keep alive, in one copy.

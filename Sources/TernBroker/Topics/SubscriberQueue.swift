@@ -65,18 +65,23 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
     ) -> QueueOffer {
         withState { state in
             guard !state.closed else { return QueueOffer(accepted: messages.count, needsDrain: false) }
-            guard state.compactsPayloads else { return append(messages, to: &state, policy: policy, from: topic, at: now()) }
-            var waiting = Array(messages)
-            PayloadCompaction.compact(&waiting, allocator: ByteBufferAllocator())
-            return append(waiting, to: &state, policy: policy, from: topic, at: now())
+            let (offer, appended) = append(messages, to: &state, policy: policy, from: topic, at: now())
+            if state.compactsPayloads {
+                // What was queued now waits too: only it, as everything before it was compacted
+                // (under drop-oldest, some of it may have been dropped again already).
+                let count = state.pending.count
+                PayloadCompaction.compact(&state.pending, in: max(count - appended, 0)..<count, allocator: ByteBufferAllocator())
+            }
+            return offer
         }
     }
 
-    /// Queues what `offer` takes of `messages`.
+    /// Queues what `offer` takes of `messages`; also says how many messages it added at the end.
     private func append(
         _ messages: some Collection<PublishedMessage>, to state: inout State, policy: OverflowPolicy, from topic: Waker,
         at now: @autoclosure () -> NIODeadline
-    ) -> QueueOffer {
+    ) -> (QueueOffer, appended: Int) {
+        var appended = 0
         var accepted = 0
         var dropped = 0
         for message in messages {
@@ -85,7 +90,7 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
                 case .block, .reject:
                     if state.waitingTopics.isEmpty { state.lastProgress = now() }
                     state.waitingTopics[ObjectIdentifier(topic)] = topic
-                    return QueueOffer(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state))
+                    return (QueueOffer(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state)), appended)
                 case .dropNewest:
                     state.droppedNewest += 1
                     state.totalDropped += 1
@@ -103,8 +108,9 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
             state.pending.append(message)
             state.pendingBytes += message.size
             accepted += 1
+            appended += 1
         }
-        return QueueOffer(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state))
+        return (QueueOffer(accepted: accepted, dropped: dropped, needsDrain: scheduleDrain(&state)), appended)
     }
 
     private func scheduleDrain(_ state: inout State) -> Bool {
@@ -120,9 +126,7 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
         state.withLockedValue { state in
             guard !state.compactsPayloads else { return }
             state.compactsPayloads = true
-            var waiting = Array(state.pending)
-            PayloadCompaction.compact(&waiting, allocator: ByteBufferAllocator())
-            state.pending = Deque(waiting)
+            PayloadCompaction.compact(&state.pending, in: 0..<state.pending.count, allocator: ByteBufferAllocator())
         }
     }
 

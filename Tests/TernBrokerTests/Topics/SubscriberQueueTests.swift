@@ -103,6 +103,14 @@ import TernProtocol
         #expect(waited.count == 4 && waited.allSatisfy { $0.payload.storageCapacity < 1024 }, "no waiting message keeps the read alive")
         _ = queue.offer(slices(5...5), policy: .block, from: topic, at: .now())
         #expect(queue.take(maxBytes: 1 << 20, at: .now()).messages.first?.payload.storageCapacity == 65_536, "emptied, the queue copies nothing again")
+
+        let small = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 3, bytes: 1 << 20))
+        _ = small.offer(slices(1...1), policy: .dropOldest, from: topic, at: .now())
+        small.compactWhileWaiting()
+        let result = small.offer(slices(2...9), policy: .dropOldest, from: topic, at: .now())
+        #expect(result.accepted == 8 && result.dropped == 6, "more than it holds: the oldest go, some of them offered with the newest")
+        let kept = small.take(maxBytes: 1 << 20, at: .now()).messages
+        #expect(kept.count == 3 && kept.allSatisfy { $0.payload.storageCapacity < 1024 })
     }
 }
 
