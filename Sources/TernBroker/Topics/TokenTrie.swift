@@ -26,9 +26,10 @@ final class TokenTrie<Entry: AnyObject> {
     /// Adds `entry` under `key`, a topic or a valid pattern.
     func insert(_ entry: Entry, key: String) {
         var node = root
-        var tokens = Self.tokens(of: key)[...]
-        while let token = tokens.popFirst() {
-            if token == ">" && tokens.isEmpty {
+        var start: String.Index? = key.startIndex
+        while let position = start {
+            let (token, next) = Self.token(of: key, at: position)
+            if token == ">" && next == nil {
                 node.rest.append(entry)
                 count += 1
                 return
@@ -38,6 +39,7 @@ final class TokenTrie<Entry: AnyObject> {
             } else {
                 node = node.children[token] ?? { let child = Node(); node.children[token] = child; return child }()
             }
+            start = next
         }
         node.here.append(entry)
         count += 1
@@ -46,23 +48,34 @@ final class TokenTrie<Entry: AnyObject> {
     /// Removes `entry` from under `key`, and the nodes left empty; returns whether it was there.
     @discardableResult
     func remove(_ entry: Entry, key: String) -> Bool {
-        let removed = Self.remove(entry, tokens: Self.tokens(of: key)[...], from: root)
+        let removed = Self.remove(entry, key: key, from: key.startIndex, at: root)
         if removed { count -= 1 }
         return removed
     }
 
-    private static func remove(_ entry: Entry, tokens: ArraySlice<Substring>, from node: Node) -> Bool {
-        var tokens = tokens
-        guard let token = tokens.popFirst() else { return node.here.remove(entry) }
-        if token == ">" && tokens.isEmpty { return node.rest.remove(entry) }
+    /// Removes `entry` from under the tokens of `key` from `start` on (none when `start` is `nil`).
+    private static func remove(_ entry: Entry, key: String, from start: String.Index?, at node: Node) -> Bool {
+        guard let start else { return node.here.remove(entry) }
+        let (token, next) = token(of: key, at: start)
+        if token == ">" && next == nil { return node.rest.remove(entry) }
         if token == "*" {
-            guard let child = node.star, remove(entry, tokens: tokens, from: child) else { return false }
+            guard let child = node.star, remove(entry, key: key, from: next, at: child) else { return false }
             if child.isEmpty { node.star = nil }
             return true
         }
-        guard let child = node.children[token], remove(entry, tokens: tokens, from: child) else { return false }
+        guard let child = node.children[token], remove(entry, key: key, from: next, at: child) else { return false }
         if child.isEmpty { node.children[token] = nil }
         return true
+    }
+
+    /// The token of `key` that starts at `start`, and where the next one starts: `nil` after the
+    /// last. Walks the bytes, as insert and remove run for every subscription.
+    private static func token(of key: String, at start: String.Index) -> (token: Substring, next: String.Index?) {
+        let bytes = key.utf8
+        guard let end = bytes[start...].firstIndex(of: UInt8(ascii: ".")) else {
+            return (Substring(bytes[start...]), nil)
+        }
+        return (Substring(bytes[start..<end]), bytes.index(after: end))
     }
 
     /// Calls `body` with every entry whose pattern key matches `topic`, a valid topic.
