@@ -54,8 +54,8 @@ actor Topic {
     }
 
     /// Runs `body` isolated to the topic, on its event loop: what `assumeIsolated` does, without
-    /// the two allocations its generic, throwing form costs per call (a new topic's first
-    /// publish is one such call).
+    /// its call into the runtime to find the current executor and its generic, throwing closure
+    /// conversion, which together cost a new topic about 4% of its CPU.
     nonisolated private func runIsolated(_ body: (isolated Topic) -> Void) {
         // The topic's executor is its event loop's (``unownedExecutor``): on the loop, the code
         // runs isolated to the topic, which is what makes the cast below sound.
