@@ -9,8 +9,22 @@ final class TLS13TrafficSecrets {
     private(set) var server: [UInt8]?
 
     deinit {
-        if var client { OPENSSL_cleanse(&client, client.count) }
-        if var server { OPENSSL_cleanse(&server, server.count) }
+        Self.cleanse(&client)
+        Self.cleanse(&server)
+    }
+
+    /// Both secrets, moved out: from here on the caller holds the only copy, and wipes it.
+    func take() -> (client: [UInt8], server: [UInt8])? {
+        guard let client, let server else { return nil }
+        self.client = nil
+        self.server = nil
+        return (client, server)
+    }
+
+    /// Wipes `secret` where it lies: the array is not shared (``take()`` moves it out), so
+    /// writing to it does not copy it first.
+    private static func cleanse(_ secret: inout [UInt8]?) {
+        secret?.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
     }
 
     /// Makes `ssl` report its traffic secrets to this object, which must outlive the handshake.

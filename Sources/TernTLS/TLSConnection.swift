@@ -255,16 +255,18 @@ final class TLSConnection: TLSRecordProtection {
     /// implement, or (never seen) OpenSSL holding records or output of its own.
     func handOverRecords() -> TLS13RecordLayer? {
         guard self.handshakeDone, SSL_version(self.ssl) == TLS1_3_VERSION,
-            let client = self.trafficSecrets?.client, let server = self.trafficSecrets?.server,
             let suite = TLS13CipherSuite(negotiatedBy: self.ssl),
-            SSL_has_pending(self.ssl) == 0, self.network.output.readableBytes == 0
+            SSL_has_pending(self.ssl) == 0, self.network.output.readableBytes == 0,
+            let secrets = self.trafficSecrets?.take()
         else { return nil }
+        // Moved out of `trafficSecrets`: once this returns, the record ciphers hold the only
+        // copies, which they wipe in place.
         let records: TLS13RecordLayer
         do {
             records = try TLS13RecordLayer(
                 role: self.role, suite: suite,
-                readSecret: self.role == .server ? client : server,
-                writeSecret: self.role == .server ? server : client
+                readSecret: self.role == .server ? secrets.client : secrets.server,
+                writeSecret: self.role == .server ? secrets.server : secrets.client
             )
         } catch {
             return nil
