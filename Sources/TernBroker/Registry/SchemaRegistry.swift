@@ -133,7 +133,7 @@ final class SchemaRegistry: Sendable {
         self.store = store
         self.beforeSave = beforeSave
         self.etcd = nil
-        boundTopics.store(state.withLockedValue { $0.bindings.count }, ordering: .relaxed)
+        changeState { _ in }
     }
 
     // MARK: Administration

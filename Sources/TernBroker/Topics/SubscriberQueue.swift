@@ -126,7 +126,7 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
         state.withLockedValue { state in
             guard !state.compactsPayloads else { return }
             state.compactsPayloads = true
-            PayloadCompaction.compact(&state.pending, in: 0..<state.pending.count, allocator: ByteBufferAllocator())
+            PayloadCompaction.compact(&state.pending, in: state.pending.indices, allocator: ByteBufferAllocator())
         }
     }
 

@@ -80,52 +80,47 @@ final class TokenTrie<Entry: AnyObject> {
 
     /// Calls `body` with every entry whose pattern key matches `topic`, a valid topic.
     func forEachMatch(ofTopic topic: String, _ body: (Entry) -> Void) {
-        Self.match(topic, from: topic.utf8.startIndex, at: root, body)
+        Self.match(topic, from: topic.startIndex, at: root, body)
     }
 
-    /// Matches the tokens of `topic` from `start` on (none when `start` is its end), walking
-    /// its bytes rather than splitting it, as this runs for every new topic.
-    private static func match(_ topic: String, from start: String.Index, at node: Node, _ body: (Entry) -> Void) {
-        let bytes = topic.utf8
-        guard start < bytes.endIndex else {
+    /// Matches the tokens of `topic` from `start` on (none when `start` is `nil`), walking its
+    /// bytes rather than splitting it, as this runs for every new topic.
+    private static func match(_ topic: String, from start: String.Index?, at node: Node, _ body: (Entry) -> Void) {
+        guard let start else {
             node.here.entries.forEach(body)
             return
         }
         // At least one token remains: a `>` here takes it and all after it.
         node.rest.entries.forEach(body)
-        let end = bytes[start...].firstIndex(of: UInt8(ascii: ".")) ?? bytes.endIndex
-        let next = end < bytes.endIndex ? bytes.index(after: end) : end
+        let (token, next) = token(of: topic, at: start)
         // A node under `*` alone (`devices.<id>.*`) has no children to hash the token for.
-        if !node.children.isEmpty, let child = node.children[Substring(bytes[start..<end])] { match(topic, from: next, at: child, body) }
+        if !node.children.isEmpty, let child = node.children[token] { match(topic, from: next, at: child, body) }
         if let star = node.star { match(topic, from: next, at: star, body) }
     }
 
     /// Calls `body` with every entry whose topic key `pattern` matches.
     func forEachEntry(matching pattern: String, _ body: (Entry) -> Void) {
-        Self.entries(matching: Self.tokens(of: pattern), from: 0, at: root, body)
+        Self.entries(matching: pattern, from: pattern.startIndex, at: root, body)
     }
 
-    private static func entries(matching tokens: [Substring], from index: Int, at node: Node, _ body: (Entry) -> Void) {
-        guard index < tokens.count else {
+    private static func entries(matching pattern: String, from start: String.Index?, at node: Node, _ body: (Entry) -> Void) {
+        guard let start else {
             node.here.entries.forEach(body)
             return
         }
-        switch tokens[index] {
+        let (token, next) = token(of: pattern, at: start)
+        switch token {
         case ">":
             for child in node.children.values { everything(below: child, body) }
         case "*":
-            for child in node.children.values { entries(matching: tokens, from: index + 1, at: child, body) }
+            for child in node.children.values { entries(matching: pattern, from: next, at: child, body) }
         default:
-            if let child = node.children[tokens[index]] { entries(matching: tokens, from: index + 1, at: child, body) }
+            if let child = node.children[token] { entries(matching: pattern, from: next, at: child, body) }
         }
     }
 
     private static func everything(below node: Node, _ body: (Entry) -> Void) {
         node.here.entries.forEach(body)
         for child in node.children.values { everything(below: child, body) }
-    }
-
-    private static func tokens(of key: String) -> [Substring] {
-        key.split(separator: ".", omittingEmptySubsequences: false)
     }
 }

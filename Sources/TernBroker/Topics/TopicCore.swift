@@ -120,35 +120,33 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     mutating func publish(
         _ messages: [PublishedMessage], from publisher: Publisher?, refusal: (PublishedMessage) -> (ErrorCode, String)?, offer: Offer
     ) -> Effects {
-        var rejected = Rejection()
-        // Refusals are rare: only a batch with some is copied.
-        var accepted = messages
-        for (index, message) in messages.enumerated() {
-            if let (code, reason) = refusal(message) {
-                if rejected.count == 0 { accepted = Array(messages[..<index]) }
-                rejected.add(message, code: code, reason: reason)
-            } else if rejected.count > 0 {
-                accepted.append(message)
-            }
-        }
-        var acknowledged: [UInt64] = []
-        var effects: Effects
         // Under `reject` a batch of several could fill the mailbox on its way through it.
-        if mailbox.isEmpty && (settings.policy != .reject || accepted.count == 1) {
-            for message in accepted { count(message, acknowledging: &acknowledged) }
-            effects = fanOut(accepted, offer: offer)
-        } else {
-            PayloadCompaction.compact(&accepted, allocator: ByteBufferAllocator())
-            for message in accepted {
-                if settings.policy == .reject && isFull {
-                    rejected.add(message, code: .mailboxFull, reason: "the mailbox of topic '\(name)' is full")
-                    continue
-                }
-                enqueue(message)
-                count(message, acknowledging: &acknowledged)
+        let bypassesMailbox = mailbox.isEmpty && (settings.policy != .reject || messages.count == 1)
+        var incoming = messages
+        // Messages that enter the mailbox wait there: they get payloads of their own.
+        if !bypassesMailbox { PayloadCompaction.compact(&incoming, allocator: ByteBufferAllocator()) }
+        // What goes straight to the subscribers: the batch itself, copied only if something is refused.
+        var direct = incoming
+        var acknowledged: [UInt64] = []
+        var rejected = Rejection()
+        for (index, message) in incoming.enumerated() {
+            var problem = refusal(message)
+            if problem == nil && !bypassesMailbox && settings.policy == .reject && isFull {
+                problem = (.mailboxFull, "the mailbox of topic '\(name)' is full")
             }
-            effects = fanOut(offer: offer)
+            if let (code, reason) = problem {
+                if bypassesMailbox && rejected.count == 0 { direct = Array(incoming[..<index]) }
+                rejected.add(message, code: code, reason: reason)
+                continue
+            }
+            if !bypassesMailbox {
+                enqueue(message)
+            } else if rejected.count > 0 {
+                direct.append(message)
+            }
+            count(message, acknowledging: &acknowledged)
         }
+        var effects = bypassesMailbox ? fanOut(direct, offer: offer) : fanOut(offer: offer)
         counters.rejected += UInt64(rejected.count)
         effects.acknowledged = acknowledged
         effects.rejection = rejected
