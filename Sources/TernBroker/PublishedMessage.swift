@@ -40,14 +40,23 @@ struct PublishedMessage: Sendable {
     private(set) var envelope: Envelope
     var payload: ByteBuffer
 
-    /// The message of `publish`, with `candidate` as its envelope when it fits.
-    init(_ publish: consuming Frame.Publish, reusing candidate: Envelope? = nil) {
-        if let candidate, candidate.fits(publish) {
-            self.envelope = candidate
+    /// The message of `publish`, with an envelope of its own.
+    init(_ publish: consuming Frame.Publish) {
+        var none: Envelope?
+        self.init(publish, sharing: &none)
+    }
+
+    /// The message of `publish`, with `lastEnvelope` as its envelope when it fits; otherwise
+    /// its new envelope becomes `lastEnvelope`.
+    init(_ publish: consuming Frame.Publish, sharing lastEnvelope: inout Envelope?) {
+        if let last = lastEnvelope, last.fits(publish) {
+            self.envelope = last
         } else {
-            self.envelope = Envelope(
+            let envelope = Envelope(
                 topic: publish.topic, replyTo: publish.replyTo, headers: publish.headers, schema: publish.schema, ackID: publish.ackID
             )
+            lastEnvelope = envelope
+            self.envelope = envelope
         }
         self.payload = publish.payload
     }
@@ -84,6 +93,14 @@ struct PublishedMessage: Sendable {
                 routedGroups: envelope.routedGroups
             )
         }
+    }
+
+    /// Appends the MESSAGE frame that delivers this message to subscription `subscriptionID`.
+    func writeMessageFrame(subscriptionID: UInt32, into buffer: inout ByteBuffer) throws(FrameEncodingError) {
+        try buffer.writeMessageFrame(
+            subscriptionID: subscriptionID, topic: envelope.topic, replyTo: envelope.replyTo, headers: envelope.headers,
+            schema: envelope.schema, payload: payload
+        )
     }
 
     /// Whether the queue group `name` is to get the message.

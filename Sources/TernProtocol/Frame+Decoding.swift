@@ -178,6 +178,22 @@ extension Frame.Publish: DirectlyDecodableFrame {
         let schema = try reader.optionalSchema()
         return Self(payload: reader.payload(), topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema)
     }
+
+    static func readCommonForm(from buffer: ByteBuffer, frameLength: Int, recentTopic: inout String?) -> Self? {
+        guard let layout = TopicFrameLayout(of: buffer, type: .publish, frameLength: frameLength, idWidth: 8, idFlag: FrameFlags.ack) else {
+            return nil
+        }
+        var replyTo: String?
+        if let range = layout.replyTo {
+            guard let string = buffer.asciiString(at: range) else { return nil }
+            replyTo = string
+        }
+        guard let topic = buffer.asciiTopic(at: layout.topic, recent: &recentTopic) else { return nil }
+        return Self(
+            payload: buffer.getSlice(at: layout.payload.lowerBound, length: layout.payload.count)!, topic: topic,
+            ackID: layout.flags & FrameFlags.ack == 0 ? nil : layout.id, replyTo: replyTo, headers: [:], schema: layout.schema
+        )
+    }
 }
 
 extension Frame.Message: DirectlyDecodableFrame {
@@ -190,5 +206,21 @@ extension Frame.Message: DirectlyDecodableFrame {
         let headers = try reader.headers()
         let schema = try reader.optionalSchema()
         return Self(payload: reader.payload(), subscriptionID: id, topic: topic, replyTo: replyTo, headers: headers, schema: schema)
+    }
+
+    static func readCommonForm(from buffer: ByteBuffer, frameLength: Int, recentTopic: inout String?) -> Self? {
+        guard let layout = TopicFrameLayout(of: buffer, type: .message, frameLength: frameLength, idWidth: 4, idFlag: 0) else {
+            return nil
+        }
+        var replyTo: String?
+        if let range = layout.replyTo {
+            guard let string = buffer.asciiString(at: range) else { return nil }
+            replyTo = string
+        }
+        guard let topic = buffer.asciiTopic(at: layout.topic, recent: &recentTopic) else { return nil }
+        return Self(
+            payload: buffer.getSlice(at: layout.payload.lowerBound, length: layout.payload.count)!,
+            subscriptionID: UInt32(truncatingIfNeeded: layout.id), topic: topic, replyTo: replyTo, headers: [:], schema: layout.schema
+        )
     }
 }

@@ -28,6 +28,13 @@ public struct FrameDecoder: ByteToMessageDecoder, NIOSingleStepByteToMessageDeco
     mutating func decodeNext<Direct: DirectlyDecodableFrame>(
         from buffer: inout ByteBuffer, direct: (consuming Direct) throws -> Void, other: (consuming Frame) throws -> Void
     ) throws -> Bool {
+        guard let frameLength = try frameLength(at: buffer), buffer.readableBytes >= frameLength else { return false }
+        var common = Direct.readCommonForm(from: buffer, frameLength: frameLength, recentTopic: &recentTopic)
+        if let frame = common.take() {
+            buffer.moveReaderIndex(forwardBy: frameLength)
+            try direct(consume frame)
+            return true
+        }
         guard let (type, flags, body) = try nextFrame(from: &buffer) else { return false }
         if type == Direct.frameType.rawValue {
             try direct(Frame.decode(Direct.frameType, flags: flags, body: body, recentTopic: &recentTopic) { reader throws(FrameDecodingError) in

@@ -199,7 +199,9 @@ extension ByteBuffer {
         subscriptionID: UInt32, topic: String, replyTo: String?, headers: Headers, schema: SchemaReference?, payload: ByteBuffer
     ) throws(FrameEncodingError) -> Int {
         if headers.isEmpty {
-            return try writeTopicFrame(.message(subscriptionID: subscriptionID, topic: topic, replyTo: replyTo, schema: schema), payload: payload)
+            return try writeTopicFrame(
+                .message(subscriptionID: subscriptionID, hasReplyTo: replyTo != nil, schema: schema), topic: topic, replyTo: replyTo, payload: payload
+            )
         }
         return try writeLengthPrefixed { buffer throws(FrameEncodingError) in
             try buffer.writeMessage(

@@ -4,7 +4,8 @@ import NIOCore
 /// written into the buffer's memory in one pass instead of one bounds-checked write per field.
 ///
 /// These two frames are the broker's per-message traffic, so their encoding is on the hot path
-/// of every delivery; frames with headers take the general encoder.
+/// of every delivery; frames with headers take the general encoder. The head holds no strings:
+/// the topic and reply-to are borrowed by each call, so writing a frame counts no references.
 struct TopicFrameHead {
     let type: FrameType
     let flags: UInt8
@@ -12,39 +13,38 @@ struct TopicFrameHead {
     let id: UInt64
     /// 0, 4 or 8 bytes.
     let idWidth: Int
-    let topic: String
-    let replyTo: String?
     let schema: SchemaReference?
-    /// The bytes of the head after the length prefix.
-    let byteCount: Int
 
     /// A head with `flags` besides those of its optional fields; the id is `idWidth` bytes, or
     /// absent when `nil`.
-    private init(type: FrameType, flags: UInt8, id: UInt64?, idWidth: Int, topic: String, replyTo: String?, schema: SchemaReference?) {
+    private init(type: FrameType, flags: UInt8, id: UInt64?, idWidth: Int, hasReplyTo: Bool, schema: SchemaReference?) {
         self.type = type
-        self.flags = flags | optionalFieldFlags(replyTo: replyTo, headers: Headers(), schema: schema)
+        self.flags = flags | (hasReplyTo ? FrameFlags.replyTo : 0) | (schema == nil ? 0 : FrameFlags.schema)
         self.id = id ?? 0
         self.idWidth = id == nil ? 0 : idWidth
-        self.topic = topic
-        self.replyTo = replyTo
         self.schema = schema
-        self.byteCount = 2 + self.idWidth + 2 + topic.utf8.count + (replyTo.map { 2 + $0.utf8.count } ?? 0) + (schema == nil ? 0 : 8)
     }
 
     /// The head of a PUBLISH without headers.
-    static func publish(topic: String, ackID: UInt64?, replyTo: String?, schema: SchemaReference?) -> TopicFrameHead {
+    static func publish(ackID: UInt64?, hasReplyTo: Bool, schema: SchemaReference?) -> TopicFrameHead {
         TopicFrameHead(
-            type: .publish, flags: ackID == nil ? 0 : FrameFlags.ack, id: ackID, idWidth: 8, topic: topic, replyTo: replyTo, schema: schema
+            type: .publish, flags: ackID == nil ? 0 : FrameFlags.ack, id: ackID, idWidth: 8, hasReplyTo: hasReplyTo, schema: schema
         )
     }
 
     /// The head of a MESSAGE without headers.
-    static func message(subscriptionID: UInt32, topic: String, replyTo: String?, schema: SchemaReference?) -> TopicFrameHead {
-        TopicFrameHead(type: .message, flags: 0, id: UInt64(subscriptionID), idWidth: 4, topic: topic, replyTo: replyTo, schema: schema)
+    static func message(subscriptionID: UInt32, hasReplyTo: Bool, schema: SchemaReference?) -> TopicFrameHead {
+        TopicFrameHead(type: .message, flags: 0, id: UInt64(subscriptionID), idWidth: 4, hasReplyTo: hasReplyTo, schema: schema)
     }
 
-    /// Checks the lengths the protocol limits.
-    func validate(payloadLength: Int) throws(FrameEncodingError) {
+    /// The bytes of the head after the length prefix, with these strings.
+    func byteCount(topic: String, replyTo: String?) -> Int {
+        2 + idWidth + 2 + topic.utf8.count + (replyTo.map { 2 + $0.utf8.count } ?? 0) + (schema == nil ? 0 : 8)
+    }
+
+    /// Checks the lengths the protocol limits; returns ``byteCount(topic:replyTo:)``.
+    func validate(topic: String, replyTo: String?, payloadLength: Int) throws(FrameEncodingError) -> Int {
+        let byteCount = byteCount(topic: topic, replyTo: replyTo)
         let bodyLength = byteCount + payloadLength
         if bodyLength > UInt32.max { throw FrameEncodingError(field: "frame", length: bodyLength, limit: Int(UInt32.max)) }
         let topicLength = topic.utf8.count
@@ -52,11 +52,12 @@ struct TopicFrameHead {
         if let replyTo, replyTo.utf8.count > UInt16.max {
             throw FrameEncodingError(field: "reply-to", length: replyTo.utf8.count, limit: Int(UInt16.max))
         }
+        return byteCount
     }
 
-    /// Stores the length prefix (counting `payloadLength` more bytes after the head) and the head
-    /// at the start of `memory`, which holds at least `4 + byteCount` bytes.
-    func store(into memory: UnsafeMutableRawBufferPointer, payloadLength: Int) {
+    /// Stores the length prefix (`byteCount` bytes of head and `payloadLength` more after it)
+    /// and the head at the start of `memory`, which holds at least `4 + byteCount` bytes.
+    func store(into memory: UnsafeMutableRawBufferPointer, topic: String, replyTo: String?, byteCount: Int, payloadLength: Int) {
         var offset = 0
         func store<Integer: FixedWidthInteger>(_ value: Integer) {
             memory.storeBytes(of: value.bigEndian, toByteOffset: offset, as: Integer.self)
@@ -88,11 +89,11 @@ struct TopicFrameHead {
 extension ByteBuffer {
     /// Appends a headerless topic frame: its head and, in the same pass, `payload`. Returns the
     /// bytes written.
-    mutating func writeTopicFrame(_ head: TopicFrameHead, payload: ByteBuffer) throws(FrameEncodingError) -> Int {
-        try head.validate(payloadLength: payload.readableBytes)
-        let total = 4 + head.byteCount + payload.readableBytes
+    mutating func writeTopicFrame(_ head: TopicFrameHead, topic: String, replyTo: String?, payload: ByteBuffer) throws(FrameEncodingError) -> Int {
+        let byteCount = try head.validate(topic: topic, replyTo: replyTo, payloadLength: payload.readableBytes)
+        let total = 4 + byteCount + payload.readableBytes
         return writeWithUnsafeMutableBytes(minimumWritableBytes: total) { memory in
-            head.store(into: memory, payloadLength: payload.readableBytes)
+            head.store(into: memory, topic: topic, replyTo: replyTo, byteCount: byteCount, payloadLength: payload.readableBytes)
             payload.withUnsafeReadableBytes { bytes in
                 UnsafeMutableRawBufferPointer(rebasing: memory[(total - bytes.count)...]).copyMemory(from: bytes)
             }
@@ -109,7 +110,7 @@ extension ByteBuffer {
         guard headers.isEmpty else {
             return try writeFrame(.publish(Frame.Publish(topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema, payload: payload)))
         }
-        return try writeTopicFrame(.publish(topic: topic, ackID: ackID, replyTo: replyTo, schema: schema), payload: payload)
+        return try writeTopicFrame(.publish(ackID: ackID, hasReplyTo: replyTo != nil, schema: schema), topic: topic, replyTo: replyTo, payload: payload)
     }
 
     /// Appends the length prefix and head of a PUBLISH frame whose payload, `payloadLength` bytes,
@@ -124,11 +125,11 @@ extension ByteBuffer {
             setInteger(UInt32(headLength + payloadLength), at: start)
             return
         }
-        let head = TopicFrameHead.publish(topic: topic, ackID: ackID, replyTo: replyTo, schema: schema)
-        try head.validate(payloadLength: payloadLength)
-        let count = 4 + head.byteCount
+        let head = TopicFrameHead.publish(ackID: ackID, hasReplyTo: replyTo != nil, schema: schema)
+        let byteCount = try head.validate(topic: topic, replyTo: replyTo, payloadLength: payloadLength)
+        let count = 4 + byteCount
         writeWithUnsafeMutableBytes(minimumWritableBytes: count) { memory in
-            head.store(into: memory, payloadLength: payloadLength)
+            head.store(into: memory, topic: topic, replyTo: replyTo, byteCount: byteCount, payloadLength: payloadLength)
             return count
         }
     }

@@ -87,6 +87,65 @@ struct FrameStreamTests {
         #expect(straddling.payload.storageCapacity < 1024)
     }
 
+    /// What the general decoder makes of the one frame in `bytes`: the frame, `nil` while it is
+    /// incomplete, or its error.
+    private static func decodedAlone(_ bytes: ByteBuffer) -> Result<Frame?, FrameDecodingError> {
+        var decoder = FrameDecoder()
+        var input = bytes
+        return Result { () throws(FrameDecodingError) in try decoder.decode(buffer: &input) }
+    }
+
+    /// What the stream makes of the one frame in `bytes`, handing out publishes or messages as
+    /// they are (read straight from the bytes when they have their common form).
+    private static func streamedAlone(_ bytes: ByteBuffer, direct: DirectFrames) -> Result<Frame?, FrameDecodingError> {
+        var stream = FrameStream(decoder: FrameDecoder())
+        var frames: [Frame] = []
+        do {
+            switch direct {
+            case .publishes: try stream.process(bytes, publishes: { frames.append(.publish($0)) }, others: { frames.append($0) })
+            case .messages: try stream.process(bytes, messages: { frames.append(.message($0)) }, others: { frames.append($0) })
+            }
+        } catch let error as FrameDecodingError {
+            return .failure(error)
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+        return .success(frames.first)
+    }
+
+    @Test("every vector streams as the decoder decodes it, publishes and messages handed out as they are", arguments: Vector.all)
+    func directPathsAgreeWithTheDecoder(_ vector: Vector) {
+        let expected = Self.decodedAlone(vector.buffer)
+        #expect(Self.streamedAlone(vector.buffer, direct: .publishes) == expected)
+        #expect(Self.streamedAlone(vector.buffer, direct: .messages) == expected)
+    }
+
+    @Test("a publish or message cut short anywhere fails as the decoder fails, whichever path reads it")
+    func truncatedTopicFramesAgreeWithTheDecoder() throws {
+        let frames: [Frame] = [
+            .publish(.init(topic: "orders.eu", ackID: 9, replyTo: "_inbox.1", schema: SchemaReference(subjectID: 3, version: 2), payload: ByteBuffer(string: "p"))),
+            .publish(.init(topic: "grüße.x", replyTo: "antwort.ü", payload: ByteBuffer(string: "non-ASCII strings"))),
+            .publish(.init(topic: "h.t", headers: ["k": "v"], payload: ByteBuffer(string: "with headers"))),
+            .message(.init(subscriptionID: 4, topic: "orders.eu", replyTo: "_inbox.2", schema: SchemaReference(subjectID: 1, version: 1), payload: ByteBuffer(string: "m"))),
+            .message(.init(subscriptionID: 5, topic: "grüße.y", payload: ByteBuffer())),
+        ]
+        for frame in frames {
+            var whole = ByteBuffer()
+            try whole.writeFrame(frame)
+            #expect(Self.streamedAlone(whole, direct: .publishes) == .success(frame))
+            #expect(Self.streamedAlone(whole, direct: .messages) == .success(frame))
+            // The same frame with its body cut after each byte, the length prefix saying so.
+            for bodyLength in 2..<(whole.readableBytes - 4) {
+                var cut = ByteBuffer()
+                cut.writeInteger(UInt32(bodyLength))
+                cut.writeImmutableBuffer(whole.getSlice(at: 4, length: bodyLength)!)
+                let expected = Self.decodedAlone(cut)
+                #expect(Self.streamedAlone(cut, direct: .publishes) == expected, "\(frame) cut to \(bodyLength)")
+                #expect(Self.streamedAlone(cut, direct: .messages) == expected, "\(frame) cut to \(bodyLength)")
+            }
+        }
+    }
+
     @Test("an oversized length prefix split across reads fails with its fourth byte")
     func oversizedPrefixAcrossReads() throws {
         var stream = FrameStream(decoder: FrameDecoder(maxFrameLength: 1 << 20))
@@ -96,6 +155,12 @@ struct FrameStreamTests {
             try stream.process(ByteBuffer(bytes: [0xFF, 0, 0])) { _ in Issue.record("no frame expected") }
         }
     }
+}
+
+/// Which frames a test has the stream hand out as they are.
+enum DirectFrames {
+    case publishes
+    case messages
 }
 
 @Suite struct FrameStreamStoppingTests {

@@ -31,16 +31,16 @@ struct Unreadable: Error {
 extension ConnectionHandler {
     /// `message` as a subscriber reading its subject as `readAs` sees it, or `nil` when it
     /// cannot read it (PROTOCOL.md section 10.3).
-    func readable(_ message: PublishedMessage, as readAs: SchemaReference?) -> PublishedMessage? {
-        guard let readAs, message.schema != nil else { return message }
+    func readable(_ message: consuming PublishedMessage, as readAs: SchemaReference?) -> PublishedMessage? {
+        guard let readAs, let written = message.schema else { return message }
         let besidesPayload = DeliveredFrameLength.message(
             topic: message.topic, replyTo: message.replyTo, headers: message.headers, hasSchema: true, payloadLength: 0
         )
-        guard case .success(let payload) = read(message.payload, writtenWith: message.schema, as: readAs, besidesPayload: besidesPayload) else {
+        guard case .success(let payload) = read(message.payload, writtenWith: written, as: readAs, besidesPayload: besidesPayload) else {
             return nil
         }
         var read = message
-        if payload.schema != message.schema { read.schema = payload.schema }
+        if payload.schema != written { read.schema = payload.schema }
         read.payload = payload.bytes
         return read
     }

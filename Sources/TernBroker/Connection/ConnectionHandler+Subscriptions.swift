@@ -122,11 +122,12 @@ extension ConnectionHandler {
     /// Takes one round of messages from the queue and encodes them into `output`; returns
     /// whether more remain.
     private func writeRound(of subscriber: Subscriber, into output: inout DrainOutput, context: ChannelHandlerContext) -> Bool {
-        let batch = subscriber.queue.take(maxBytes: Self.drainRoundBytes, at: context.eventLoop.now)
+        var batch = subscriber.queue.take(maxBytes: Self.drainRoundBytes, at: context.eventLoop.now)
         for topic in batch.waitingTopics {
             topic.execute { $0.fanOut() }
         }
-        guard !batch.messages.isEmpty || batch.droppedOldest > 0 || batch.droppedNewest > 0 else { return false }
+        let taken = batch.messages.count
+        guard taken > 0 || batch.droppedOldest > 0 || batch.droppedNewest > 0 else { return false }
         // A drain's first round sizes the buffer for its frames: each message's counted bytes
         // plus its frame's fixed fields; later rounds append to it.
         var buffer = output.buffer.take()
@@ -139,17 +140,16 @@ extension ConnectionHandler {
         }
         var unreadable: UInt64 = 0
         var payloadBytes = 0
-        for original in batch.messages {
-            guard let message = readable(original, as: subscriber.readAs) else {
+        let readAs = subscriber.readAs
+        // Each message moves out of the batch, so writing it counts no references.
+        while let original = batch.messages.popFirst() {
+            guard let message = readable(consume original, as: readAs) else {
                 unreadable += 1
                 continue
             }
             payloadBytes += message.payload.readableBytes
             do {
-                try buffer.writeMessageFrame(
-                    subscriptionID: id, topic: message.topic, replyTo: message.replyTo,
-                    headers: message.headers, schema: message.schema, payload: message.payload
-                )
+                try message.writeMessageFrame(subscriptionID: id, into: &buffer)
             } catch {
                 // Publishes are validated on the way in, so their fields always fit.
                 logger.error("could not encode a message", metadata: ["error": "\(error)"])
@@ -160,9 +160,9 @@ extension ConnectionHandler {
             _ = try? buffer.writeFrame(.dropNotice(Frame.DropNotice(subscriptionID: id, reason: .unreadable, count: unreadable)))
             core.statistics.dropped(Int(unreadable), reason: .unreadable)
         }
-        core.statistics.delivered(batch.messages.count - Int(unreadable), bytes: payloadBytes)
-        output.messages += batch.messages.count - Int(unreadable)
-        return !batch.messages.isEmpty
+        core.statistics.delivered(taken - Int(unreadable), bytes: payloadBytes)
+        output.messages += taken - Int(unreadable)
+        return taken > 0
     }
 
     /// An empty write after the messages written so far: its completion proves they reached the socket.

@@ -176,7 +176,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard let context else { return }
         do {
             try frames.process(bytes) { (publish: consuming Frame.Publish) in
-                guard let action = state.publishReceived(publish) else { return true }
+                guard let action = state.publishReceived(consume publish) else { return true }
                 run(action)
                 return !state.budget.isSpent
             } others: { frame in

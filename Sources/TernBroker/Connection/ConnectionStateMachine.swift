@@ -83,7 +83,7 @@ struct ConnectionStateMachine {
     /// A PUBLISH arrived, nearly all the traffic: `nil` when it was taken in as it is.
     mutating func publishReceived(_ publish: consuming Frame.Publish) -> FrameAction? {
         guard lifecycle.workReceived() else { return frameReceived(.publish(publish), readAsProblem: { _ in nil }) }
-        if let refusal = intake.accept(publish) { return .refusePublish(refusal) }
+        if let refusal = intake.accept(consume publish) { return .refusePublish(refusal) }
         return intake.batchedTopicCount > Self.topicsPerHandOff ? .handOffPublishes : nil
     }
 

@@ -24,9 +24,9 @@ struct PublishBatches {
     /// The number of topics with publishes.
     var topicCount: Int { batches.count }
 
-    mutating func append(_ message: PublishedMessage) {
+    mutating func append(_ message: consuming PublishedMessage) {
         if message.topic != currentTopic { startRun(of: message.topic) }
-        batches[currentIndex].messages.append(message)
+        batches[currentIndex].messages.append(consume message)
     }
 
     /// Every topic's batch, in the order the topics first came; none are left afterwards.

@@ -54,9 +54,7 @@ struct PublishIntake {
         if let (code, reason) = problem(with: publish) {
             return Refusal(ackID: publish.ackID, code: code, reason: reason)
         }
-        let message = PublishedMessage(consume publish, reusing: lastEnvelope)
-        lastEnvelope = message.envelope
-        batches.append(message)
+        batches.append(PublishedMessage(consume publish, sharing: &lastEnvelope))
         return nil
     }
 

@@ -142,13 +142,12 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
             var batch = Batch(droppedOldest: state.droppedOldest, droppedNewest: state.droppedNewest)
             state.droppedOldest = 0
             state.droppedNewest = 0
-            var bytes = 0
-            batch.messages.reserveCapacity(min(state.pending.count, Self.batchCapacityHint))
-            while let message = state.pending.first, batch.messages.isEmpty || bytes + message.size <= maxBytes {
-                state.pending.removeFirst()
-                state.pendingBytes -= message.size
-                bytes += message.size
-                batch.messages.append(message)
+            if state.pendingBytes <= maxBytes {
+                // Everything fits, as it nearly always does: the whole queue changes hands.
+                swap(&batch.messages, &state.pending)
+                state.pendingBytes = 0
+            } else {
+                takeMessages(upTo: maxBytes, from: &state, into: &batch)
             }
             if !batch.messages.isEmpty {
                 state.lastProgress = now
@@ -162,6 +161,21 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
                 state.compactsPayloads = false
             }
             return batch
+        }
+    }
+
+    /// Moves the oldest messages, up to `maxBytes` of them but at least one, into `batch`.
+    private func takeMessages(upTo maxBytes: Int, from state: inout State, into batch: inout Batch) {
+        batch.messages.reserveCapacity(min(state.pending.count, Self.batchCapacityHint))
+        var bytes = 0
+        while let message = state.pending.popFirst() {
+            guard batch.messages.isEmpty || bytes + message.size <= maxBytes else {
+                state.pending.prepend(message)
+                return
+            }
+            state.pendingBytes -= message.size
+            bytes += message.size
+            batch.messages.append(message)
         }
     }
 

@@ -107,10 +107,10 @@ actor Topic {
         let now = eventLoop.now
         lastActivity = now
         refreshSubscribers()
-        let binding = directory.registry.binding(forTopic: name)
-        let effects = core.publish(messages, from: publisher, refusal: { message in
-            binding?.problem(with: message.schema, payload: message.payload, topic: self.name)
-        }, offer: { $0.queue.offer($1, policy: $2, from: self, at: now) })
+        let refusal = directory.registry.binding(forTopic: name).map { binding in
+            { (message: PublishedMessage) in binding.problem(with: message.schema, payload: message.payload, topic: self.name) }
+        }
+        let effects = core.publish(messages, from: publisher, refusal: refusal, offer: { $0.queue.offer($1, policy: $2, from: self, at: now) })
         run(effects, publisher: publisher)
     }
 

@@ -113,12 +113,12 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
 
     // MARK: Publishing
 
-    /// Accepts `messages` from `publisher` in order, each unless `refusal` gives a reason to
+    /// Accepts `messages` from `publisher` in order, each unless `refusal` (if any) gives a reason to
     /// refuse it or the `reject` policy finds the mailbox full, and hands them to subscribers.
     /// Messages from no publisher (forwarded by another node of the cluster) hold nobody back
     /// under the `block` policy.
     mutating func publish(
-        _ messages: [PublishedMessage], from publisher: Publisher?, refusal: (PublishedMessage) -> (ErrorCode, String)?, offer: Offer
+        _ messages: [PublishedMessage], from publisher: Publisher?, refusal: ((PublishedMessage) -> (ErrorCode, String)?)?, offer: Offer
     ) -> Effects {
         // Under `reject` a batch of several could fill the mailbox on its way through it.
         let bypassesMailbox = mailbox.isEmpty && (settings.policy != .reject || messages.count == 1)
@@ -129,22 +129,23 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
         var direct = incoming
         var acknowledged: [UInt64] = []
         var rejected = Rejection()
-        for (index, message) in incoming.enumerated() {
-            var problem = refusal(message)
+        // By index, so that looking at a message does not copy it.
+        for index in incoming.indices {
+            var problem = refusal?(incoming[index])
             if problem == nil && !bypassesMailbox && settings.policy == .reject && isFull {
                 problem = (.mailboxFull, "the mailbox of topic '\(name)' is full")
             }
             if let (code, reason) = problem {
                 if bypassesMailbox && rejected.count == 0 { direct = Array(incoming[..<index]) }
-                rejected.add(message, code: code, reason: reason)
+                rejected.add(incoming[index], code: code, reason: reason)
                 continue
             }
             if !bypassesMailbox {
-                enqueue(message)
+                enqueue(incoming[index])
             } else if rejected.count > 0 {
-                direct.append(message)
+                direct.append(incoming[index])
             }
-            count(message, acknowledging: &acknowledged)
+            count(incoming[index], acknowledging: &acknowledged)
         }
         var effects = bypassesMailbox ? fanOut(direct, offer: offer) : fanOut(offer: offer)
         counters.rejected += UInt64(rejected.count)
