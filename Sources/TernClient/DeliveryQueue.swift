@@ -238,5 +238,15 @@ struct Deliveries<Element: Sendable>: AsyncSequence, Sendable {
             taken = batch
             return taken.popFirst()
         }
+
+        /// Everything buffered, at least one element, for a caller that returns them one by one
+        /// itself; `nil` at the end of the stream.
+        mutating func nextBatch() async throws -> DeliveryBatches<Element>? {
+            if !taken.isEmpty {
+                defer { taken = DeliveryBatches() }
+                return taken
+            }
+            return try await reference.queue.take()
+        }
     }
 }

@@ -10,6 +10,7 @@ import Tracing
 /// A class, so that the client's `MessageTracing?` is one pointer that every publish and delivery
 /// tests for `nil` inline: as a struct holding `any Tracer`, each test went through the type's
 /// value witnesses (about 7% of a fan-in publisher's CPU in `tern-bench`).
+@usableFromInline
 final class MessageTracing: Sendable {
     let tracer: any Tracer
 

@@ -45,7 +45,9 @@ public struct TernSubscription: AsyncSequence, Sendable {
     /// Iterates a ``TernSubscription``.
     public struct AsyncIterator: AsyncIteratorProtocol {
         private var base: Producer.AsyncIterator
-        private let tracing: MessageTracing?
+        /// Messages taken from the subscription's queue and not returned yet.
+        @usableFromInline var buffered = DeliveryBatches<TernMessage>()
+        @usableFromInline let tracing: MessageTracing?
 
         fileprivate init(base: Producer.AsyncIterator, tracing: MessageTracing?) {
             self.base = base
@@ -56,10 +58,22 @@ public struct TernSubscription: AsyncSequence, Sendable {
             try await next(isolation: nil)
         }
 
-        /// The next message, on the caller's executor: without a hop when one is buffered.
+        /// The next message, on the caller's executor. Inlined into the consumer's loop, a
+        /// buffered message is returned without a call, a suspension or a switch of executors.
+        @inlinable
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> TernMessage? {
-            let delivered = try await base.next(isolation: actor)
-            guard let tracing, var message = delivered else { return delivered }
+            if tracing == nil, let message = buffered.popFirst() { return message }
+            return try await nextTaking(isolation: actor)
+        }
+
+        /// The next message when none is buffered, or when messages are traced.
+        @usableFromInline
+        mutating func nextTaking(isolation actor: isolated (any Actor)?) async throws -> TernMessage? {
+            if buffered.isEmpty {
+                guard let batch = try await base.nextBatch() else { return nil }
+                buffered = batch
+            }
+            guard let tracing, var message = buffered.popFirst() else { return buffered.popFirst() }
             message.serviceContext = tracing.received(on: message.topic, headers: message.headers)
             return message
         }
