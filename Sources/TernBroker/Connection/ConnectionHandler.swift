@@ -46,7 +46,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     var helloReceived: NIODeadline?
     /// Set when the connection no longer waits for the token check it asked for.
     var tokenCheckAbandoned: ManagedAtomic<Bool>?
-    /// Its event loop's polling, told of every read.
+    /// Its event loop's polling, told of reads that hold requests or replies.
     private var poller: LoopPoller?
 
     init(core: BrokerCore) {
@@ -132,7 +132,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        poller?.keepPolling(for: core.inputPolling.window)
+        // After publishes alone nothing comes back, and a polling loop would take the core from
+        // the subscribers it just wrote to.
+        if state.takeExpectsAnswer() { poller?.keepPolling(for: core.inputPolling.window) }
         finishTurn()
     }
 

@@ -64,6 +64,10 @@ struct ConnectionStateMachine {
     private(set) var inputFailed = false
     /// Set by the client's GOODBYE: the rest of the current read is checked, then the connection closes.
     private(set) var closesAfterRead = false
+    /// Whether the input since ``takeExpectsAnswer()`` held a request or a reply: then an
+    /// answer, or the requester's next request, is likely to follow within moments. After
+    /// publishes alone nothing is expected back.
+    private var expectsAnswer = false
 
     /// How many topics one read's publishes may go to before they are handed off mid-read, each
     /// new topic being costly work.
@@ -76,6 +80,13 @@ struct ConnectionStateMachine {
     }
 
     var isReady: Bool { lifecycle.isReady }
+
+    /// Whether the input since the last call held a request or a reply, for the loop to keep
+    /// polling for what answers it (``InputPolling``).
+    mutating func takeExpectsAnswer() -> Bool {
+        defer { expectsAnswer = false }
+        return expectsAnswer
+    }
     var isClosing: Bool { lifecycle.state == .closing }
 
     // MARK: Frames from the client
@@ -142,6 +153,7 @@ struct ConnectionStateMachine {
             }
             return .closeSubscription(subscriber)
         case .request(let request):
+            expectsAnswer = true
             // An invalid topic is the handler's to report, first (PROTOCOL.md section 8).
             if authorization != nil, TopicSyntax.problem(withTopic: request.topic, maxLength: Int(subscriptions.limits.maxTopicLength)) == nil,
                 let refusal = authorization?.refusal(requesting: request.topic)
@@ -150,6 +162,7 @@ struct ConnectionStateMachine {
             }
             return .routeRequest(request)
         case .reply(let reply):
+            expectsAnswer = true
             guard let request = requests.end(reply.requestID) else {
                 guard requests.wasIssued(reply.requestID) else {
                     return .sendError(Frame.Error(

@@ -166,3 +166,33 @@ import TernProtocol
         #expect(machine.pingIntervalPassed() == .none)
     }
 }
+
+/// What the connection's whole machine tells the loop about polling after a read.
+@Suite struct ExpectedAnswerTests {
+    private func ready() -> ConnectionStateMachine {
+        var machine = ConnectionStateMachine(limits: Limits.defaults, maxInFlightRequests: 10)
+        _ = machine.frameReceived(.hello(Frame.Hello(minVersion: 1, maxVersion: 3, clientName: "test")), readAsProblem: { _ in nil })
+        _ = machine.authenticated(as: nil)
+        return machine
+    }
+
+    @Test func requestsAndRepliesAreAnsweredSoonButPublishesAreNot() {
+        var machine = ready()
+        let action = machine.publishReceived(Frame.Publish(topic: "a.b", payload: ByteBuffer(string: "x")))
+        #expect(action == nil)
+        let afterPublish = machine.takeExpectsAnswer()
+        #expect(!afterPublish, "nothing comes back for a publish")
+        let request = Frame.Request(requestID: 1, topic: "svc.echo", timeoutMilliseconds: 1000, payload: ByteBuffer(string: "q"))
+        guard case .routeRequest = machine.frameReceived(.request(request), readAsProblem: { _ in nil }) else {
+            Issue.record("the request was not routed")
+            return
+        }
+        let afterRequest = machine.takeExpectsAnswer()
+        #expect(afterRequest, "its reply is on its way")
+        let again = machine.takeExpectsAnswer()
+        #expect(!again, "taken once")
+        _ = machine.frameReceived(.reply(Frame.Reply(requestID: 7, code: .ok, payload: ByteBuffer())), readAsProblem: { _ in nil })
+        let afterReply = machine.takeExpectsAnswer()
+        #expect(afterReply, "a requester's next request follows its reply")
+    }
+}
