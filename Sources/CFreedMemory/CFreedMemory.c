@@ -13,8 +13,15 @@ int tern_release_freed_memory(void) {
 void tern_merge_freed_memory_at_once(void) {
     mallopt(M_MXFAST, 0);
 }
+
+void tern_keep_freed_memory_for_reuse(unsigned long kept, unsigned long mappedAbove) {
+    mallopt(M_TRIM_THRESHOLD, (int)kept);
+    mallopt(M_MMAP_THRESHOLD, (int)mappedAbove);
+}
 #else
 void tern_merge_freed_memory_at_once(void) {}
+
+void tern_keep_freed_memory_for_reuse(unsigned long kept, unsigned long mappedAbove) {}
 
 int tern_release_freed_memory(void) {
     return 0;

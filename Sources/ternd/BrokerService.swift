@@ -33,6 +33,10 @@ struct BrokerService: Service {
     func run() async throws {
         // Freed memory merged as it is freed, not in one go that would hold an event loop.
         tern_merge_freed_memory_at_once()
+        // Buffers of a busy stream reuse freed memory instead of faulting in new pages: with
+        // glibc's defaults, page faults took a tenth of the CPU of a 1:1 TLS stream. Up to 64 MiB
+        // stays free at the top of the heap; blocks up to 8 MiB come from it.
+        tern_keep_freed_memory_for_reuse(64 << 20, 8 << 20)
         let turns = EventLoopTurns()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops, metricsDelegate: turns)
         let server: BrokerServer

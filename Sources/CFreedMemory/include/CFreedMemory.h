@@ -11,4 +11,12 @@ int tern_release_freed_memory(void);
 /// Does nothing with another C library.
 void tern_merge_freed_memory_at_once(void);
 
+/// Keeps up to `kept` bytes of freed memory at the top of the heap for reuse instead of handing
+/// it back to the system at once, and serves blocks of up to `mappedAbove` bytes from the heap
+/// instead of mapping each on its own (glibc's trim and mmap thresholds). A broker streaming
+/// messages through read and write buffers of hundreds of kilobytes otherwise maps or grows,
+/// faults in and returns the same memory over and over. ``tern_release_freed_memory`` still
+/// hands back everything. Does nothing with another C library.
+void tern_keep_freed_memory_for_reuse(unsigned long kept, unsigned long mappedAbove);
+
 #endif

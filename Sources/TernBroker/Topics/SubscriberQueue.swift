@@ -142,13 +142,7 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
             var batch = Batch(droppedOldest: state.droppedOldest, droppedNewest: state.droppedNewest)
             state.droppedOldest = 0
             state.droppedNewest = 0
-            if state.pendingBytes <= maxBytes {
-                // Everything fits, as it nearly always does: the whole queue changes hands.
-                swap(&batch.messages, &state.pending)
-                state.pendingBytes = 0
-            } else {
-                takeMessages(upTo: maxBytes, from: &state, into: &batch)
-            }
+            takeMessages(upTo: maxBytes, from: &state, into: &batch)
             if !batch.messages.isEmpty {
                 state.lastProgress = now
                 if !state.waitingTopics.isEmpty && !capacity.isFull(messages: state.pending.count, bytes: state.pendingBytes) {
@@ -164,7 +158,10 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
         }
     }
 
-    /// Moves the oldest messages, up to `maxBytes` of them but at least one, into `batch`.
+    /// Moves the oldest messages, up to `maxBytes` of them but at least one, into `batch`: moved,
+    /// not copied, so no reference count changes. The queue keeps its storage for what comes
+    /// next (handing the whole queue over instead made it grow again from nothing after every
+    /// take, each larger storage new memory to fault in).
     private func takeMessages(upTo maxBytes: Int, from state: inout State, into batch: inout Batch) {
         batch.messages.reserveCapacity(min(state.pending.count, Self.batchCapacityHint))
         var bytes = 0
