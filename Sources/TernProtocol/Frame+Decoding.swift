@@ -180,19 +180,13 @@ extension Frame.Publish: DirectlyDecodableFrame {
     }
 
     static func readCommonForm(from buffer: ByteBuffer, frameLength: Int, recentTopic: inout String?) -> Self? {
-        guard let layout = TopicFrameLayout(of: buffer, type: .publish, frameLength: frameLength, idWidth: 8, idFlag: FrameFlags.ack) else {
-            return nil
+        TopicFrameLayout.read(.publish, from: buffer, frameLength: frameLength, idWidth: 8, idFlag: FrameFlags.ack, recentTopic: &recentTopic) {
+            layout, topic, replyTo, payload in
+            Self(
+                payload: payload, topic: topic, ackID: layout.flags & FrameFlags.ack == 0 ? nil : layout.id, replyTo: replyTo, headers: [:],
+                schema: layout.schema
+            )
         }
-        var replyTo: String?
-        if let range = layout.replyTo {
-            guard let string = buffer.asciiString(at: range) else { return nil }
-            replyTo = string
-        }
-        guard let topic = buffer.asciiTopic(at: layout.topic, recent: &recentTopic) else { return nil }
-        return Self(
-            payload: buffer.getSlice(at: layout.payload.lowerBound, length: layout.payload.count)!, topic: topic,
-            ackID: layout.flags & FrameFlags.ack == 0 ? nil : layout.id, replyTo: replyTo, headers: [:], schema: layout.schema
-        )
     }
 }
 
@@ -209,18 +203,12 @@ extension Frame.Message: DirectlyDecodableFrame {
     }
 
     static func readCommonForm(from buffer: ByteBuffer, frameLength: Int, recentTopic: inout String?) -> Self? {
-        guard let layout = TopicFrameLayout(of: buffer, type: .message, frameLength: frameLength, idWidth: 4, idFlag: 0) else {
-            return nil
+        TopicFrameLayout.read(.message, from: buffer, frameLength: frameLength, idWidth: 4, idFlag: 0, recentTopic: &recentTopic) {
+            layout, topic, replyTo, payload in
+            Self(
+                payload: payload, subscriptionID: UInt32(truncatingIfNeeded: layout.id), topic: topic, replyTo: replyTo, headers: [:],
+                schema: layout.schema
+            )
         }
-        var replyTo: String?
-        if let range = layout.replyTo {
-            guard let string = buffer.asciiString(at: range) else { return nil }
-            replyTo = string
-        }
-        guard let topic = buffer.asciiTopic(at: layout.topic, recent: &recentTopic) else { return nil }
-        return Self(
-            payload: buffer.getSlice(at: layout.payload.lowerBound, length: layout.payload.count)!,
-            subscriptionID: UInt32(truncatingIfNeeded: layout.id), topic: topic, replyTo: replyTo, headers: [:], schema: layout.schema
-        )
     }
 }

@@ -70,6 +70,27 @@ struct TopicFrameLayout {
     }
 }
 
+extension TopicFrameLayout {
+    /// The frame of `type` at `buffer`'s reader index, when it has its common form, made by
+    /// `make` from its layout, topic (`recentTopic` itself when the bytes spell it, else a new
+    /// string that replaces it), reply-to and payload; `nil` for any other frame.
+    static func read<Decoded>(
+        _ type: FrameType, from buffer: ByteBuffer, frameLength: Int, idWidth: Int, idFlag: UInt8, recentTopic: inout String?,
+        as make: (TopicFrameLayout, consuming String, consuming String?, consuming ByteBuffer) -> Decoded
+    ) -> Decoded? {
+        guard let layout = TopicFrameLayout(of: buffer, type: type, frameLength: frameLength, idWidth: idWidth, idFlag: idFlag) else {
+            return nil
+        }
+        var replyTo: String?
+        if let range = layout.replyTo {
+            guard let string = buffer.asciiString(at: range) else { return nil }
+            replyTo = string
+        }
+        guard let topic = buffer.asciiTopic(at: layout.topic, recent: &recentTopic) else { return nil }
+        return make(layout, topic, replyTo, buffer.getSlice(at: layout.payload.lowerBound, length: layout.payload.count)!)
+    }
+}
+
 extension ByteBuffer {
     /// The ASCII string at `range`: `recent` itself when the bytes spell it, else a new string
     /// that replaces it. `nil` when the bytes are not all ASCII.
