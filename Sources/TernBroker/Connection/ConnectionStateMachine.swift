@@ -80,6 +80,7 @@ struct ConnectionStateMachine {
     }
 
     var isReady: Bool { lifecycle.isReady }
+    var isClosing: Bool { lifecycle.state == .closing }
 
     /// Whether the input since the last call held a request or a reply, for the loop to keep
     /// polling for what answers it (``InputPolling``).
@@ -87,7 +88,6 @@ struct ConnectionStateMachine {
         defer { expectsAnswer = false }
         return expectsAnswer
     }
-    var isClosing: Bool { lifecycle.state == .closing }
 
     // MARK: Frames from the client
 

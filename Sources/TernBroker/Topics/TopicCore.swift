@@ -113,10 +113,10 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
 
     // MARK: Publishing
 
-    /// Accepts `messages` from `publisher` in order, each unless `refusal` (if any) gives a reason to
-    /// refuse it or the `reject` policy finds the mailbox full, and hands them to subscribers.
-    /// Messages from no publisher (forwarded by another node of the cluster) hold nobody back
-    /// under the `block` policy.
+    /// Accepts `messages` from `publisher` in order, each unless `refusal` (if any) gives a
+    /// reason to refuse it or the `reject` policy finds the mailbox full, and hands them to
+    /// subscribers. Messages from no publisher (forwarded by another node of the cluster) hold
+    /// nobody back under the `block` policy.
     mutating func publish(
         _ messages: [PublishedMessage], from publisher: Publisher?, refusal: ((PublishedMessage) -> (ErrorCode, String)?)?, offer: Offer
     ) -> Effects {
