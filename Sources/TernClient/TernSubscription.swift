@@ -73,7 +73,8 @@ public struct TernSubscription: AsyncSequence, Sendable {
                 guard let batch = try await base.nextBatch() else { return nil }
                 buffered = batch
             }
-            guard let tracing, var message = buffered.popFirst() else { return buffered.popFirst() }
+            let next = buffered.popFirst()
+            guard let tracing, var message = next else { return next }
             message.serviceContext = tracing.received(on: message.topic, headers: message.headers)
             return message
         }

@@ -35,7 +35,7 @@ public struct FrameDecoder: ByteToMessageDecoder, NIOSingleStepByteToMessageDeco
             try direct(consume frame)
             return true
         }
-        guard let (type, flags, body) = try nextFrame(from: &buffer) else { return false }
+        let (type, flags, body) = takeFrame(of: frameLength, from: &buffer)
         if type == Direct.frameType.rawValue {
             try direct(Frame.decode(Direct.frameType, flags: flags, body: body, recentTopic: &recentTopic) { reader throws(FrameDecodingError) in
                 try Direct.read(from: &reader)
@@ -49,6 +49,11 @@ public struct FrameDecoder: ByteToMessageDecoder, NIOSingleStepByteToMessageDeco
     /// Takes the next complete frame off `buffer`: its type, flags and body.
     func nextFrame(from buffer: inout ByteBuffer) throws(FrameDecodingError) -> (type: UInt8, flags: UInt8, body: ByteBuffer)? {
         guard let frameLength = try frameLength(at: buffer), buffer.readableBytes >= frameLength else { return nil }
+        return takeFrame(of: frameLength, from: &buffer)
+    }
+
+    /// Takes the frame of `frameLength` bytes, prefix included, that `buffer` holds whole.
+    private func takeFrame(of frameLength: Int, from buffer: inout ByteBuffer) -> (type: UInt8, flags: UInt8, body: ByteBuffer) {
         buffer.moveReaderIndex(forwardBy: 4)
         var body = buffer.readSlice(length: frameLength - 4)!
         let type = body.readInteger(as: UInt8.self)!

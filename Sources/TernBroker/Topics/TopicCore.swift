@@ -206,7 +206,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
             // What some target did not take waits in the mailbox, with payloads of its own.
             var waiting = Array(messages[Int(delivered - first)...])
             PayloadCompaction.compact(&waiting, allocator: ByteBufferAllocator())
-            for message in waiting { enqueue(message) }
+            for index in waiting.indices { enqueue(waiting[index]) }
         }
         finishFanOut(&effects)
         return effects
