@@ -43,7 +43,7 @@ struct Publisher: Sendable {
                 sentAt = MonotonicClock.nanoseconds()
                 let due = start + stamp.sequence * interval
                 if due > sentAt + 1_000_000 {
-                    try await Task.sleep(nanoseconds: due - sentAt)
+                    try await client.eventLoop.sleep(until: .now() + .nanoseconds(Int64(due - sentAt)))
                     sentAt = MonotonicClock.nanoseconds()
                 }
             } else if isTimed {

@@ -23,7 +23,11 @@ public final class TernClient: Sendable {
     /// The configuration the client connected with.
     public let configuration: Configuration
 
-    let eventLoop: any EventLoop
+    /// The event loop that does this connection's I/O, the one behind ``taskExecutor``.
+    ///
+    /// A task that prefers ``taskExecutor`` can wait on this loop's timers
+    /// (`eventLoop.scheduleTask(deadline:_:)`) and resume there without another thread.
+    public let eventLoop: any EventLoop
     private let eventLoopExecutor: EventLoopTaskExecutor
     let session: NIOLoopBoundBox<ClientSession?>
     private let clientEvents: ClientEvents
