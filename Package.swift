@@ -172,6 +172,8 @@ let package = Package(
         ),
         // glibc's malloc_trim, which Swift's Glibc module does not export.
         .target(name: "CFreedMemory"),
+        // Linux's sched_setattr, a variadic syscall that Swift cannot call.
+        .target(name: "CSchedulerSlice"),
         .target(
             name: "TernBroker",
             dependencies: [
@@ -223,6 +225,7 @@ let package = Package(
             name: "ternd",
             dependencies: [
                 "CFreedMemory",
+                "CSchedulerSlice",
                 "TernBroker",
                 "TernCommandSupport",
                 "TernProtocol",
@@ -268,6 +271,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
+                "CSchedulerSlice",
                 "TernBroker",
                 "TernClient",
                 "TernProtocol",

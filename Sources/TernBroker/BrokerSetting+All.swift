@@ -63,6 +63,10 @@ extension BrokerSetting {
             in: .microseconds(1)...Duration.milliseconds(10), allowingZero: true,
             help: "How long an event loop keeps polling its sockets after input before it sleeps: a reply or the next message then finds it awake, saving a thread wake-up (tens of µs), for CPU while it polls; 0 turns it off."
         ),
+        .duration(
+            "scheduler-slice", \.schedulerSlice, in: .microseconds(100)...Duration.milliseconds(100), allowingZero: true,
+            help: "The scheduling slice the event loops' threads ask Linux for (6.12 and later): with a short one, a loop writing to many subscribers finishes before the threads it wakes take its core; 0 keeps the kernel's default."
+        ),
         .size(
             "max-frame-size", \.maxFrameSize, in: { _ in BrokerSettings.minimumFrameSize...Int(UInt32.max) },
             help: "Largest frame, announced in WELCOME; a longer length prefix closes the connection."

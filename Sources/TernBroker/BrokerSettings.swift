@@ -30,6 +30,8 @@ public struct BrokerSettings: Sendable {
     public var eventLoops = Self.defaultEventLoops
     /// How long an event loop polls after input, when given; see ``inputPollWindow``.
     public var pollWindow: TimeAmount?
+    /// The scheduling slice the event loops' threads ask the kernel for; zero keeps its default.
+    public var schedulerSlice = TimeAmount.microseconds(100)
     /// The cluster this broker is a node of, if any.
     public var cluster = ClusterSettings()
     /// The addresses clients reach this broker at, announced to them in SERVERS; in a cluster,

@@ -1,5 +1,6 @@
 import CFreedMemory
 import Logging
+import NIOCore
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
@@ -17,6 +18,8 @@ struct BrokerService: Service {
     let configuration: BrokerConfiguration
     /// The number of threads that run connections and topics.
     let eventLoops: Int
+    /// The scheduling slice those threads ask the kernel for; zero keeps its default.
+    let schedulerSlice: TimeAmount
     /// Where the broker records its metrics, which `/metrics` serves.
     let metrics: PrometheusCollectorRegistry
     /// Reads the settings again for a reload.
@@ -39,6 +42,7 @@ struct BrokerService: Service {
         tern_keep_freed_memory_for_reuse(64 << 20, 8 << 20)
         let turns = EventLoopTurns()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops, metricsDelegate: turns)
+        let slice = await SchedulerSlice.request(schedulerSlice, on: group, logger: logger)
         let server: BrokerServer
         do {
             await clusterRegistry?.load()
@@ -61,6 +65,7 @@ struct BrokerService: Service {
             "overflow-policy": "\(configuration.mailbox.policy)",
             "event-loops": "\(eventLoops)",
             "poll-window": "\(HumanDuration(Duration(configuration.inputPollWindow)))",
+            "scheduler-slice": "\(slice)",
         ])
         if let monitor = configuration.monitor, let port = server.monitorPort {
             logger.info("monitoring", metadata: ["address": "\(ServerAddress(host: monitor.host, port: port))"])

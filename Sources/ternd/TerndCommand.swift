@@ -93,7 +93,8 @@ struct TerndCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
                 service: BrokerService(
-                    configuration: settings.configuration, eventLoops: settings.eventLoops, metrics: metrics, settings: reader,
+                    configuration: settings.configuration, eventLoops: settings.eventLoops, schedulerSlice: settings.schedulerSlice,
+                    metrics: metrics, settings: reader,
                     watched: settings.watchesConfig ? config : nil, logger: logger, membership: cluster?.membership, clusterRegistry: cluster?.registry
                 ),
                 successTerminationBehavior: .gracefullyShutdownGroup

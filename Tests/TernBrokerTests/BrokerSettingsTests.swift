@@ -36,6 +36,7 @@ import TernProtocol
         #expect(settings.configuration.topicOverrides.isEmpty)
         #expect(settings.dataDirectory == ".tern" && settings.usesTLS && settings.logLevel == .info)
         #expect(settings.eventLoops == defaults.eventLoops)
+        #expect(settings.schedulerSlice == .microseconds(100))
     }
 
     @Test func everySettingIsReadUnderItsKey() async throws {
@@ -47,7 +48,7 @@ import TernProtocol
             "subscriber-queue-messages": "20", "subscriber-queue-bytes": "2MiB", "slow-consumer-timeout": "250ms", "shutdown-timeout": "1m",
             "max-total-subscriptions": "30", "max-topics": "40", "request-timeout": "3s", "max-requests-in-flight": "50",
             "log-format": "json", "monitor": "127.0.0.1:8377", "metrics-topics": "orders.> audit.*",
-            "lame-duck-duration": "5s", "poll-window": "250us", "client-advertise": "10.0.0.9:8376,[::1]:9000",
+            "lame-duck-duration": "5s", "poll-window": "250us", "scheduler-slice": "2ms", "client-advertise": "10.0.0.9:8376,[::1]:9000",
             "cluster": "east-1", "etcd": "https://10.0.0.1:2379,http://[::1]", "cluster-listen": "0.0.0.0:8377", "cluster-advertise": "10.0.0.2:8377",
             "cluster-lease-ttl": "5s", "etcd-ca": "etcd-ca.pem", "etcd-cert": "etcd.pem", "etcd-key": "etcd.key",
             "cluster-tls-cert": "node.pem", "cluster-tls-key": "node.key", "cluster-tls-ca": "cluster-ca.pem",
@@ -70,6 +71,7 @@ import TernProtocol
         #expect(configuration.metricsTopics == ["orders.>", "audit.*"])
         #expect(configuration.lameDuckDuration == .seconds(5) && settings.pollWindow == .microseconds(250))
         #expect(settings.inputPollWindow(cores: 2) == .microseconds(250), "given, it holds with a loop per core too")
+        #expect(settings.schedulerSlice == .milliseconds(2))
         #expect(settings.clientAdvertise == [ServerAddress(host: "10.0.0.9", port: 8376), ServerAddress(host: "::1", port: 9000)])
         #expect(settings.announcesServers)
         #expect(settings.cluster.name == "east-1" && settings.cluster.leaseTTL == .seconds(5))
@@ -107,6 +109,7 @@ import TernProtocol
         #expect(await refusal(["max-payload": "2MiB"]) == "max-payload (2097152 bytes) must be smaller than max-frame-size (1048576 bytes)")
         #expect(await refusal(["ping-interval": "5ms"]) == "ping-interval must be 0 or between 10ms and 24h, not 5ms")
         #expect(await refusal(["poll-window": "20ms"]) == "poll-window must be 0 or between 1us and 10ms, not 20ms")
+        #expect(await refusal(["scheduler-slice": "50us"]) == "scheduler-slice must be 0 or between 100us and 100ms, not 50us")
         #expect(await refusal(["data-dir": ""]) == "data-dir must not be empty")
         #expect(await refusal(["tls-cert": "server.pem"]) == "tls-cert and tls-key go together")
         #expect(await refusal(["no-tls": "true", "tls-client-ca": "ca.pem"]) == "no-tls cannot be combined with tls-cert, tls-key or tls-client-ca")
