@@ -23,10 +23,9 @@ public struct BrokerConfiguration: Sendable {
     public var idleTopicRetirement = TimeAmount.seconds(60)
     /// How long a client has for TLS and HELLO.
     public var handshakeTimeout = TimeAmount.seconds(10)
-    /// How long an event loop keeps polling its sockets after input before it sleeps (see
-    /// ``InputPolling``); zero turns polling off. `ternd` sets it from its settings
-    /// (``BrokerSettings/inputPollWindow(cores:)``): none when it runs a loop per core.
-    public var inputPollWindow = TimeAmount.microseconds(100)
+    /// How long an event loop keeps polling its sockets after input that holds a request or a
+    /// reply, before it sleeps (see ``InputPolling``); zero, the default, turns polling off.
+    public var inputPollWindow = TimeAmount.zero
     /// How often a quiet connection is pinged; it is closed after two unanswered pings.
     public var pingInterval = TimeAmount.seconds(30)
     public var maxConnections = 65_536

@@ -59,9 +59,8 @@ extension BrokerSetting {
             help: "Threads that run connections and topics."
         ),
         .duration(
-            "poll-window", \.pollWindow, default: "\(HumanDuration(Duration(BrokerSettings.defaultPollWindow))) with fewer event loops than cores, else 0",
-            in: .microseconds(1)...Duration.milliseconds(10), allowingZero: true,
-            help: "How long an event loop keeps polling its sockets after input before it sleeps: a reply or the next message then finds it awake, saving a thread wake-up (tens of µs), for CPU while it polls; 0 turns it off."
+            "poll-window", \.configuration.inputPollWindow, in: .microseconds(1)...Duration.milliseconds(10), allowingZero: true,
+            help: "How long an event loop keeps polling its sockets after a request or a reply before it sleeps, so that the answer finds it awake, for CPU while it polls; 0 turns it off. Worth it on a host whose clients run elsewhere."
         ),
         .duration(
             "scheduler-slice", \.schedulerSlice, in: .microseconds(100)...Duration.milliseconds(100), allowingZero: true,

@@ -51,17 +51,6 @@ extension BrokerSetting {
         }
     }
 
-    /// A duration unset by default (the broker then works one out), refused outside `range`;
-    /// with `allowingZero`, 0 ("off") is taken too.
-    static func duration(
-        _ key: String, _ property: WritableKeyPath<BrokerSettings, TimeAmount?> & Sendable, default defaultDescription: String,
-        in range: ClosedRange<Duration>, allowingZero: Bool = false, help: String
-    ) -> BrokerSetting {
-        duration(key, default: defaultDescription, in: range, allowingZero: allowingZero, help: help) {
-            duration, settings in settings[keyPath: property] = duration
-        }
-    }
-
     private static func duration(
         _ key: String, default defaultDescription: String, in range: ClosedRange<Duration>, allowingZero: Bool, help: String,
         store: @escaping @Sendable (TimeAmount, inout BrokerSettings) -> Void

@@ -28,8 +28,6 @@ public struct BrokerSettings: Sendable {
     public var clientCAFile: String?
     /// The threads that run connections and topics.
     public var eventLoops = Self.defaultEventLoops
-    /// How long an event loop polls after input, when given; see ``inputPollWindow``.
-    public var pollWindow: TimeAmount?
     /// The scheduling slice the event loops' threads ask the kernel for; zero keeps its default.
     public var schedulerSlice = TimeAmount.microseconds(100)
     /// The cluster this broker is a node of, if any.
@@ -58,16 +56,6 @@ public struct BrokerSettings: Sendable {
     /// two cores still spreads a many-core server's connections.
     static let defaultEventLoops = max(1, System.coreCount / 2)
 
-    /// How long an event loop polls after input: ``pollWindow`` when given, else
-    /// ``defaultPollWindow`` with fewer event loops than `cores` and none otherwise. Loops that
-    /// poll on every core would leave none to the threads they wait for (on two cores, two
-    /// polling loops answered requests at 0.4 of nats-server's rate, one at 1.5).
-    public func inputPollWindow(cores: Int = System.coreCount) -> TimeAmount {
-        pollWindow ?? (eventLoops < cores ? Self.defaultPollWindow : .zero)
-    }
-
-    /// How long an event loop polls after input, by default: the configuration's.
-    static let defaultPollWindow = BrokerConfiguration().inputPollWindow
     static let maxEventLoops = 1024
     static let maxConnections = 1 << 24
     /// The smallest max frame size: room for a 4 KiB payload and a frame's other fields.

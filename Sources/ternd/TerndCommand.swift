@@ -86,7 +86,6 @@ struct TerndCommand: AsyncParsableCommand {
         }
         settings.configuration.tls = try TLSSetup.context(for: settings, logger: logger)
         settings.configuration.dataDirectory = settings.dataDirectory
-        settings.configuration.inputPollWindow = settings.inputPollWindow()
         let announced = settings.announcesServers ? AnnouncedServers(settings.clientAdvertise.map(\.description)) : nil
         settings.configuration.announcedServers = announced
         let cluster = settings.cluster.isEnabled ? try ClusterServices(settings: settings, announced: announced, logger: logger) : nil

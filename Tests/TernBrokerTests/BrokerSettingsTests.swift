@@ -69,8 +69,7 @@ import TernProtocol
         #expect(configuration.maxTotalSubscriptions == 30 && configuration.maxTopics == 40)
         #expect(settings.logFormat == .json && configuration.monitor == ServerAddress(host: "127.0.0.1", port: 8377))
         #expect(configuration.metricsTopics == ["orders.>", "audit.*"])
-        #expect(configuration.lameDuckDuration == .seconds(5) && settings.pollWindow == .microseconds(250))
-        #expect(settings.inputPollWindow(cores: 2) == .microseconds(250), "given, it holds with a loop per core too")
+        #expect(configuration.lameDuckDuration == .seconds(5) && configuration.inputPollWindow == .microseconds(250))
         #expect(settings.schedulerSlice == .milliseconds(2))
         #expect(settings.clientAdvertise == [ServerAddress(host: "10.0.0.9", port: 8376), ServerAddress(host: "::1", port: 9000)])
         #expect(settings.announcesServers)
@@ -85,16 +84,9 @@ import TernProtocol
         #expect(try await read([:]).watchesConfig == false)
     }
 
-    @Test func loopsPollAfterInputOnlyWhileTheyAreFewerThanTheCoresUnlessAWindowIsGiven() async throws {
-        let settings = try await read([:])
-        #expect(settings.pollWindow == nil)
-        var loops = settings
-        loops.eventLoops = 1
-        #expect(loops.inputPollWindow(cores: 2) == .microseconds(100))
-        loops.eventLoops = 2
-        #expect(loops.inputPollWindow(cores: 2) == .zero)
-        #expect(loops.inputPollWindow(cores: 16) == .microseconds(100))
-        #expect(try await read(["event-loops": "2", "poll-window": "0"]).inputPollWindow(cores: 16) == .zero)
+    @Test func loopsPollAfterInputOnlyWhenAWindowIsGiven() async throws {
+        #expect(try await read([:]).configuration.inputPollWindow == .zero)
+        #expect(try await read(["event-loops": "2", "poll-window": "100us"]).configuration.inputPollWindow == .microseconds(100))
     }
 
     @Test func theMaxFrameSizeSetsTheMaxPayloadUnlessThatIsGivenToo() async throws {
