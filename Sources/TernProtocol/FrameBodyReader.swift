@@ -1,10 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
 
 /// Reads the fields of one frame's body, failing with a typed error instead of trapping.
@@ -60,22 +53,13 @@ struct FrameBodyReader {
     mutating func topic() throws(FrameDecodingError) -> String {
         let length = Int(try integer(UInt16.self))
         guard length <= body.readableBytes else { throw malformed("truncated") }
-        if let recent = recentTopic, recent.utf8.count == length, spells(recent, length: length) {
+        if let recent = recentTopic, body.spells(recent, at: body.readerIndex..<body.readerIndex + length) {
             body.moveReaderIndex(forwardBy: length)
             return recent
         }
         let topic = try utf8(length: length)
         recentTopic = topic
         return topic
-    }
-
-    private func spells(_ text: String, length: Int) -> Bool {
-        body.withUnsafeReadableBytes { bytes in
-            text.utf8.withContiguousStorageIfAvailable { stored in
-                guard let storedBytes = stored.baseAddress, let readBytes = bytes.baseAddress else { return length == 0 }
-                return memcmp(storedBytes, readBytes, length) == 0
-            } ?? text.utf8.elementsEqual(bytes[0..<length])
-        }
     }
 
     /// A `text`: a `UInt32` length and that many bytes of UTF-8.

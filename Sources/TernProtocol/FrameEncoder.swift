@@ -199,9 +199,7 @@ extension ByteBuffer {
         subscriptionID: UInt32, topic: String, replyTo: String?, headers: Headers, schema: SchemaReference?, payload: ByteBuffer
     ) throws(FrameEncodingError) -> Int {
         if headers.isEmpty {
-            return try writeTopicFrame(
-                .message(subscriptionID: subscriptionID, hasReplyTo: replyTo != nil, schema: schema), topic: topic, replyTo: replyTo, payload: payload
-            )
+            return try writeTopicFrame(.message(subscriptionID: subscriptionID, schema: schema), topic: topic, replyTo: replyTo, payload: payload)
         }
         return try writeLengthPrefixed { buffer throws(FrameEncodingError) in
             try buffer.writeMessage(

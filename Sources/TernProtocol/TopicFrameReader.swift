@@ -101,13 +101,15 @@ extension ByteBuffer {
         return topic
     }
 
-    /// Whether the bytes at `range` are `text`'s UTF-8.
-    private func spells(_ text: String, at range: Range<Int>) -> Bool {
+    /// Whether the readable bytes at `range` are `text`'s UTF-8.
+    func spells(_ text: String, at range: Range<Int>) -> Bool {
         guard text.utf8.count == range.count else { return false }
+        guard !range.isEmpty else { return true }
         return withUnsafeReadableBytes { bytes in
-            text.utf8.withContiguousStorageIfAvailable { stored in
-                range.isEmpty || memcmp(stored.baseAddress!, bytes.baseAddress! + (range.lowerBound - readerIndex), range.count) == 0
-            } ?? false
+            let field = UnsafeRawBufferPointer(rebasing: bytes[(range.lowerBound - readerIndex)..<(range.upperBound - readerIndex)])
+            return text.utf8.withContiguousStorageIfAvailable { stored in
+                memcmp(stored.baseAddress!, field.baseAddress!, field.count) == 0
+            } ?? text.utf8.elementsEqual(field)
         }
     }
 

@@ -8,6 +8,7 @@ import NIOCore
 /// the topic and reply-to are borrowed by each call, so writing a frame counts no references.
 struct TopicFrameHead {
     let type: FrameType
+    /// The flags besides those of the optional fields, which each frame's strings and ``schema`` set.
     let flags: UInt8
     /// The subscription id of a MESSAGE or the ack id of a PUBLISH, if any.
     let id: UInt64
@@ -17,24 +18,22 @@ struct TopicFrameHead {
 
     /// A head with `flags` besides those of its optional fields; the id is `idWidth` bytes, or
     /// absent when `nil`.
-    private init(type: FrameType, flags: UInt8, id: UInt64?, idWidth: Int, hasReplyTo: Bool, schema: SchemaReference?) {
+    private init(type: FrameType, flags: UInt8, id: UInt64?, idWidth: Int, schema: SchemaReference?) {
         self.type = type
-        self.flags = flags | (hasReplyTo ? FrameFlags.replyTo : 0) | (schema == nil ? 0 : FrameFlags.schema)
+        self.flags = flags
         self.id = id ?? 0
         self.idWidth = id == nil ? 0 : idWidth
         self.schema = schema
     }
 
     /// The head of a PUBLISH without headers.
-    static func publish(ackID: UInt64?, hasReplyTo: Bool, schema: SchemaReference?) -> TopicFrameHead {
-        TopicFrameHead(
-            type: .publish, flags: ackID == nil ? 0 : FrameFlags.ack, id: ackID, idWidth: 8, hasReplyTo: hasReplyTo, schema: schema
-        )
+    static func publish(ackID: UInt64?, schema: SchemaReference?) -> TopicFrameHead {
+        TopicFrameHead(type: .publish, flags: ackID == nil ? 0 : FrameFlags.ack, id: ackID, idWidth: 8, schema: schema)
     }
 
     /// The head of a MESSAGE without headers.
-    static func message(subscriptionID: UInt32, hasReplyTo: Bool, schema: SchemaReference?) -> TopicFrameHead {
-        TopicFrameHead(type: .message, flags: 0, id: UInt64(subscriptionID), idWidth: 4, hasReplyTo: hasReplyTo, schema: schema)
+    static func message(subscriptionID: UInt32, schema: SchemaReference?) -> TopicFrameHead {
+        TopicFrameHead(type: .message, flags: 0, id: UInt64(subscriptionID), idWidth: 4, schema: schema)
     }
 
     /// The bytes of the head after the length prefix, with these strings.
@@ -71,7 +70,7 @@ struct TopicFrameHead {
         }
         store(UInt32(byteCount + payloadLength))
         store(type.rawValue)
-        store(flags)
+        store(flags | optionalFieldFlags(replyTo: replyTo, headers: Headers(), schema: schema))
         switch idWidth {
         case 4: store(UInt32(truncatingIfNeeded: id))
         case 8: store(id)
@@ -110,7 +109,7 @@ extension ByteBuffer {
         guard headers.isEmpty else {
             return try writeFrame(.publish(Frame.Publish(topic: topic, ackID: ackID, replyTo: replyTo, headers: headers, schema: schema, payload: payload)))
         }
-        return try writeTopicFrame(.publish(ackID: ackID, hasReplyTo: replyTo != nil, schema: schema), topic: topic, replyTo: replyTo, payload: payload)
+        return try writeTopicFrame(.publish(ackID: ackID, schema: schema), topic: topic, replyTo: replyTo, payload: payload)
     }
 
     /// Appends the length prefix and head of a PUBLISH frame whose payload, `payloadLength` bytes,
@@ -125,7 +124,7 @@ extension ByteBuffer {
             setInteger(UInt32(headLength + payloadLength), at: start)
             return
         }
-        let head = TopicFrameHead.publish(ackID: ackID, hasReplyTo: replyTo != nil, schema: schema)
+        let head = TopicFrameHead.publish(ackID: ackID, schema: schema)
         let byteCount = try head.validate(topic: topic, replyTo: replyTo, payloadLength: payloadLength)
         let count = 4 + byteCount
         writeWithUnsafeMutableBytes(minimumWritableBytes: count) { memory in
