@@ -134,9 +134,12 @@ extension ConnectionHandler {
             ?? context.channel.allocator.buffer(capacity: batch.messages.reduce(64) { $0 + $1.size + Self.messageFrameOverhead })
         defer { output.buffer = buffer }
         let id = subscriber.subscriptionID
-        for (reason, count) in [(Frame.DropNotice.Reason.droppedOldest, batch.droppedOldest), (.droppedNewest, batch.droppedNewest)] where count > 0 {
-            logger.info("dropped messages for a subscriber", metadata: ["subscription": "\(id)", "reason": "\(reason)", "count": "\(count)"])
-            _ = try? buffer.writeFrame(.dropNotice(Frame.DropNotice(subscriptionID: id, reason: reason, count: count)))
+        // Only a round after drops looks at them: the list of the two allocates.
+        if batch.droppedOldest > 0 || batch.droppedNewest > 0 {
+            for (reason, count) in [(Frame.DropNotice.Reason.droppedOldest, batch.droppedOldest), (.droppedNewest, batch.droppedNewest)] where count > 0 {
+                logger.info("dropped messages for a subscriber", metadata: ["subscription": "\(id)", "reason": "\(reason)", "count": "\(count)"])
+                _ = try? buffer.writeFrame(.dropNotice(Frame.DropNotice(subscriptionID: id, reason: reason, count: count)))
+            }
         }
         var unreadable: UInt64 = 0
         var payloadBytes = 0

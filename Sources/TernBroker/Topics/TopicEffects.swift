@@ -12,7 +12,7 @@ struct TopicEffects<Subscriber: AnyObject, Publisher: Hashable> {
     /// Read from these publishers again: the mailbox has room.
     var resumedPublishers: [Publisher] = []
     /// Tell these subscribers' connections that their queues have messages to write.
-    var drains: [Subscriber] = []
+    var drains = InlineFirstList<Subscriber>()
     /// Check after the slow-consumer timeout whether the mailbox moved.
     var armStallCheck = false
     /// Disconnect these subscribers, which held the mailbox back for the slow-consumer timeout,
