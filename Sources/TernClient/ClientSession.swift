@@ -129,13 +129,16 @@ final class ClientSession {
             _ = actions.complete(reconnecting: false)
             return finish(isClosing ? .closed : actions.error)
         }
-        events.emit(.disconnected(server, reason: actions.error))
         switch reconnect.connectionLost(actions.error, at: eventLoop.now, using: &random) {
         case .connect(let next, let delay):
             carry(actions)
             outbound.connectionLost()
+            // Told once publishes already go to the reconnect buffer: a task that publishes on
+            // hearing it finds the buffer's limit in force.
+            events.emit(.disconnected(server, reason: actions.error))
             schedule(next, after: delay)
         case .giveUp(let error):
+            events.emit(.disconnected(server, reason: actions.error))
             _ = actions.complete(reconnecting: false)
             finish(error)
         }
