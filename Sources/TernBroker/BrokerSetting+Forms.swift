@@ -46,19 +46,10 @@ extension BrokerSetting {
         _ key: String, _ property: WritableKeyPath<BrokerSettings, TimeAmount> & Sendable,
         in range: ClosedRange<Duration>, allowingZero: Bool = false, help: String
     ) -> BrokerSetting {
-        duration(key, default: "\(HumanDuration(Duration(BrokerSettings()[keyPath: property])))", in: range, allowingZero: allowingZero, help: help) {
-            duration, settings in settings[keyPath: property] = duration
-        }
-    }
-
-    private static func duration(
-        _ key: String, default defaultDescription: String, in range: ClosedRange<Duration>, allowingZero: Bool, help: String,
-        store: @escaping @Sendable (TimeAmount, inout BrokerSettings) -> Void
-    ) -> BrokerSetting {
         BrokerSetting(
-            key, form: .duration, valueName: "duration", default: defaultDescription, help: help, parse: { HumanDuration($0) },
-            refusing: { duration, _ in SettingRange.problem(with: duration, in: range, allowingZero: allowingZero) },
-            store: { duration, settings in store(.nanoseconds(duration.nanoseconds), &settings) }
+            key, form: .duration, valueName: "duration", default: "\(HumanDuration(Duration(BrokerSettings()[keyPath: property])))", help: help,
+            parse: { HumanDuration($0) }, refusing: { duration, _ in SettingRange.problem(with: duration, in: range, allowingZero: allowingZero) },
+            store: { duration, settings in settings[keyPath: property] = .nanoseconds(duration.nanoseconds) }
         )
     }
 

@@ -19,7 +19,7 @@ enum SchedulerSlice {
     static func request(_ slice: TimeAmount, on group: MultiThreadedEventLoopGroup, logger: Logger) async -> String {
         guard slice > .zero else { return "kernel default" }
         let asked = Int64(slice.nanoseconds)
-        var granted: [Int64] = []
+        var allGranted = true
         var refusal: Int32 = 0
         for loop in group.makeIterator() {
             let outcome = try? await loop.submit { () -> (error: Int32, slice: Int64) in
@@ -28,7 +28,7 @@ enum SchedulerSlice {
             }.get()
             guard let outcome else { continue }
             if outcome.error != 0 { refusal = outcome.error }
-            granted.append(outcome.slice)
+            allGranted = allGranted && outcome.slice == asked
         }
         if refusal != 0 {
             logger.notice("the kernel refused the event loops' scheduler slice; they keep its default", metadata: [
@@ -36,7 +36,7 @@ enum SchedulerSlice {
             ])
             return "kernel default"
         }
-        guard granted.allSatisfy({ $0 == asked }) else {
+        guard allGranted else {
             logger.notice("this kernel keeps no slice per thread (Linux 6.12 and later do); the event loops keep its default")
             return "kernel default"
         }
