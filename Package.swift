@@ -88,10 +88,13 @@ let package = Package(
         ),
         // Sizes and durations as people write them, for command lines and settings.
         .target(name: "TernSettingValues"),
+        // OpenSSL told, before `main`, to leave its global state to the process's end.
+        .target(name: "COpenSSLExitPolicy", dependencies: ["COpenSSL"]),
         .target(
             name: "TernTLS",
             dependencies: [
                 "COpenSSL",
+                "COpenSSLExitPolicy",
                 "TernFiles",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -295,6 +298,7 @@ let package = Package(
             name: "TernTLSTests",
             dependencies: [
                 "TernTLS",
+                "COpenSSLExitPolicy",
                 "TernChildProcesses",
                 "TernTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
