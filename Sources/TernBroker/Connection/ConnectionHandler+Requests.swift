@@ -35,7 +35,7 @@ extension ConnectionHandler {
     /// Hands a routed request to this connection's responder `subscriber`, read as the
     /// subscriber's schema version when it reads as one.
     func deliver(_ request: Frame.Request, to subscriber: Subscriber, from requester: any Requester) {
-        guard let context, state.subscriptions.isOpen(subscriber, id: subscriber.subscriptionID) else {
+        guard let context, subscriber.isOpen else {
             requester.reroute(request)
             return
         }

@@ -37,6 +37,7 @@ extension ConnectionHandler {
     /// number per turn of the event loop: a connection that closes with 100,000 subscriptions
     /// does not hold the loop while they go (each is released as soon as it is retired).
     func retire(_ subscribers: [Subscriber]) {
+        for subscriber in subscribers { subscriber.markClosed() }
         retire(Retirement(subscribers))
     }
 
@@ -92,7 +93,7 @@ extension ConnectionHandler {
     /// Writes what is queued for `subscriber` into `output`, as far as the socket takes it,
     /// writing `output` out whenever it holds a round's worth; the caller writes the rest and flushes.
     private func drain(_ subscriber: Subscriber, into output: inout DrainOutput, context: ChannelHandlerContext) {
-        guard state.subscriptions.isOpen(subscriber, id: subscriber.subscriptionID) else { return }
+        guard subscriber.isOpen else { return }
         for _ in 0..<Self.drainRounds {
             // A connection being closed (for example for its outbound limit) takes nothing more.
             guard !state.isClosing else { return }
@@ -181,7 +182,7 @@ extension ConnectionHandler {
     /// Cuts this connection loose: one of its subscriptions took nothing for the slow-consumer
     /// timeout. `heldInMailbox` messages of the topic's mailbox were kept for it.
     func disconnectSlowConsumer(_ subscriber: Subscriber, topic: String, heldInMailbox: UInt64) {
-        guard state.subscriptions.isOpen(subscriber, id: subscriber.subscriptionID) else { return }
+        guard subscriber.isOpen else { return }
         let timeout = core.configuration.slowConsumerTimeout
         let closed = subscriber.queue.close()
         for waiting in closed.waitingTopics {

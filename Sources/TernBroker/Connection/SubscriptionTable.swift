@@ -49,11 +49,6 @@ struct SubscriptionTable<Subscription: AnyObject> {
         byID.removeValue(forKey: id)
     }
 
-    /// Whether `subscription` is the one open under `id`.
-    func isOpen(_ subscription: Subscription, id: UInt32) -> Bool {
-        byID[id] === subscription
-    }
-
     /// Closes every subscription, returning them.
     mutating func removeAll() -> [Subscription] {
         defer { byID = [:] }

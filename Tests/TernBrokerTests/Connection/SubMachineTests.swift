@@ -141,7 +141,7 @@ import TernProtocol
         #expect(table.problem(with: subscribe, authorization: nil, readAsProblem: { _ in nil }) == nil)
         let token = Token()
         table.add(token, id: 1)
-        #expect(table.isOpen(token, id: 1) && !table.isOpen(Token(), id: 1))
+        #expect(table.byID[1] === token)
         #expect(table.problem(with: subscribe, authorization: nil, readAsProblem: { _ in nil })?.0 == .duplicateSubscription)
         #expect(table.problem(with: Frame.Subscribe(subscriptionID: 2, pattern: "b"), authorization: nil, readAsProblem: { _ in nil })?.0 == .tooManySubscriptions)
         let removed = table.remove(id: 1)
