@@ -112,4 +112,30 @@ import TernTLS
         let delivered = try await kept.exchange(.publish(Frame.Publish(topic: "orders.eu", payload: ByteBuffer(string: "x"))))
         #expect(delivered.compactMap { if case .message(let message) = $0 { message.subscriptionID } else { nil } } == [UInt32(2)])
     }
+
+    @Test func subscriptionsAReloadEndedGetNothingWhileTheyWaitForTheirRemovalFromTopics() async throws {
+        let broker = try broker()
+        let (kept, _) = try await connect(broker, subject: "CN=ops")
+        // More than one turn of the event loop removes: the first ones stay in the subscription
+        // index for a later turn (they are removed from the last).
+        let count = ConnectionHandler.retirementsPerTurn + 100
+        var subscribes = ByteBuffer()
+        for id in 1...count {
+            try subscribes.writeFrame(.subscribe(Frame.Subscribe(subscriptionID: UInt32(id), pattern: "orders.t\(id)")))
+        }
+        try await kept.send(bytes: subscribes)
+        #expect(try await kept.received().isEmpty)
+        let reload = Task { await broker.core.reload(authorization: try! Self.users(subscribe: ["billing.*"]), tls: nil, topicOverrides: []) }
+        // The loop's tasks run, its clock stays: the later turns have not come.
+        while broker.core.directory.subscriptions.count > 100 { await broker.loop.run() }
+        #expect(broker.core.directory.subscriptions.count == 100)
+        try await kept.channel.writeInbound(try EmbeddedClient.encode([.publish(Frame.Publish(topic: "orders.t1", payload: ByteBuffer(string: "x")))]))
+        await broker.loop.run()
+        #expect(broker.core.directory.subscriptions.count == 100, "still in the index when the publish came")
+        let frames = try await kept.received()
+        #expect(await reload.value.subscriptionsEnded == count)
+        #expect(errors(frames).count == count && errors(frames).allSatisfy { $0.code == .permissionDenied })
+        #expect(!frames.contains { if case .message = $0 { true } else { false } }, "an ended subscription got a message")
+        #expect(broker.core.directory.subscriptions.count == 0)
+    }
 }
