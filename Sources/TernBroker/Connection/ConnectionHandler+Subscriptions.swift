@@ -83,8 +83,10 @@ extension ConnectionHandler {
     func drain(_ subscribers: [Subscriber]) {
         guard let context else { return }
         var output = DrainOutput()
+        // One reading of the clock for them all: a drain often covers thousands of subscriptions.
+        let now = context.eventLoop.now
         for subscriber in subscribers {
-            drain(subscriber, into: &output, context: context)
+            drain(subscriber, into: &output, context: context, at: now)
         }
         write(&output)
         flushIfNeeded()
@@ -92,7 +94,7 @@ extension ConnectionHandler {
 
     /// Writes what is queued for `subscriber` into `output`, as far as the socket takes it,
     /// writing `output` out whenever it holds a round's worth; the caller writes the rest and flushes.
-    private func drain(_ subscriber: Subscriber, into output: inout DrainOutput, context: ChannelHandlerContext) {
+    private func drain(_ subscriber: Subscriber, into output: inout DrainOutput, context: ChannelHandlerContext, at now: NIODeadline) {
         guard subscriber.isOpen else { return }
         for _ in 0..<Self.drainRounds {
             // A connection being closed (for example for its outbound limit) takes nothing more.
@@ -104,7 +106,7 @@ extension ConnectionHandler {
                 flushIfNeeded()
                 return
             }
-            guard writeRound(of: subscriber, into: &output, context: context) else { return }
+            guard writeRound(of: subscriber, into: &output, context: context, at: now) else { return }
             if output.bytes >= Self.drainRoundBytes { write(&output) }
         }
         // Enough for one turn of the event loop: what was written goes out, the rest later.
@@ -122,8 +124,8 @@ extension ConnectionHandler {
 
     /// Takes one round of messages from the queue and encodes them into `output`; returns
     /// whether more remain.
-    private func writeRound(of subscriber: Subscriber, into output: inout DrainOutput, context: ChannelHandlerContext) -> Bool {
-        var batch = subscriber.queue.take(maxBytes: Self.drainRoundBytes, at: context.eventLoop.now)
+    private func writeRound(of subscriber: Subscriber, into output: inout DrainOutput, context: ChannelHandlerContext, at now: NIODeadline) -> Bool {
+        var batch = subscriber.queue.take(maxBytes: Self.drainRoundBytes, at: now)
         for topic in batch.waitingTopics {
             topic.execute { $0.fanOut() }
         }
