@@ -17,8 +17,11 @@ actor Topic {
     nonisolated let eventLoop: any EventLoop
     private let directory: TopicDirectory
     private var core: TopicCore<Subscriber, ConnectionHandle>
-    /// The subscription index's generation the core's subscribers are current at.
-    private var generation: UInt64?
+    /// The subscription index's generation the core's subscribers are current at;
+    /// ``unmatched`` before they were first looked up.
+    private var generation = unmatched
+    /// No generation: the index's count of changes never gets there.
+    private static var unmatched: UInt64 { .max }
     private var stallCheck: Scheduled<Void>?
     /// When the last publish came; the distant past before the first.
     private var lastActivity = NIODeadline.distantPast
@@ -27,8 +30,6 @@ actor Topic {
     private var isAbandoned = false
     /// Whether the directory's idle sweep has this topic in its queue.
     private var awaitsIdleSweep = false
-    /// The counters and mailbox depth already added to the broker's statistics.
-    private var reported = TopicReport()
     /// The topic's own series in the metrics, when its name matches a configured pattern.
     private let series: TopicSeries?
 
@@ -81,7 +82,8 @@ actor Topic {
         guard generation != index.generation else { return }
         let (subscribers, current) = index.subscribers(forTopic: name, cached: false)
         generation = current
-        run(core.setSubscribers(subscribers, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil)
+        let before = report
+        run(core.setSubscribers(subscribers, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil, since: before)
     }
 
     // MARK: Publishing
@@ -107,11 +109,12 @@ actor Topic {
         let now = eventLoop.now
         lastActivity = now
         refreshSubscribers()
+        let before = report
         let refusal = directory.registry.binding(forTopic: name).map { binding in
             { (message: PublishedMessage) in binding.problem(with: message.schema, payload: message.payload, topic: self.name) }
         }
         let effects = core.publish(messages, from: publisher, refusal: refusal, offer: { $0.queue.offer($1, policy: $2, from: self, at: now) })
-        run(effects, publisher: publisher)
+        run(effects, publisher: publisher, since: before)
     }
 
     /// Hands subscribers what their queues have room for now: a queue that filled up was
@@ -119,17 +122,20 @@ actor Topic {
     func fanOut() {
         guard !isAbandoned else { return }
         refreshSubscribers()
-        run(core.fanOut(offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil)
+        let before = report
+        run(core.fanOut(offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil, since: before)
     }
 
     /// Takes the mailbox settings of a reloaded configuration.
     func reconfigure(_ settings: MailboxSettings) {
         guard !isAbandoned, settings != core.settings else { return }
-        run(core.reconfigure(settings, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil)
+        let before = report
+        run(core.reconfigure(settings, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil, since: before)
     }
 
-    /// Carries out what the core asked for; `publisher` is the one whose batch it was.
-    private func run(_ effects: TopicCore<Subscriber, ConnectionHandle>.Effects, publisher: ConnectionHandle?) {
+    /// Carries out what the core asked for; `publisher` is the one whose batch it was, and
+    /// `before` the core's report before the event.
+    private func run(_ effects: TopicCore<Subscriber, ConnectionHandle>.Effects, publisher: ConnectionHandle?, since before: TopicReport) {
         if let publisher {
             if !effects.acknowledged.isEmpty {
                 let ackIDs = effects.acknowledged
@@ -154,16 +160,22 @@ actor Topic {
             let topic = name
             subscriber.connection.execute { $0.disconnectSlowConsumer(subscriber, topic: topic, heldInMailbox: undelivered) }
         }
-        report()
+        report(since: before)
         if effects.armStallCheck { scheduleStallCheck() }
         // Only a new topic is not in the sweep's queue here: its first publish is its last activity.
         awaitIdleSweep(lookedAt: lastActivity)
     }
 
-    /// Adds what changed since the last report to the broker's statistics and the topic's
-    /// series: once per batch, never per message.
-    private func report() {
-        let now = TopicReport(counters: core.counters, mailboxMessages: core.mailbox.count, mailboxBytes: core.mailboxBytes)
+    /// The core's counters and mailbox depth now.
+    private var report: TopicReport {
+        TopicReport(counters: core.counters, mailboxMessages: core.mailbox.count, mailboxBytes: core.mailboxBytes)
+    }
+
+    /// Adds what changed since `reported`, taken before the event, to the broker's statistics
+    /// and the topic's series: once per batch, never per message. Taken around each event rather
+    /// than kept, as a topic's memory is most of a live topic's cost.
+    private func report(since reported: TopicReport) {
+        let now = report
         guard now != reported else { return }
         let statistics = directory.statistics
         let counters = now.counters
@@ -178,7 +190,6 @@ actor Topic {
         if counters.rejected > reported.counters.rejected { statistics.rejected(Int(counters.rejected - reported.counters.rejected)) }
         statistics.mailboxes.add(messages: now.mailboxMessages - reported.mailboxMessages, bytes: now.mailboxBytes - reported.mailboxBytes)
         series?.record(now, since: reported, subscribers: core.subscriberCount)
-        reported = now
     }
 
     // MARK: Slow consumers and retirement
@@ -197,10 +208,11 @@ actor Topic {
         guard !isAbandoned else { return }
         refreshSubscribers()
         let stalledSince = eventLoop.now - timeout
+        let before = report
         let effects = core.stallCheckPassed(
             isStalled: { $0.queue.isStalled(since: stalledSince) }, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }
         )
-        run(effects, publisher: nil)
+        run(effects, publisher: nil, since: before)
     }
 
     /// Joins the directory's idle sweep, unless it waits there already; the sweep comes back to
@@ -240,8 +252,9 @@ actor Topic {
         isAbandoned = true
         stallCheck?.cancel()
         stallCheck = nil
+        let before = report
         let missed = core.abandon()
-        report()
+        report(since: before)
         return missed
     }
 
