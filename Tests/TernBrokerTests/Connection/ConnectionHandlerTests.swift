@@ -418,7 +418,7 @@ import TernProtocol
         let frames = try await client.received()
         #expect(frames == [.pong(Frame.Ping(token: 77))], "all done, in order, once the loop ran")
         #expect(broker.core.directory.subscriptions.count == count)
-        // Closing retires them all, a few hundred per turn.
+        // Closing retires them all, a few dozen per turn.
         try await client.channel.close()
         await broker.run()
         #expect(broker.core.directory.subscriptions.count == 0)

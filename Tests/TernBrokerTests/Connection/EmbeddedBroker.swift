@@ -51,7 +51,7 @@ final class EmbeddedBroker: Sendable {
     }
 
     /// How many later turns ``run()`` lets happen: enough for the tests' largest bursts.
-    private static let deferredTurns = 64
+    private static let deferredTurns = 128
 
     /// Moves the loop's clock on, firing the timers due.
     func advance(by time: TimeAmount) async {
