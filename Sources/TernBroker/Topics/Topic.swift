@@ -82,7 +82,7 @@ actor Topic {
         guard generation != index.generation else { return }
         let (subscribers, current) = index.subscribers(forTopic: name, cached: false)
         generation = current
-        let before = report
+        let before = currentReport
         run(core.setSubscribers(subscribers, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil, since: before)
     }
 
@@ -109,7 +109,7 @@ actor Topic {
         let now = eventLoop.now
         lastActivity = now
         refreshSubscribers()
-        let before = report
+        let before = currentReport
         let refusal = directory.registry.binding(forTopic: name).map { binding in
             { (message: PublishedMessage) in binding.problem(with: message.schema, payload: message.payload, topic: self.name) }
         }
@@ -122,14 +122,14 @@ actor Topic {
     func fanOut() {
         guard !isAbandoned else { return }
         refreshSubscribers()
-        let before = report
+        let before = currentReport
         run(core.fanOut(offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil, since: before)
     }
 
     /// Takes the mailbox settings of a reloaded configuration.
     func reconfigure(_ settings: MailboxSettings) {
         guard !isAbandoned, settings != core.settings else { return }
-        let before = report
+        let before = currentReport
         run(core.reconfigure(settings, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil, since: before)
     }
 
@@ -167,7 +167,7 @@ actor Topic {
     }
 
     /// The core's counters and mailbox depth now.
-    private var report: TopicReport {
+    private var currentReport: TopicReport {
         TopicReport(counters: core.counters, mailboxMessages: core.mailbox.count, mailboxBytes: core.mailboxBytes)
     }
 
@@ -175,7 +175,7 @@ actor Topic {
     /// and the topic's series: once per batch, never per message. Taken around each event rather
     /// than kept, as a topic's memory is most of a live topic's cost.
     private func report(since reported: TopicReport) {
-        let now = report
+        let now = currentReport
         guard now != reported else { return }
         let statistics = directory.statistics
         let counters = now.counters
@@ -208,7 +208,7 @@ actor Topic {
         guard !isAbandoned else { return }
         refreshSubscribers()
         let stalledSince = eventLoop.now - timeout
-        let before = report
+        let before = currentReport
         let effects = core.stallCheckPassed(
             isStalled: { $0.queue.isStalled(since: stalledSince) }, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }
         )
@@ -252,7 +252,7 @@ actor Topic {
         isAbandoned = true
         stallCheck?.cancel()
         stallCheck = nil
-        let before = report
+        let before = currentReport
         let missed = core.abandon()
         report(since: before)
         return missed
