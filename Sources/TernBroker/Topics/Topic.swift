@@ -41,7 +41,7 @@ actor Topic {
         self.key = key
         self.eventLoop = eventLoop
         self.directory = directory
-        self.core = TopicCore(name: key.name, settings: settings)
+        self.core = TopicCore(settings: settings)
         self.series = directory.series(forTopic: key.name)
     }
 
@@ -113,7 +113,7 @@ actor Topic {
         let refusal = directory.registry.binding(forTopic: name).map { binding in
             { (message: PublishedMessage) in binding.problem(with: message.schema, payload: message.payload, topic: self.name) }
         }
-        let effects = core.publish(messages, from: publisher, refusal: refusal, offer: { $0.queue.offer($1, policy: $2, from: self, at: now) })
+        let effects = core.publish(messages, to: name, from: publisher, refusal: refusal, offer: { $0.queue.offer($1, policy: $2, from: self, at: now) })
         run(effects, publisher: publisher, since: before)
     }
 

@@ -36,7 +36,6 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
         var cursor: UInt64
     }
 
-    let name: String
     private(set) var settings: MailboxSettings
     private(set) var mailbox: Deque<PublishedMessage> = []
     private(set) var mailboxBytes = 0
@@ -51,8 +50,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     /// How many consecutive messages one queue-group member is offered at a time.
     static var groupChunk: Int { 16 }
 
-    init(name: String, settings: MailboxSettings) {
-        self.name = name
+    init(settings: MailboxSettings) {
         self.settings = settings
     }
 
@@ -116,9 +114,11 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     /// Accepts `messages` from `publisher` in order, each unless `refusal` (if any) gives a
     /// reason to refuse it or the `reject` policy finds the mailbox full, and hands them to
     /// subscribers. Messages from no publisher (forwarded by another node of the cluster) hold
-    /// nobody back under the `block` policy.
+    /// nobody back under the `block` policy. `topic`, the topic's name, goes into the reason a
+    /// full mailbox gives: the core keeps no copy of it, as every byte of a topic counts.
     mutating func publish(
-        _ messages: [PublishedMessage], from publisher: Publisher?, refusal: ((PublishedMessage) -> (ErrorCode, String)?)?, offer: Offer
+        _ messages: [PublishedMessage], to topic: String, from publisher: Publisher?, refusal: ((PublishedMessage) -> (ErrorCode, String)?)?,
+        offer: Offer
     ) -> Effects {
         // Under `reject` a batch of several could fill the mailbox on its way through it.
         let bypassesMailbox = mailbox.isEmpty && (settings.policy != .reject || messages.count == 1)
@@ -133,7 +133,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
         for index in incoming.indices {
             var problem = refusal?(incoming[index])
             if problem == nil && !bypassesMailbox && settings.policy == .reject && isFull {
-                problem = (.mailboxFull, "the mailbox of topic '\(name)' is full")
+                problem = (.mailboxFull, "the mailbox of topic '\(topic)' is full")
             }
             if let (code, reason) = problem {
                 if bypassesMailbox && rejected.count == 0 { direct = Array(incoming[..<index]) }

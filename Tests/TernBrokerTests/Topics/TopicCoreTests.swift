@@ -33,7 +33,7 @@ import TernProtocol
     }
 
     private func core(_ policy: OverflowPolicy, mailbox: Int = 100, _ members: [Member], groups: [String: [Member]] = [:]) -> Core {
-        var core = Core(name: "t", settings: MailboxSettings(capacity: QueueCapacity(messages: mailbox, bytes: 1 << 20), policy: policy))
+        var core = Core(settings: MailboxSettings(capacity: QueueCapacity(messages: mailbox, bytes: 1 << 20), policy: policy))
         var subscribers = TopicSubscribers<Member>()
         for member in members { subscribers.add(member, group: nil) }
         for (group, members) in groups.sorted(by: { $0.key < $1.key }) {
@@ -48,7 +48,7 @@ import TernProtocol
     }
 
     private func publish(_ core: inout Core, _ range: ClosedRange<Int>, acked: Bool = false, from publisher: String = "p") -> Core.Effects {
-        core.publish(messages(range, acked: acked), from: publisher, refusal: nil, offer: offer)
+        core.publish(messages(range, acked: acked), to: "t", from: publisher, refusal: nil, offer: offer)
     }
 
     // MARK: block
@@ -93,7 +93,7 @@ import TernProtocol
     @Test func acknowledgementsListTheAcceptedPublishesAndRefusalsTheRefused() {
         let member = Member("m", holds: 100)
         var core = core(.block, [member])
-        let effects = core.publish(messages(1...4, acked: true), from: "p", refusal: { message in
+        let effects = core.publish(messages(1...4, acked: true), to: "t", from: "p", refusal: { message in
             String(buffer: message.payload) == "2" ? (.invalidPayload, "not a number") : nil
         }, offer: offer)
         #expect(effects.acknowledged == [1, 3, 4])
@@ -167,7 +167,7 @@ import TernProtocol
         let routed = (1...5).map { index in
             PublishedMessage(routed: RouteFrame.Message(topic: "t", queueGroups: index % 2 == 0 ? ["workers"] : [], payload: ByteBuffer(string: "\(index)")))
         }
-        _ = core.publish(routed + messages(6...7), from: nil, refusal: nil, offer: offer)
+        _ = core.publish(routed + messages(6...7), to: "t", from: nil, refusal: nil, offer: offer)
         #expect(alone.take().payloads == (1...7).map(String.init), "a subscription of no group gets every message")
         #expect(worker.take().payloads == ["2", "4", "6", "7"], "the group a forwarded message lists gets it, and every local publish")
         #expect(auditor.take().payloads == ["6", "7"], "a group a forwarded message does not list gets only local publishes")
@@ -277,12 +277,12 @@ import TernProtocol
         let fast = Member("fast", holds: 100)
         let slow = Member("slow", holds: 1)
         var core = core(.block, [fast, slow])
-        _ = core.publish(slicesOfOneRead(1...3), from: "p", refusal: nil, offer: offer)
+        _ = core.publish(slicesOfOneRead(1...3), to: "t", from: "p", refusal: nil, offer: offer)
         let straight = fast.queue.take(maxBytes: 1 << 30, at: .now()).messages
         #expect(straight.count == 3 && straight.allSatisfy { $0.payload.storageCapacity == 65_536 }, "delivered within the turn: not copied")
         #expect(core.mailbox.count == 2, "messages 2 and 3 wait for the slow subscriber")
         #expect(core.mailbox.allSatisfy { $0.payload.storageCapacity < 1024 }, "a waiting message does not keep the read alive")
-        _ = core.publish(slicesOfOneRead(4...4), from: "p", refusal: nil, offer: offer)
+        _ = core.publish(slicesOfOneRead(4...4), to: "t", from: "p", refusal: nil, offer: offer)
         #expect(core.mailbox.count == 3 && core.mailbox.allSatisfy { $0.payload.storageCapacity < 1024 }, "behind waiting messages, a batch waits too")
         var slowGot: [PublishedMessage] = []
         while !core.mailbox.isEmpty {
