@@ -6,8 +6,13 @@ struct HashedTopicName: Hashable, Sendable {
     let hash: Int
 
     init(_ name: String) {
+        self.init(name, hash: name.hashValue)
+    }
+
+    /// A name with a hash of the caller's choosing: tests give two names one hash with it.
+    init(_ name: String, hash: Int) {
         self.name = name
-        self.hash = name.hashValue
+        self.hash = hash
     }
 
     static func == (lhs: Self, rhs: Self) -> Bool {
