@@ -1,33 +1,49 @@
-/// Values in the order they were appended, the first held inline: a topic's batch usually wakes
-/// one subscriber's connection, and keeping that one out of an array spares an allocation per batch.
-struct InlineFirstList<Element>: Sequence {
-    private var first: Element?
+/// Values in the order they were appended, the first held inline: a topic usually has one
+/// subscriber and its batch wakes one subscriber's connection, and keeping that one out of an
+/// array spares an allocation per topic and per batch.
+struct InlineFirstList<Element>: RandomAccessCollection, MutableCollection, ExpressibleByArrayLiteral {
+    private var head: Element?
+    /// The elements after the first; empty while there is no first.
     private var rest: [Element] = []
 
-    var count: Int { first == nil ? 0 : 1 + rest.count }
+    init() {}
+
+    init(arrayLiteral elements: Element...) {
+        for element in elements { append(element) }
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { head == nil ? 0 : 1 + rest.count }
+
+    subscript(position: Int) -> Element {
+        get { position == 0 ? head! : rest[position - 1] }
+        set {
+            if position == 0 {
+                precondition(head != nil, "index out of range")
+                head = newValue
+            } else {
+                rest[position - 1] = newValue
+            }
+        }
+    }
 
     mutating func append(_ element: Element) {
-        if first == nil {
-            first = element
+        if head == nil {
+            head = element
         } else {
             rest.append(element)
         }
     }
 
-    func makeIterator() -> Iterator {
-        Iterator(first: first, rest: rest.makeIterator())
+    /// Makes room for `count` elements in all.
+    mutating func reserveCapacity(_ count: Int) {
+        rest.reserveCapacity(count - 1)
     }
 
-    struct Iterator: IteratorProtocol {
-        fileprivate var first: Element?
-        fileprivate var rest: IndexingIterator<[Element]>
-
-        mutating func next() -> Element? {
-            if let element = first {
-                first = nil
-                return element
-            }
-            return rest.next()
-        }
+    /// Removes the elements for which `shouldBeRemoved` holds, keeping the others' order.
+    mutating func removeAll(where shouldBeRemoved: (Element) throws -> Bool) rethrows {
+        var kept = InlineFirstList()
+        for element in self where try !shouldBeRemoved(element) { kept.append(element) }
+        self = kept
     }
 }

@@ -28,12 +28,15 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     struct Target {
         enum Kind {
             case subscriber(Subscriber)
-            case group(name: String, members: [Subscriber], next: Int)
+            /// Boxed, so that a target is three words: topics keep their first one inline.
+            indirect case group(name: String, members: [Subscriber])
         }
 
         var kind: Kind
         /// The sequence number of the next message this target has not been given.
         var cursor: UInt64
+        /// A queue group's member whose turn is next; 0 for a subscriber on its own.
+        var turn = 0
     }
 
     private(set) var settings: MailboxSettings
@@ -43,7 +46,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     private var mailboxHighWater = 0
     /// The sequence number of the mailbox's first message.
     private var headSequence: UInt64 = 0
-    private var targets: [Target] = []
+    private var targets: InlineFirstList<Target> = []
     private var pausedPublishers: Set<Publisher> = []
     private(set) var counters = TopicCounters()
 
@@ -62,7 +65,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     /// The names of the queue groups among the targets.
     var queueGroups: [String] {
         targets.compactMap { target in
-            if case .group(let name, _, _) = target.kind { return name }
+            if case .group(let name, _) = target.kind { return name }
             return nil
         }
     }
@@ -70,7 +73,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     /// The number of subscribers, counting each queue group's members.
     var subscriberCount: Int {
         targets.reduce(0) { count, target in
-            if case .group(_, let members, _) = target.kind { return count + members.count }
+            if case .group(_, let members) = target.kind { return count + members.count }
             return count + 1
         }
     }
@@ -81,19 +84,16 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     /// mailbox (a queue group keeps its turn); new ones get what is published from now on;
     /// those no longer among them are forgotten, and the mailbox no longer keeps messages for them.
     mutating func setSubscribers(_ subscribers: TopicSubscribers<Subscriber>, offer: Offer) -> Effects {
-        var next: [Target] = []
+        var next: InlineFirstList<Target> = []
         next.reserveCapacity(subscribers.individuals.count + subscribers.groups.count)
         for subscriber in subscribers.individuals {
             let cursor = targets.first { if case .subscriber(let existing) = $0.kind { existing === subscriber } else { false } }?.cursor
             next.append(Target(kind: .subscriber(subscriber), cursor: cursor ?? tailSequence))
         }
         for group in subscribers.groups {
-            let existing = targets.lazy.compactMap { target -> (cursor: UInt64, next: Int)? in
-                guard case .group(group.name, _, let turn) = target.kind else { return nil }
-                return (target.cursor, turn)
-            }.first
-            let turn = existing.map { $0.next % group.members.count } ?? 0
-            next.append(Target(kind: .group(name: group.name, members: group.members, next: turn), cursor: existing?.cursor ?? tailSequence))
+            let existing = targets.first { if case .group(group.name, _) = $0.kind { true } else { false } }
+            let turn = existing.map { $0.turn % group.members.count } ?? 0
+            next.append(Target(kind: .group(name: group.name, members: group.members), cursor: existing?.cursor ?? tailSequence, turn: turn))
         }
         // Moved, not copied: a second reference would make the fan-out below copy the array.
         targets = consume next
@@ -185,7 +185,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     mutating func fanOut(offer: Offer) -> Effects {
         var effects = Effects()
         advanceTargets(through: .mailbox(mailbox[...]), from: headSequence, offer: offer, effects: &effects)
-        let delivered = targets.lazy.map(\.cursor).min() ?? tailSequence
+        let delivered = targets.lazy.map { $0.cursor }.min() ?? tailSequence
         while headSequence < delivered, let message = mailbox.popFirst() {
             mailboxBytes -= message.size
             headSequence += 1
@@ -200,7 +200,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
         var effects = Effects()
         let first = tailSequence
         advanceTargets(through: .batch(messages[...]), from: first, offer: offer, effects: &effects)
-        let delivered = targets.lazy.map(\.cursor).min() ?? first + UInt64(messages.count)
+        let delivered = targets.lazy.map { $0.cursor }.min() ?? first + UInt64(messages.count)
         headSequence = delivered
         if delivered < first + UInt64(messages.count) {
             // What some target did not take waits in the mailbox, with payloads of its own.
@@ -246,7 +246,8 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
         switch target.kind {
         case .subscriber(let subscriber):
             target.cursor += UInt64(deliver(messages[start..<count], to: subscriber, policy: settings.policy, offer: offer, effects: &effects))
-        case .group(let name, let members, var next):
+        case .group(let name, let members):
+            var next = target.turn
             var index = start
             while index < count, !members.isEmpty {
                 // A message another node forwarded for other groups is not this group's.
@@ -268,7 +269,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
                 guard accepted > 0 else { break }
                 index += accepted
             }
-            target.kind = .group(name: name, members: members, next: next)
+            target.turn = next
             target.cursor = first + UInt64(index)
         }
     }
@@ -293,7 +294,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
             switch target.kind {
             case .subscriber(let subscriber):
                 if isStalled(subscriber) { slow.append((subscriber, tailSequence - target.cursor)) }
-            case .group(_, let members, _):
+            case .group(_, let members):
                 for member in members where isStalled(member) { slow.append((member, tailSequence - target.cursor)) }
             }
         }
@@ -308,12 +309,13 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     private mutating func remove(_ subscriber: Subscriber) {
         targets.removeAll { if case .subscriber(let candidate) = $0.kind { candidate === subscriber } else { false } }
         for index in targets.indices {
-            if case .group(let name, var members, let next) = targets[index].kind {
+            if case .group(let name, var members) = targets[index].kind, members.contains(where: { $0 === subscriber }) {
                 members.removeAll { $0 === subscriber }
-                targets[index].kind = .group(name: name, members: members, next: members.isEmpty ? 0 : next % members.count)
+                targets[index].kind = .group(name: name, members: members)
+                targets[index].turn = members.isEmpty ? 0 : targets[index].turn % members.count
             }
         }
-        targets.removeAll { if case .group(_, let members, _) = $0.kind { members.isEmpty } else { false } }
+        targets.removeAll { if case .group(_, let members) = $0.kind { members.isEmpty } else { false } }
     }
 
     // MARK: Shutting down
@@ -327,8 +329,8 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
             switch target.kind {
             case .subscriber(let subscriber):
                 missed.append((subscriber, tailSequence - target.cursor))
-            case .group(_, let members, let next):
-                if !members.isEmpty { missed.append((members[next % members.count], tailSequence - target.cursor)) }
+            case .group(_, let members):
+                if !members.isEmpty { missed.append((members[target.turn % members.count], tailSequence - target.cursor)) }
             }
         }
         headSequence = tailSequence

@@ -22,4 +22,18 @@ struct InlineFirstListTests {
         #expect(Array(list) == [3, 1, 4, 1, 5])
         #expect(Array(list) == [3, 1, 4, 1, 5], "iterating again gives the same")
     }
+
+    @Test("changes and removes elements in place, the first and the rest alike")
+    func changes() {
+        var list: InlineFirstList = [1, 2, 3, 4]
+        list[0] = 10
+        list[2] = 30
+        #expect(Array(list) == [10, 2, 30, 4])
+        list.removeAll { $0 == 10 || $0 == 30 }
+        #expect(Array(list) == [2, 4] && list.count == 2)
+        list.removeAll { _ in true }
+        #expect(list.isEmpty)
+        list.append(5)
+        #expect(Array(list) == [5])
+    }
 }
