@@ -45,7 +45,7 @@ struct InlineFirstList<Element>: RandomAccessCollection, MutableCollection, Expr
 
     /// Makes room for `count` elements in all.
     mutating func reserveCapacity(_ count: Int) {
-        rest.reserveCapacity(count - 1)
+        rest.reserveCapacity(Swift.max(count - 1, 0))
     }
 
     /// Removes the elements for which `shouldBeRemoved` holds, keeping the others' order.

@@ -28,7 +28,7 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     struct Target {
         enum Kind {
             case subscriber(Subscriber)
-            /// Boxed, so that a target is three words: topics keep their first one inline.
+            /// Boxed, so that a target stays four words: topics keep their first one inline.
             indirect case group(name: String, members: [Subscriber])
         }
 
@@ -185,6 +185,8 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     mutating func fanOut(offer: Offer) -> Effects {
         var effects = Effects()
         advanceTargets(through: .mailbox(mailbox[...]), from: headSequence, offer: offer, effects: &effects)
+        // A closure, not the key path `\.cursor`: on this list of a generic type the key path was
+        // built at run time at every call, 2 µs per new topic.
         let delivered = targets.lazy.map { $0.cursor }.min() ?? tailSequence
         while headSequence < delivered, let message = mailbox.popFirst() {
             mailboxBytes -= message.size
