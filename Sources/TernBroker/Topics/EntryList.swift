@@ -1,9 +1,7 @@
 /// The entries stored at one node of a ``TokenTrie``: appended in order, removed by identity in
-/// constant time once there are many (a popular pattern may have thousands of subscribers). The
-/// first is held inline: most patterns have one subscriber, and its node then allocates nothing
-/// for it.
+/// constant time once there are many (a popular pattern may have thousands of subscribers).
 struct EntryList<Entry: AnyObject> {
-    private(set) var entries: InlineFirstList<Entry> = []
+    private(set) var entries: [Entry] = []
     /// Each entry's index in `entries`, kept only above ``indexThreshold`` entries.
     private var positions: [ObjectIdentifier: Int] = [:]
 

@@ -35,14 +35,6 @@ struct InlineFirstList<Element>: RandomAccessCollection, MutableCollection, Expr
         }
     }
 
-    /// Removes and returns the last element; there must be one.
-    @discardableResult
-    mutating func removeLast() -> Element {
-        if let last = rest.popLast() { return last }
-        defer { head = nil }
-        return head!
-    }
-
     /// Makes room for `count` elements in all.
     mutating func reserveCapacity(_ count: Int) {
         rest.reserveCapacity(Swift.max(count - 1, 0))

@@ -36,13 +36,4 @@ struct InlineFirstListTests {
         list.append(5)
         #expect(Array(list) == [5])
     }
-
-    @Test("takes the last element off, the first one last")
-    func removeLast() {
-        var list: InlineFirstList = [1, 2]
-        #expect(list.removeLast() == 2 && Array(list) == [1])
-        #expect(list.removeLast() == 1 && list.isEmpty)
-        list.append(3)
-        #expect(Array(list) == [3])
-    }
 }
