@@ -15,8 +15,12 @@ final class TokenTrie<Entry: AnyObject> {
         var here = EntryList<Entry>()
         /// Entries whose key is this node's path followed by `>`.
         var rest = EntryList<Entry>()
+        /// Entries whose key is this node's path followed by a final `*`: held here rather than
+        /// in a `*` node of their own, as `devices.<id>.*`, one per device, is the commonest
+        /// wildcard and its own node would be one more object for each.
+        var lastStar = EntryList<Entry>()
 
-        var isEmpty: Bool { children.isEmpty && star == nil && here.isEmpty && rest.isEmpty }
+        var isEmpty: Bool { children.isEmpty && star == nil && here.isEmpty && rest.isEmpty && lastStar.isEmpty }
     }
 
     private let root = Node()
@@ -29,8 +33,8 @@ final class TokenTrie<Entry: AnyObject> {
         var start: String.Index? = key.startIndex
         while let position = start {
             let (token, next) = Self.token(of: key, at: position)
-            if token == ">" && next == nil {
-                node.rest.append(entry)
+            if next == nil && (token == ">" || token == "*") {
+                if token == ">" { node.rest.append(entry) } else { node.lastStar.append(entry) }
                 count += 1
                 return
             }
@@ -58,6 +62,7 @@ final class TokenTrie<Entry: AnyObject> {
         guard let start else { return node.here.remove(entry) }
         let (token, next) = token(of: key, at: start)
         if token == ">" && next == nil { return node.rest.remove(entry) }
+        if token == "*" && next == nil { return node.lastStar.remove(entry) }
         if token == "*" {
             guard let child = node.star, remove(entry, key: key, from: next, at: child) else { return false }
             if child.isEmpty { node.star = nil }
@@ -93,12 +98,15 @@ final class TokenTrie<Entry: AnyObject> {
         // At least one token remains: a `>` here takes it and all after it.
         node.rest.entries.forEach(body)
         let (token, next) = token(of: topic, at: start)
+        // Its last token remains: a final `*` here takes it.
+        if next == nil { node.lastStar.entries.forEach(body) }
         // A node under `*` alone (`devices.<id>.*`) has no children to hash the token for.
         if !node.children.isEmpty, let child = node.children[token] { match(topic, from: next, at: child, body) }
         if let star = node.star { match(topic, from: next, at: star, body) }
     }
 
-    /// Calls `body` with every entry whose topic key `pattern` matches.
+    /// Calls `body` with every entry whose topic key `pattern` matches. The keys are topics: a key
+    /// with a wildcard is not found this way.
     func forEachEntry(matching pattern: String, _ body: (Entry) -> Void) {
         Self.entries(matching: pattern, from: pattern.startIndex, at: root, body)
     }

@@ -49,6 +49,21 @@ import TernTestSupport
         #expect(matches(trie, topic: "a.b.c.d").isEmpty)
     }
 
+    @Test func aFinalStarIsKeptApartFromLongerPatternsThroughTheSameStar() {
+        let trie = TokenTrie<Entry>()
+        let entries = ["a.*", "a.*.c", "a.*.>", "*", "a.b"].map(Entry.init)
+        for entry in entries { trie.insert(entry, key: entry.key) }
+        #expect(matches(trie, topic: "a") == ["*"])
+        #expect(matches(trie, topic: "a.b") == ["a.*", "a.b"])
+        #expect(matches(trie, topic: "a.b.c") == ["a.*.>", "a.*.c"])
+        #expect(!trie.remove(entries[0], key: "a.*.c"), "only under its own key")
+        #expect(trie.remove(entries[0], key: "a.*"))
+        #expect(matches(trie, topic: "a.x").isEmpty)
+        #expect(matches(trie, topic: "a.x.c") == ["a.*.>", "a.*.c"])
+        for entry in entries.dropFirst() { #expect(trie.remove(entry, key: entry.key)) }
+        #expect(trie.count == 0 && matches(trie, topic: "a.b").isEmpty)
+    }
+
     @Test func aPatternFindsTheTopicsItMatches() {
         let trie = TokenTrie<Entry>()
         for topic in ["a.b", "a.c", "a.b.c", "x.b", "a"] {
