@@ -100,7 +100,7 @@ final class TokenTrie<Entry: AnyObject> {
         let (token, next) = token(of: topic, at: start)
         // Its last token remains: a final `*` here takes it.
         if next == nil { node.lastStar.entries.forEach(body) }
-        // A node under `*` alone (`devices.<id>.*`) has no children to hash the token for.
+        // A node with only a final `*` (`devices.<id>.*`) has no children to hash the token for.
         if !node.children.isEmpty, let child = node.children[token] { match(topic, from: next, at: child, body) }
         if let star = node.star { match(topic, from: next, at: star, body) }
     }

@@ -82,8 +82,7 @@ actor Topic {
         guard generation != index.generation else { return }
         let (subscribers, current) = index.subscribers(forTopic: name, cached: false)
         generation = current
-        let before = currentReport
-        run(core.setSubscribers(subscribers, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil, since: before)
+        apply { $0.setSubscribers(subscribers, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }) }
     }
 
     // MARK: Publishing
@@ -109,12 +108,12 @@ actor Topic {
         let now = eventLoop.now
         lastActivity = now
         refreshSubscribers()
-        let before = currentReport
         let refusal = directory.registry.binding(forTopic: name).map { binding in
             { (message: PublishedMessage) in binding.problem(with: message.schema, payload: message.payload, topic: self.name) }
         }
-        let effects = core.publish(messages, to: name, from: publisher, refusal: refusal, offer: { $0.queue.offer($1, policy: $2, from: self, at: now) })
-        run(effects, publisher: publisher, since: before)
+        apply(publisher: publisher) {
+            $0.publish(messages, to: name, from: publisher, refusal: refusal, offer: { $0.queue.offer($1, policy: $2, from: self, at: now) })
+        }
     }
 
     /// Hands subscribers what their queues have room for now: a queue that filled up was
@@ -122,15 +121,24 @@ actor Topic {
     func fanOut() {
         guard !isAbandoned else { return }
         refreshSubscribers()
-        let before = currentReport
-        run(core.fanOut(offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil, since: before)
+        apply { $0.fanOut(offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }) }
     }
 
     /// Takes the mailbox settings of a reloaded configuration.
     func reconfigure(_ settings: MailboxSettings) {
         guard !isAbandoned, settings != core.settings else { return }
+        apply { $0.reconfigure(settings, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }) }
+    }
+
+    /// Hands `event` to the core, then carries out what the core asked for and reports what the
+    /// event changed; `publisher` is the one whose batch it was.
+    private func apply(
+        publisher: ConnectionHandle? = nil,
+        _ event: (inout TopicCore<Subscriber, ConnectionHandle>) -> TopicCore<Subscriber, ConnectionHandle>.Effects
+    ) {
         let before = currentReport
-        run(core.reconfigure(settings, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }), publisher: nil, since: before)
+        let effects = event(&core)
+        run(effects, publisher: publisher, since: before)
     }
 
     /// Carries out what the core asked for; `publisher` is the one whose batch it was, and
@@ -208,11 +216,11 @@ actor Topic {
         guard !isAbandoned else { return }
         refreshSubscribers()
         let stalledSince = eventLoop.now - timeout
-        let before = currentReport
-        let effects = core.stallCheckPassed(
-            isStalled: { $0.queue.isStalled(since: stalledSince) }, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }
-        )
-        run(effects, publisher: nil, since: before)
+        apply {
+            $0.stallCheckPassed(
+                isStalled: { $0.queue.isStalled(since: stalledSince) }, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }
+            )
+        }
     }
 
     /// Joins the directory's idle sweep, unless it waits there already; the sweep comes back to
