@@ -13,15 +13,6 @@ import Testing
     /// Publishes `payload` to `topic` with `tern pub`, again every 300 ms until `subscriber` (a
     /// `tern sub --count 1`) exits: on a loaded machine a subscriber may take longer than any
     /// fixed pause to subscribe, and a message published before that reaches nobody.
-    private func publish(_ payload: String, to topic: String, until subscriber: ChildProcess, _ arguments: [String] = [], in directory: URL) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        repeat {
-            let publish = try await run("tern", ["pub", topic, payload] + arguments, in: directory)
-            #expect(publish.status == 0, "\(publish.errors)")
-            try await Task.sleep(for: .milliseconds(300))
-        } while subscriber.isRunning && ContinuousClock.now < deadline
-    }
-
     /// Starts `ternd` with `arguments` in `directory` and waits until it listens on `port`.
     private func startBroker(_ arguments: [String], in directory: URL, port: Int) async throws -> ChildProcess {
         let broker = try await ChildProcess("ternd", arguments, in: directory)

@@ -1,5 +1,6 @@
 import Foundation
 import TernChildProcesses
+import Testing
 
 /// Runs the built executables (`ternd`, `tern`, …) as a user would, from the build directory
 /// that holds the test bundle.
@@ -54,4 +55,16 @@ func run(
     _ executable: String, _ arguments: [String], in directory: URL? = nil, input: String? = nil, environment: [String: String] = [:], seconds: Double = 30
 ) async throws -> (status: Int32, output: String, errors: String) {
     try await ChildProcess(executable, arguments, in: directory, input: input, environment: environment).result(seconds: seconds)
+}
+
+/// Publishes `payload` to `topic` with `tern pub` every 300 ms until `subscriber` exits, or for 30
+/// seconds: a `tern sub` started just before may not have subscribed yet, and a publish that no
+/// subscription matches reaches nobody.
+func publish(_ payload: String, to topic: String, until subscriber: ChildProcess, _ arguments: [String] = [], in directory: URL) async throws {
+    let deadline = ContinuousClock.now + .seconds(30)
+    repeat {
+        let publish = try await run("tern", ["pub", topic, payload] + arguments, in: directory)
+        #expect(publish.status == 0, "\(publish.errors)")
+        try await Task.sleep(for: .milliseconds(300))
+    } while subscriber.isRunning && ContinuousClock.now < deadline
 }

@@ -53,8 +53,11 @@ import TernProtocol
         #expect(stats.status == 0, "\(stats.errors)")
         #expect(stats.output.contains("received     100,000 messages"), "\(stats.output)")
         #expect(stats.output.contains("delivered    100,000 messages"), "\(stats.output)")
-        let quiet = try await run("tern", ["pub", "quiet", "one message", "--server", "127.0.0.1:\(daemon.port)", "--ca", daemon.caFile], in: daemon.directory)
-        #expect(quiet.status == 0, "\(quiet.errors)")
+        // A second, quieter topic: it lives while a subscription matches it.
+        let server = ["--server", "127.0.0.1:\(daemon.port)", "--ca", daemon.caFile]
+        let listener = try await ChildProcess("tern", ["sub", "quiet", "--count", "1"] + server, in: daemon.directory)
+        try await publish("one message", to: "quiet", until: listener, server, in: daemon.directory)
+        #expect(try await listener.wait() == 0, "\(listener.standardError)")
         let top = try await run("tern", ["top", "--monitor", "\(monitorAddress)", "--sort", "messages", "--count", "1"])
         #expect(top.status == 0, "\(top.errors)")
         let lines = top.output.split(separator: "\n")

@@ -126,9 +126,22 @@ import TernProtocol
     @Test func anAcknowledgedPublishReturnsOnceTheTopicHasIt() async throws {
         try await withBroker { broker in
             let client = try await broker.connect()
+            let subscription = try await client.subscribe(to: "acked")
             try await client.publish("one", to: "acked", acknowledged: true)
             let statistics = try #require(await broker.statistics(ofTopic: "acked"))
             #expect(statistics.counters.published == 1)
+            #expect(try await subscription.messages(1).first?.string == "one")
+            await client.close()
+        }
+    }
+
+    @Test func aPublishNobodySubscribesToIsAcknowledgedAndCountedAndMakesNoTopic() async throws {
+        try await withBroker { broker in
+            let client = try await broker.connect()
+            try await client.publish("one", to: "unheard", acknowledged: true)
+            #expect(await broker.statistics(ofTopic: "unheard") == nil)
+            let statistics = broker.server.statistics.snapshot
+            #expect(statistics.topics == 0 && statistics.published == 1)
             await client.close()
         }
     }

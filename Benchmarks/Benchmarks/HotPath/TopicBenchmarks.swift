@@ -45,7 +45,7 @@ func registerTopicCreationBenchmarks(_ configuration: Benchmark.Configuration) t
     let batches = names.map { [PublishedMessage(Frame.Publish(topic: $0, payload: Workload.publish.payload))] }
     Benchmark("NewTopic", configuration: configuration) { _ in
         for (name, batch) in zip(names, batches) {
-            guard let topic = fixture.directory.topic(named: HashedTopicName(name)) else { fatalError("no room for a topic") }
+            guard case .topic(let topic) = fixture.directory.destination(ofTopic: HashedTopicName(name)) else { fatalError("no topic made") }
             fixture.publish(batch, to: topic)
             guard fixture.directory.retire(topic) else { fatalError("the new topic was not the live one") }
         }

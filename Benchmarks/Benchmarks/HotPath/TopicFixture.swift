@@ -37,7 +37,8 @@ struct TopicFixture {
         for subscriber in subscribers {
             core.directory.subscriptions.insert(subscriber)
         }
-        self.topic = core.directory.topic(named: name)!
+        guard case .topic(let topic) = core.directory.destination(ofTopic: HashedTopicName(name)) else { fatalError("no topic made") }
+        self.topic = topic
         self.subscribers = subscribers
         self.directory = core.directory
         self.publisher = handles[0]

@@ -25,13 +25,19 @@ extension ConnectionHandler {
             // Taken out of the list: the topic holds the batch's only reference.
             var messages: [PublishedMessage] = []
             swap(&messages, &batches[index].messages)
-            guard let topic = directory.topic(named: batches[index].topic, preferring: eventLoop) else {
+            let destination = directory.destination(ofTopic: batches[index].topic, preferring: eventLoop)
+            if case .tooManyTopics = destination {
                 let (code, reason) = directory.tooManyTopics
                 for message in messages { refused.add(message, code: code, reason: reason) }
                 continue
             }
             activity.messagesIn += UInt64(messages.count)
             routes?.forward(messages, topic: batches[index].topic.name, allocator: context?.channel.allocator ?? ByteBufferAllocator())
+            guard case .topic(let topic) = destination else {
+                let ackIDs = directory.acceptForNobody(messages)
+                if !ackIDs.isEmpty { acknowledge(ackIDs) }
+                continue
+            }
             let topicLoop = topic.eventLoop
             state.barriers.handedPublishes(on: topicLoop, id: ObjectIdentifier(topicLoop))
             topic.publishOnItsLoop(messages, from: handle)

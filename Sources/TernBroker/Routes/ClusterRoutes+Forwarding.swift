@@ -132,12 +132,15 @@ extension ClusterRoutes {
     /// only: a message that came over a route is never forwarded again.
     func deliver(_ arrivals: [String: [PublishedMessage]], on eventLoop: any EventLoop) {
         for (name, messages) in arrivals {
-            guard let topic = directory.topic(named: HashedTopicName(name), preferring: eventLoop) else {
+            switch directory.destination(ofTopic: HashedTopicName(name), preferring: eventLoop) {
+            case .topic(let topic):
+                topic.execute { $0.publish(messages, from: nil) }
+            case .nobody:
+                _ = directory.acceptForNobody(messages)
+            case .tooManyTopics:
                 directory.statistics.rejected(messages.count)
                 logger.warning("dropped routed messages: too many topics", metadata: ["topic": "\(name)", "count": "\(messages.count)"])
-                continue
             }
-            topic.execute { $0.publish(messages, from: nil) }
         }
     }
 

@@ -19,9 +19,9 @@ actor Topic {
     private var core: TopicCore<Subscriber, ConnectionHandle>
     /// The subscription index's generation the core's subscribers are current at;
     /// ``unmatched`` before they were first looked up.
-    private var generation = unmatched
+    private var generation: UInt64
     /// No generation: the index's count of changes never gets there.
-    private static var unmatched: UInt64 { .max }
+    static var unmatched: UInt64 { .max }
     private var stallCheck: Scheduled<Void>?
     /// When the last publish came; the distant past before the first.
     private var lastActivity = NIODeadline.distantPast
@@ -37,12 +37,18 @@ actor Topic {
         eventLoop.executor.asUnownedSerialExecutor()
     }
 
-    init(key: HashedTopicName, settings: MailboxSettings, eventLoop: any EventLoop, directory: TopicDirectory) {
+    /// A topic whose subscribers are `subscribers`, as the directory's index had them at
+    /// `generation`, and whose own series in the metrics is `series`.
+    init(
+        key: HashedTopicName, settings: MailboxSettings, subscribers: TopicSubscribers<Subscriber> = TopicSubscribers(), matchedAt generation: UInt64 = unmatched,
+        series: TopicSeries? = nil, eventLoop: any EventLoop, directory: TopicDirectory
+    ) {
         self.key = key
         self.eventLoop = eventLoop
         self.directory = directory
-        self.core = TopicCore(settings: settings)
-        self.series = directory.series(forTopic: key.name)
+        self.core = TopicCore(settings: settings, subscribers: subscribers)
+        self.generation = generation
+        self.series = series
     }
 
     /// Runs `body` isolated to the topic: at once when called on its event loop, else there.
@@ -93,15 +99,19 @@ actor Topic {
     func publish(_ messages: [PublishedMessage], from publisher: ConnectionHandle?) {
         guard !isAbandoned else { return }
         guard !isRetired else {
-            guard let successor = directory.topic(named: name) else {
+            switch directory.destination(ofTopic: key) {
+            case .topic(let successor):
+                successor.execute { $0.publish(messages, from: publisher) }
+            case .nobody:
+                let ackIDs = directory.acceptForNobody(messages)
+                if !ackIDs.isEmpty { publisher?.execute { $0.acknowledge(ackIDs) } }
+            case .tooManyTopics:
                 var refused = Rejection()
                 let (code, reason) = directory.tooManyTopics
                 for message in messages { refused.add(message, code: code, reason: reason) }
                 let rejection = refused
                 publisher?.execute { $0.reportRejection(rejection) }
-                return
             }
-            successor.execute { $0.publish(messages, from: publisher) }
             return
         }
         // One reading of the clock for the batch: each costs a call into the kernel's clock.

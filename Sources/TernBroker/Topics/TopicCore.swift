@@ -53,8 +53,10 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     /// How many consecutive messages one queue-group member is offered at a time.
     static var groupChunk: Int { 16 }
 
-    init(settings: MailboxSettings) {
+    /// A core with an empty mailbox whose targets are `subscribers`.
+    init(settings: MailboxSettings, subscribers: TopicSubscribers<Subscriber> = TopicSubscribers()) {
         self.settings = settings
+        replaceTargets(with: subscribers)
     }
 
     private var tailSequence: UInt64 { headSequence + UInt64(mailbox.count) }
@@ -84,6 +86,13 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     /// mailbox (a queue group keeps its turn); new ones get what is published from now on;
     /// those no longer among them are forgotten, and the mailbox no longer keeps messages for them.
     mutating func setSubscribers(_ subscribers: TopicSubscribers<Subscriber>, offer: Offer) -> Effects {
+        replaceTargets(with: subscribers)
+        // A target that held the mailbox back may be gone.
+        return fanOut(offer: offer)
+    }
+
+    /// Makes `subscribers` the targets; those that were targets already keep their places.
+    private mutating func replaceTargets(with subscribers: TopicSubscribers<Subscriber>) {
         var next: InlineFirstList<Target> = []
         next.reserveCapacity(subscribers.individuals.count + subscribers.groups.count)
         for subscriber in subscribers.individuals {
@@ -95,10 +104,8 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
             let turn = existing.map { $0.turn % group.members.count } ?? 0
             next.append(Target(kind: .group(name: group.name, members: group.members), cursor: existing?.cursor ?? tailSequence, turn: turn))
         }
-        // Moved, not copied: a second reference would make the fan-out below copy the array.
+        // Moved, not copied: a second reference would make the next fan-out copy the array.
         targets = consume next
-        // A target that held the mailbox back may be gone.
-        return fanOut(offer: offer)
     }
 
     /// Takes new mailbox settings (a reload of the broker's configuration) and hands out what

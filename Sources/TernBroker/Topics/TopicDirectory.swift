@@ -39,28 +39,56 @@ final class TopicDirectory: Sendable {
         self.idleTopics = IdleTopics(retirement: timing.idleTopicRetirement)
     }
 
-    /// The live topic of that name, created if there is none: on `preferredLoop` when given
-    /// (its first publisher's, which then hands it messages without a hop between threads),
-    /// else on the next loop of the group. `nil` when there is none and the broker holds its
-    /// maximum of topics.
-    func topic(named name: HashedTopicName, preferring preferredLoop: (any EventLoop)? = nil) -> Topic? {
-        var created = false
-        let topic = live.topic(named: name) { () -> Topic? in
-            guard liveCount.wrappingIncrementThenLoad(ordering: .relaxed) <= maxTopics else {
-                liveCount.wrappingDecrement(ordering: .relaxed)
-                return nil
-            }
-            created = true
-            let settings = resolver.withLockedValue { $0.settings(forTopic: name.name) }
-            return Topic(key: name, settings: settings, eventLoop: preferredLoop ?? eventLoops.next(), directory: self)
-        }
-        if created { statistics.topicCreated() }
-        return topic
+    /// Where a publish to a topic goes.
+    enum Destination {
+        /// The live topic of its name, perhaps made for this publish.
+        case topic(Topic)
+        /// Nowhere: no topic of that name lives, and none was made, as no subscription matches
+        /// the name, no schema is bound to it and it has no series of its own in the metrics. The
+        /// publish is accepted and counted (``acceptForNobody(_:)``) and reaches nobody.
+        case nobody
+        /// No topic of that name lives, and the broker holds its maximum of topics.
+        case tooManyTopics
     }
 
-    /// The live topic of that name, created if there is none, on the next loop of the group.
-    func topic(named name: String) -> Topic? {
-        topic(named: HashedTopicName(name))
+    /// Where a publish to the topic `name` goes: its live topic; when there is none, a new one if
+    /// anything would hear of the publish, on `preferredLoop` when given (its first publisher's,
+    /// which then hands it messages without a hop between threads), else on the next loop of the
+    /// group. A publish nobody would hear of makes no topic, so it costs no memory, and names
+    /// nobody subscribes to do not count against the maximum of topics.
+    func destination(ofTopic name: HashedTopicName, preferring preferredLoop: (any EventLoop)? = nil) -> Destination {
+        var unmade = Destination.nobody
+        let topic = live.topic(named: name) { () -> Topic? in
+            // Looked up once: the new topic starts with the answer.
+            let (subscribers, generation) = subscriptions.subscribers(forTopic: name.name, cached: false)
+            let series = seriesOfTopic(name.name)
+            guard !subscribers.isEmpty || series != nil || registry.binding(forTopic: name.name) != nil else { return nil }
+            guard liveCount.wrappingIncrementThenLoad(ordering: .relaxed) <= maxTopics else {
+                liveCount.wrappingDecrement(ordering: .relaxed)
+                unmade = .tooManyTopics
+                return nil
+            }
+            statistics.topicCreated()
+            let settings = resolver.withLockedValue { $0.settings(forTopic: name.name) }
+            return Topic(
+                key: name, settings: settings, subscribers: subscribers, matchedAt: generation, series: series,
+                eventLoop: preferredLoop ?? eventLoops.next(), directory: self
+            )
+        }
+        return topic.map { .topic($0) } ?? unmade
+    }
+
+    /// Accepts `messages` that reach nobody (``Destination/nobody``): counts them as published;
+    /// returns the ack ids of those that asked for an acknowledgement.
+    func acceptForNobody(_ messages: [PublishedMessage]) -> [UInt64] {
+        var bytes = 0
+        var ackIDs: [UInt64] = []
+        for message in messages {
+            bytes += message.payload.readableBytes
+            if let ackID = message.ackID { ackIDs.append(ackID) }
+        }
+        statistics.published(messages.count, bytes: bytes)
+        return ackIDs
     }
 
     /// Gives new topics the overrides of a reloaded configuration, and live topics too.
@@ -78,11 +106,6 @@ final class TopicDirectory: Sendable {
     /// Why a publish to a topic that does not exist is refused at the limit of topics.
     var tooManyTopics: (code: ErrorCode, reason: String) {
         (.tooManyTopics, "the broker holds its maximum of \(maxTopics) topics")
-    }
-
-    /// The series of the topic `name` in the metrics, when it has its own.
-    func series(forTopic name: String) -> TopicSeries? {
-        seriesOfTopic(name)
     }
 
     /// Removes `topic` if it is still the live one of its name. A retired topic forwards anything

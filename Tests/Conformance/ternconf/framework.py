@@ -40,6 +40,7 @@ CONFIGS = {
     "tight": dict(flags=["--max-frame-size", "8KiB", "--max-payload", "8191"]),
     "timers": dict(flags=["--handshake-timeout", "1s", "--ping-interval", "1s"]),
     "maxconn": dict(flags=["--max-connections", "1"]),
+    "topics": dict(flags=["--max-topics", "2"]),
     "drop_oldest": dict(flags=["--overflow-policy", "drop-oldest", "--mailbox-messages", "16",
                                "--subscriber-queue-messages", "16"]),
     "drop_newest": dict(flags=["--overflow-policy", "drop-newest", "--mailbox-messages", "16",

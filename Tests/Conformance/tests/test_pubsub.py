@@ -162,6 +162,30 @@ def ack_id_is_not_delivered(env):
     assert not m.flags & 0x01 and m["payload"] == b"p"
 
 
+# --- §7 topics --------------------------------------------------------------------------------
+
+@test("§7 §13.1", "topics")
+def publish_nobody_hears_makes_no_topic(env):
+    """A PUBLISH to names no subscription matches is accepted (ACK code 0) however many names, even at a limit of 2 topics."""
+    conn = env.connect("topics")
+    root = unique("unheard")
+    for i in range(5):
+        ack = conn.publish_acked("%s.%d" % (root, i), b"x")
+        assert ack["code"] == 0 and ack["message"] == "", ack
+
+
+@test("§7 §13.1 §14", "topics")
+def too_many_topics_once_a_subscription_matches(env):
+    """Names a subscription matches make topics: at a limit of 2, a third new one gets ACK too_many_topics; the first two are delivered."""
+    conn = env.connect("topics")
+    root = unique("heard")
+    conn.subscribe(1, root + ".>")
+    acks = [conn.publish_acked("%s.%d" % (root, i), b"%d" % i) for i in range(3)]
+    assert [a["code"] for a in acks[:2]] == [0, 0], acks
+    assert acks[2]["code"] == E["too_many_topics"], acks[2]
+    assert sorted(m["payload"] for m in messages(conn, 1, count=2)) == [b"0", b"1"]
+
+
 # --- §11 wildcards ------------------------------------------------------------------------------
 
 MATCH_TABLE = [

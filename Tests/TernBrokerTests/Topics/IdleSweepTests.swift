@@ -10,11 +10,13 @@ import TernProtocol
         let broker = try EmbeddedBroker { $0.idleTopicRetirement = .milliseconds(100) }
         let subscriber = try await broker.connectReady()
         try await subscriber.subscribe("kept.*", id: 1)
+        try await subscriber.subscribe("gone", id: 2)
         let publisher = try await broker.connectReady()
         for name in ["kept.a", "kept.b", "gone"] {
             _ = try await publisher.exchange(.publish(Frame.Publish(topic: name, payload: ByteBuffer(string: "x"))))
         }
         #expect(broker.core.directory.idleTopics.count == 3)
+        _ = try await subscriber.exchange(.unsubscribe(Frame.Unsubscribe(subscriptionID: 2)))
         // Each sweep finds the subscriptions changed since the topics last looked them up.
         let churn = try await broker.connectReady()
         for round in 0..<8 {
