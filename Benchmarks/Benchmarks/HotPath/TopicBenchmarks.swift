@@ -40,7 +40,7 @@ func registerTopicBenchmarks(_ configuration: Benchmark.Configuration) throws {
 /// the one wildcard subscription that matches it (`dev.*.*`), handed one message, which goes to
 /// the subscriber's queue, and retired; the figures are per topic.
 func registerTopicCreationBenchmarks(_ configuration: Benchmark.Configuration) throws {
-    let fixture = try TopicFixture(topic: "dev.created", subscribers: 1, pattern: "dev.*.*")
+    let fixture = try TopicFixture(topic: "dev.fixture.created", subscribers: 1, pattern: "dev.*.*")
     let names = (0..<configuration.scalingFactor.rawValue).map { "dev.\($0).created" }
     let batches = names.map { [PublishedMessage(Frame.Publish(topic: $0, payload: Workload.publish.payload))] }
     Benchmark("NewTopic", configuration: configuration) { _ in
