@@ -10,9 +10,6 @@ import Testing
         return url
     }
 
-    /// Publishes `payload` to `topic` with `tern pub`, again every 300 ms until `subscriber` (a
-    /// `tern sub --count 1`) exits: on a loaded machine a subscriber may take longer than any
-    /// fixed pause to subscribe, and a message published before that reaches nobody.
     /// Starts `ternd` with `arguments` in `directory` and waits until it listens on `port`.
     private func startBroker(_ arguments: [String], in directory: URL, port: Int) async throws -> ChildProcess {
         let broker = try await ChildProcess("ternd", arguments, in: directory)

@@ -57,9 +57,9 @@ func run(
     try await ChildProcess(executable, arguments, in: directory, input: input, environment: environment).result(seconds: seconds)
 }
 
-/// Publishes `payload` to `topic` with `tern pub` every 300 ms until `subscriber` exits, or for 30
-/// seconds: a `tern sub` started just before may not have subscribed yet, and a publish that no
-/// subscription matches reaches nobody.
+/// Publishes `payload` to `topic` with `tern pub`, again every 300 ms until `subscriber` (a
+/// `tern sub --count 1`) exits, for at most 30 seconds: on a loaded machine a subscriber may take
+/// longer than any fixed pause to subscribe, and a message published before that reaches nobody.
 func publish(_ payload: String, to topic: String, until subscriber: ChildProcess, _ arguments: [String] = [], in directory: URL) async throws {
     let deadline = ContinuousClock.now + .seconds(30)
     repeat {

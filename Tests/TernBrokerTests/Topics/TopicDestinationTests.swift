@@ -34,7 +34,7 @@ import TernProtocol
         #expect(broker.core.directory.topics.map(\.name) == ["watched.a"])
     }
 
-    @Test func aNewTopicStartsWithTheSubscribersItWasMadeFor() async throws {
+    @Test func aTopicMadeForANameHasEverySubscriptionThatMatchesIt() async throws {
         let broker = try EmbeddedBroker()
         let subscriber = try await broker.connectReady()
         try await subscriber.subscribe("orders.>", id: 1)
