@@ -107,7 +107,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         handshakeDeadline?.cancel()
         pingTimer?.cancel()
         tokenCheckAbandoned?.store(true, ordering: .relaxed)
-        retire(state.subscriptions.removeAll())
+        retireAll(state.subscriptions.removeAll())
         failInFlightRequests()
         if let handle {
             core.unregister(handle, on: context.eventLoop)

@@ -426,6 +426,7 @@ import TernProtocol
         #expect(broker.core.directory.subscriptions.count == count)
         // Closing retires them all, a few dozen per turn.
         try await client.channel.close()
+        #expect(broker.core.directory.subscriptions.count >= count - ConnectionHandler.retirementsPerTurn, "one turn's share at once")
         await broker.run()
         #expect(broker.core.directory.subscriptions.count == 0)
     }
