@@ -35,9 +35,14 @@ extension ConnectionHandler {
 
     /// Removes subscriptions the client no longer has on a connection that stays open (an
     /// UNSUBSCRIBE, a permission lost): marked closed at once, so that nothing more reaches the
-    /// client under their ids, they leave the broker as ``retireAll(_:)``'s do.
+    /// client under their ids; up to a turn's share leave the broker at once, more as
+    /// ``retireAll(_:)``'s do.
     func retire(_ subscribers: [Subscriber]) {
         for subscriber in subscribers { subscriber.markClosed() }
+        guard subscribers.count > Self.retirementsPerTurn else {
+            for subscriber in subscribers { retire(subscriber) }
+            return
+        }
         retire(Retirement(Dictionary(uniqueKeysWithValues: subscribers.map { ($0.subscriptionID, $0) })))
     }
 
