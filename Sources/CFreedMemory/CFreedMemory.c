@@ -18,16 +18,6 @@ void tern_keep_freed_memory_for_reuse(unsigned long kept, unsigned long mappedAb
     mallopt(M_TRIM_THRESHOLD, (int)kept);
     mallopt(M_MMAP_THRESHOLD, (int)mappedAbove);
 }
-
-void tern_reserve_heap_growth(unsigned long bytes, unsigned long block) {
-    enum { most = 64 };
-    void *blocks[most];
-    int count = 0;
-    for (unsigned long reserved = 0; reserved < bytes && count < most; reserved += block) {
-        blocks[count++] = malloc(block);
-    }
-    while (count > 0) free(blocks[--count]);
-}
 #else
 void tern_merge_freed_memory_at_once(void) {}
 
@@ -36,6 +26,4 @@ void tern_keep_freed_memory_for_reuse(unsigned long kept, unsigned long mappedAb
 int tern_release_freed_memory(void) {
     return 0;
 }
-
-void tern_reserve_heap_growth(unsigned long bytes, unsigned long block) {}
 #endif

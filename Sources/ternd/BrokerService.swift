@@ -43,10 +43,6 @@ struct BrokerService: Service {
         let turns = EventLoopTurns()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops, metricsDelegate: turns)
         let slice = await SchedulerSlice.request(schedulerSlice, on: group, logger: logger)
-        // Each loop's heap grows 32 MiB before its first system call for more (address space only).
-        for loop in group.makeIterator() {
-            try? await loop.submit { tern_reserve_heap_growth(32 << 20, 4 << 20) }.get()
-        }
         let server: BrokerServer
         do {
             await clusterRegistry?.load()

@@ -19,11 +19,4 @@ void tern_merge_freed_memory_at_once(void);
 /// hands back everything. Does nothing with another C library.
 void tern_keep_freed_memory_for_reuse(unsigned long kept, unsigned long mappedAbove);
 
-/// Makes the calling thread's heap ready to grow by `bytes` without a system call: glibc grows
-/// the heap of a thread other than the main one a page at a time, one `mprotect` call for each
-/// (a new topic or subscription often needs a page more). Allocates `bytes` in blocks of `block`
-/// (below the mapping threshold, so that they come from the heap) and frees them again; the
-/// pages stay untouched, so resident memory does not grow. Does nothing with another C library.
-void tern_reserve_heap_growth(unsigned long bytes, unsigned long block);
-
 #endif
