@@ -57,22 +57,35 @@ extension ConnectionHandler {
         retire(Retirement(subscriptions))
     }
 
-    /// Subscriptions on their way out.
+    /// Subscriptions on their way out, each released as it is taken.
     private final class Retirement {
-        var subscribers: [UInt32: Subscriber]
+        private var subscribers: [UInt32: Subscriber]
+        /// Their ids, taken from the end: copying the ids touches no subscriber, and removing by
+        /// id costs the same for the last as for the first (`popFirst` looks for the first entry
+        /// from the table's start every time).
+        private var ids: [UInt32]
 
         init(_ subscribers: consuming [UInt32: Subscriber]) {
+            ids = Array(subscribers.keys)
             self.subscribers = subscribers
+        }
+
+        var isEmpty: Bool { ids.isEmpty }
+
+        func next() -> Subscriber? {
+            while let id = ids.popLast() {
+                if let subscriber = subscribers.removeValue(forKey: id) { return subscriber }
+            }
+            return nil
         }
     }
 
     private func retire(_ retirement: Retirement) {
         for _ in 0..<Self.retirementsPerTurn {
-            // Amortized constant time per call, however many there are.
-            guard let (_, subscriber) = retirement.subscribers.popFirst() else { return }
+            guard let subscriber = retirement.next() else { return }
             retire(subscriber)
         }
-        guard !retirement.subscribers.isEmpty, let eventLoop = handle?.eventLoop ?? context?.eventLoop else { return }
+        guard !retirement.isEmpty, let eventLoop = handle?.eventLoop ?? context?.eventLoop else { return }
         let loopBoundSelf = NIOLoopBound(self, eventLoop: eventLoop)
         let loopBoundRetirement = NIOLoopBound(retirement, eventLoop: eventLoop)
         core.turns.afterThisTurn(on: eventLoop) { loopBoundSelf.value.retire(loopBoundRetirement.value) }
