@@ -7,13 +7,13 @@ import TernProtocol
 /// takes from it when its socket can take more.
 ///
 /// Topics and the connection may run on different event loops, so the queue is guarded by a
-/// lock, taken once per batch rather than once per message. The lock is held inline: a broker
-/// with 100,000 subscriptions has as many queues, and a lock of its own on the heap (with a
-/// pthread mutex) was another object per subscription to allocate, touch and free.
+/// lock, taken once per batch rather than once per message. Queue and lock are held inline, in
+/// the subscription (the queue cannot be copied): a broker with 100,000 subscriptions has as
+/// many queues, and each object of its own on the heap was one more to allocate, touch and free.
 ///
 /// Generic over the topics that offer messages (`Waker`), which it remembers while they wait for
 /// room, so that a topic's core can be tested with a real queue and no topic actor.
-final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
+struct SubscriberQueue<Waker: AnyObject & Sendable>: ~Copyable, Sendable {
     /// What a connection takes from the queue in one go.
     struct Batch {
         var messages: Deque<PublishedMessage> = []
@@ -23,7 +23,9 @@ final class SubscriberQueue<Waker: AnyObject & Sendable>: Sendable {
         var waitingTopics: [Waker] = []
     }
 
-    private struct State {
+    /// Not private: Swift 6.3.1 fails to compile a private type nested in a generic noncopyable
+    /// type in debug builds ("Global is external, but doesn't have external or weak linkage").
+    struct State {
         var pending: Deque<PublishedMessage> = []
         var pendingBytes = 0
         var droppedOldest: UInt64 = 0
