@@ -17,11 +17,8 @@ actor Topic {
     nonisolated let eventLoop: any EventLoop
     private let directory: TopicDirectory
     private var core: TopicCore<Subscriber, ConnectionHandle>
-    /// The subscription index's generation the core's subscribers are current at;
-    /// ``unmatched`` before they were first looked up.
+    /// The subscription index's generation the core's subscribers are current at.
     private var generation: UInt64
-    /// No generation: the index's count of changes never gets there.
-    static var unmatched: UInt64 { .max }
     private var stallCheck: Scheduled<Void>?
     /// When the last publish came; the distant past before the first.
     private var lastActivity = NIODeadline.distantPast
@@ -40,8 +37,8 @@ actor Topic {
     /// A topic whose subscribers are `subscribers`, as the directory's index had them at
     /// `generation`, and whose own series in the metrics is `series`.
     init(
-        key: HashedTopicName, settings: MailboxSettings, subscribers: TopicSubscribers<Subscriber> = TopicSubscribers(), matchedAt generation: UInt64 = unmatched,
-        series: TopicSeries? = nil, eventLoop: any EventLoop, directory: TopicDirectory
+        key: HashedTopicName, settings: MailboxSettings, subscribers: TopicSubscribers<Subscriber>, matchedAt generation: UInt64, series: TopicSeries?,
+        eventLoop: any EventLoop, directory: TopicDirectory
     ) {
         self.key = key
         self.eventLoop = eventLoop

@@ -7,10 +7,6 @@ import TernProtocol
 
 /// The broker's connection handler with frames in and frames out: no socket, no port, no timing.
 @Suite struct ConnectionHandlerTests {
-    private func publish(_ topic: String, _ payload: String, ack: UInt64? = nil) -> Frame {
-        .publish(Frame.Publish(topic: topic, ackID: ack, payload: ByteBuffer(string: payload)))
-    }
-
     private func payloads(_ frames: [Frame]) -> [String] {
         frames.compactMap { if case .message(let message) = $0 { String(buffer: message.payload) } else { nil } }
     }

@@ -137,3 +137,8 @@ final class EmbeddedClient: Sendable {
         return buffer
     }
 }
+
+/// A PUBLISH of `payload` to `topic`, acknowledged under `ack` when given.
+func publish(_ topic: String, _ payload: String, ack: UInt64? = nil) -> Frame {
+    .publish(Frame.Publish(topic: topic, ackID: ack, payload: ByteBuffer(string: payload)))
+}

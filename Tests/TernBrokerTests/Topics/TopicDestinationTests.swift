@@ -6,10 +6,6 @@ import TernProtocol
 
 /// Where publishes go: a topic is made only for a name something would hear of.
 @Suite struct TopicDestinationTests {
-    private func publish(_ topic: String, _ payload: String, ack: UInt64) -> Frame {
-        .publish(Frame.Publish(topic: topic, ackID: ack, payload: ByteBuffer(string: payload)))
-    }
-
     @Test func aNameNobodySubscribesToGetsNoTopicUntilASubscriptionMatchesIt() async throws {
         let broker = try EmbeddedBroker()
         let client = try await broker.connectReady()

@@ -11,7 +11,11 @@ import Testing
     }
 
     private func makeTopic(_ name: HashedTopicName) -> Topic {
-        Topic(key: name, settings: broker.core.configuration.mailbox, eventLoop: broker.loop, directory: broker.core.directory)
+        // No subscription matches it, as of the index's current generation.
+        Topic(
+            key: name, settings: broker.core.configuration.mailbox, subscribers: TopicSubscribers(), matchedAt: broker.core.directory.subscriptions.generation,
+            series: nil, eventLoop: broker.loop, directory: broker.core.directory
+        )
     }
 
     @Test func aNameGetsOneTopicUntilItIsRemoved() {
