@@ -30,8 +30,8 @@ final class IdleTopics: Sendable {
         queue.withLock { $0.append((topic, time)) }
     }
 
-    /// Asks the topics idle for the retirement time to retire, at most ``sweepBatch`` of them;
-    /// returns whether more wait.
+    /// Asks the topics that joined the queue the retirement time ago or earlier to retire if they
+    /// were idle since, at most ``sweepBatch`` of them; returns whether more wait.
     func sweep(at now: NIODeadline) -> Bool {
         let deadline = now - retirement
         let due: [Topic] = queue.withLock { queue in
@@ -42,7 +42,7 @@ final class IdleTopics: Sendable {
             return due
         }
         for topic in due {
-            topic.execute { _ = $0.retireIfIdle(idleSince: deadline) }
+            topic.execute { _ = $0.retireIfIdle() }
         }
         return due.count == Self.sweepBatch
     }

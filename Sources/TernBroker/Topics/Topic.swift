@@ -20,8 +20,10 @@ actor Topic {
     /// The subscription index's generation the core's subscribers are current at.
     private var generation: UInt64
     private var stallCheck: Scheduled<Void>?
-    /// When the last publish came; the distant past before the first.
-    private var lastActivity = NIODeadline.distantPast
+    /// Whether a publish came since the topic joined the idle sweep's queue: the sweep comes
+    /// back to it after the idle-retirement time, so none since means idle that long. A flag, not
+    /// the time of the last publish, so that a publish does not read the clock.
+    private var publishedSinceSweepJoined = false
     private var isRetired = false
     /// Set at the end of a shutdown: the topic takes and hands out nothing more.
     private var isAbandoned = false
@@ -111,15 +113,13 @@ actor Topic {
             }
             return
         }
-        // One reading of the clock for the batch: each costs a call into the kernel's clock.
-        let now = eventLoop.now
-        lastActivity = now
+        publishedSinceSweepJoined = true
         refreshSubscribers()
         let refusal = directory.registry.binding(forTopic: name).map { binding in
             { (message: PublishedMessage) in binding.problem(with: message.schema, payload: message.payload, topic: self.name) }
         }
         apply(publisher: publisher) {
-            $0.publish(messages, to: name, from: publisher, refusal: refusal, offer: { $0.queue.offer($1, policy: $2, from: self, at: now) })
+            $0.publish(messages, to: name, from: publisher, refusal: refusal, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) })
         }
     }
 
@@ -177,8 +177,8 @@ actor Topic {
         }
         report(since: before)
         if effects.armStallCheck { scheduleStallCheck() }
-        // Only a new topic is not in the sweep's queue here: its first publish is its last activity.
-        awaitIdleSweep(lookedAt: lastActivity)
+        // Only a new topic is not in the sweep's queue here.
+        awaitIdleSweep()
     }
 
     /// The core's counters and mailbox depth now.
@@ -234,21 +234,22 @@ actor Topic {
     /// the topic after the idle-retirement time. Every live topic waits in it, not only idle
     /// ones: subscribers leave without telling the topics they had, which learn of it when the
     /// sweep comes.
-    private func awaitIdleSweep(lookedAt time: NIODeadline) {
+    private func awaitIdleSweep() {
         guard !awaitsIdleSweep else { return }
         awaitsIdleSweep = true
-        directory.idleTopics.add(self, at: time)
+        publishedSinceSweepJoined = false
+        directory.idleTopics.add(self, at: eventLoop.now)
     }
 
-    /// Called by the directory's idle sweep: retires the topic when it has had no subscribers,
-    /// no messages and no publishes for the idle-retirement time, else waits for the next sweep;
-    /// returns whether it did.
-    func retireIfIdle(idleSince deadline: NIODeadline) -> Bool {
+    /// Called by the directory's idle sweep, the idle-retirement time or more after the topic
+    /// joined its queue: retires the topic when it has no subscribers and no messages and had
+    /// no publish since, else joins the queue again; returns whether it retired.
+    func retireIfIdle() -> Bool {
         awaitsIdleSweep = false
         guard !isRetired, !isAbandoned else { return false }
         refreshSubscribers()
-        guard core.isIdle, lastActivity <= deadline else {
-            awaitIdleSweep(lookedAt: eventLoop.now)
+        guard core.isIdle, !publishedSinceSweepJoined else {
+            awaitIdleSweep()
             return false
         }
         isRetired = directory.retire(self)
