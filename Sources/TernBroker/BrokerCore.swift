@@ -44,8 +44,8 @@ final class BrokerCore: Sendable {
         var freedMemory = FreedMemoryPolicy()
     }
 
-    /// How long after the connections fell the freed memory is released: a storm's connections
-    /// close over a moment, and one release after most of them is enough.
+    /// How long after the connections fell the freed memory is released, and between a release
+    /// and one that follows it: a storm's connections close, and free what they held, over a moment.
     static let freedMemoryReleaseDelay = TimeAmount.seconds(1)
 
     /// - Parameters:
@@ -184,15 +184,15 @@ final class BrokerCore: Sendable {
         releaseFreedMemory(after: Self.freedMemoryReleaseDelay, on: eventLoop)
     }
 
-    /// Hands freed heap memory back to the system after `delay`, on the thread pool; again at
-    /// once when the connections open as it began have all closed since.
+    /// Hands freed heap memory back to the system after `delay`, on the thread pool; again, after
+    /// the delay, when ``FreedMemoryPolicy`` calls for one more.
     private func releaseFreedMemory(after delay: TimeAmount, on eventLoop: any EventLoop) {
         eventLoop.scheduleTask(in: delay) { [self] in
             NIOThreadPool.singleton.submit { _ in
                 let openAtStart = self.connections.withLockedValue { $0.open.count }
                 let released = tern_release_freed_memory() == 1
                 let (open, again) = self.connections.withLockedValue { registry in
-                    (registry.open.count, registry.freedMemory.released(openAtStart: openAtStart, openNow: registry.open.count))
+                    (registry.open.count, registry.freedMemory.released(openAtStart: openAtStart, openNow: registry.open.count, handedBack: released))
                 }
                 self.logger.debug("released freed memory", metadata: ["released": "\(released)", "connections": "\(open)"])
                 if again { self.releaseFreedMemory(after: Self.freedMemoryReleaseDelay, on: eventLoop) }
