@@ -6,8 +6,7 @@ import Testing
 struct FreedMemoryPolicyTests {
     @Test("a release is due once the connections fell to half their peak, by enough of them")
     func dueAtHalfThePeak() {
-        var policy = FreedMemoryPolicy()
-        for count in 1...1000 { policy.opened(count: count) }
+        var policy = Self.policy(afterOpening: 1000)
         let (at501, at500, at10) = (policy.closed(count: 501), policy.closed(count: 500), policy.closed(count: 10))
         #expect(!at501, "above half the peak")
         #expect(at500)
@@ -27,8 +26,7 @@ struct FreedMemoryPolicyTests {
 
     @Test("connections that all close while a release runs call for one more at once")
     func theLastClosingDuringARelease() {
-        var policy = FreedMemoryPolicy()
-        for count in 1...1000 { policy.opened(count: count) }
+        var policy = Self.policy(afterOpening: 1000)
         let due = policy.closed(count: 400)
         #expect(due)
         // The rest close while the release runs: the policy refuses a second one meanwhile.
@@ -42,8 +40,7 @@ struct FreedMemoryPolicyTests {
 
     @Test("a release that handed memory back is followed by another, a few at most, while they hand memory back")
     func followUpsWhileMemoryComesBack() {
-        var policy = FreedMemoryPolicy()
-        for count in 1...1000 { policy.opened(count: count) }
+        var policy = Self.policy(afterOpening: 1000)
         let due = policy.closed(count: 0)
         #expect(due)
         // The connections left the count before all they held was freed.
@@ -66,10 +63,16 @@ struct FreedMemoryPolicyTests {
 
     @Test("small brokers and small drops never call for one")
     func notForFewConnections() {
-        var policy = FreedMemoryPolicy()
-        for count in 1...300 { policy.opened(count: count) }
+        var policy = Self.policy(afterOpening: 300)
         let (at150, at44) = (policy.closed(count: 150), policy.closed(count: 44))
         #expect(!at150, "150 closed connections are fewer than the minimum drop")
         #expect(at44)
+    }
+
+    /// A policy that saw `count` connections open, one after another.
+    private static func policy(afterOpening count: Int) -> FreedMemoryPolicy {
+        var policy = FreedMemoryPolicy()
+        for open in 1...count { policy.opened(count: open) }
+        return policy
     }
 }
