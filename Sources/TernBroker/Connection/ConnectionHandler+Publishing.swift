@@ -27,8 +27,7 @@ extension ConnectionHandler {
             swap(&messages, &batches[index].messages)
             let destination = directory.destination(ofTopic: batches[index].topic, preferring: eventLoop)
             if case .tooManyTopics = destination {
-                let (code, reason) = directory.tooManyTopics
-                for message in messages { refused.add(message, code: code, reason: reason) }
+                directory.refuseForTooManyTopics(messages, in: &refused)
                 continue
             }
             activity.messagesIn += UInt64(messages.count)

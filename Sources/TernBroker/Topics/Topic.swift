@@ -106,8 +106,7 @@ actor Topic {
                 if !ackIDs.isEmpty { publisher?.execute { $0.acknowledge(ackIDs) } }
             case .tooManyTopics:
                 var refused = Rejection()
-                let (code, reason) = directory.tooManyTopics
-                for message in messages { refused.add(message, code: code, reason: reason) }
+                directory.refuseForTooManyTopics(messages, in: &refused)
                 let rejection = refused
                 publisher?.execute { $0.reportRejection(rejection) }
             }

@@ -103,9 +103,11 @@ final class TopicDirectory: Sendable {
         }
     }
 
-    /// Why a publish to a topic that does not exist is refused at the limit of topics.
-    var tooManyTopics: (code: ErrorCode, reason: String) {
-        (.tooManyTopics, "the broker holds its maximum of \(maxTopics) topics")
+    /// Adds `messages` to `rejection`, refused as their topic does not live and the broker holds
+    /// its maximum of topics (``Destination/tooManyTopics``).
+    func refuseForTooManyTopics(_ messages: [PublishedMessage], in rejection: inout Rejection) {
+        let reason = "the broker holds its maximum of \(maxTopics) topics"
+        for message in messages { rejection.add(message, code: .tooManyTopics, reason: reason) }
     }
 
     /// Removes `topic` if it is still the live one of its name. A retired topic forwards anything
