@@ -18,7 +18,13 @@ void tern_keep_freed_memory_for_reuse(unsigned long kept, unsigned long mappedAb
     mallopt(M_TRIM_THRESHOLD, (int)kept);
     mallopt(M_MMAP_THRESHOLD, (int)mappedAbove);
 }
+
+void tern_allocate_from_one_heap(void) {
+    mallopt(M_ARENA_MAX, 1);
+}
 #else
+void tern_allocate_from_one_heap(void) {}
+
 void tern_merge_freed_memory_at_once(void) {}
 
 void tern_keep_freed_memory_for_reuse(unsigned long kept, unsigned long mappedAbove) {}

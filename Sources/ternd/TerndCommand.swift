@@ -1,4 +1,5 @@
 import ArgumentParser
+import CFreedMemory
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -18,6 +19,8 @@ import TernFiles
 @main
 struct TerndCommand: AsyncParsableCommand {
     static func main() async {
+        // Before any thread starts: the event loops' allocations grow one heap in large steps.
+        tern_allocate_from_one_heap()
         await runAsTool()
     }
 
