@@ -237,16 +237,21 @@ actor Topic {
         guard !awaitsIdleSweep else { return }
         awaitsIdleSweep = true
         publishedSinceSweepJoined = false
-        directory.idleTopics.add(self, at: eventLoop.now)
+        directory.idleTopics.add(self)
     }
 
     /// Called by the directory's idle sweep, the idle-retirement time or more after the topic
     /// joined its queue: retires the topic when it has no subscribers and no messages and had
     /// no publish since, else joins the queue again; returns whether it retired.
     func retireIfIdle() -> Bool {
-        awaitsIdleSweep = false
-        guard !isRetired, !isAbandoned else { return false }
+        guard !isRetired, !isAbandoned else {
+            awaitsIdleSweep = false
+            return false
+        }
+        // Still marked as waiting in the queue, so that catching up with the subscriptions does
+        // not put the topic back in it: a retired topic would wait there another retirement time.
         refreshSubscribers()
+        awaitsIdleSweep = false
         guard core.isIdle, !publishedSinceSweepJoined else {
             awaitIdleSweep()
             return false

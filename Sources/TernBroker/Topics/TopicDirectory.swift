@@ -129,8 +129,7 @@ final class TopicDirectory: Sendable {
 
     /// Starts retiring idle topics; the task runs until cancelled.
     func startRetiringIdleTopics() -> RepeatedTask {
-        let interval = TimeAmount.nanoseconds(max(timing.idleTopicRetirement.nanoseconds / 4, TimeAmount.milliseconds(10).nanoseconds))
-        return idleTopics.startSweeping(on: eventLoops.next(), every: interval, turns: turns)
+        idleTopics.startSweeping(on: eventLoops.next(), turns: turns)
     }
 }
 
