@@ -3,8 +3,8 @@
 /// that the dictionary's growth, which rehashes it whole, never covers more than a small share
 /// of them at once and never holds an event loop for long.
 struct TokenChildren<Node> {
-    private var single: [Substring: Node] = [:]
-    private var shards: [[Substring: Node]] = []
+    private var single: [TokenKey: Node] = [:]
+    private var shards: [[TokenKey: Node]] = []
     /// The children in ``shards``, so that ``isEmpty`` need not look at every shard.
     private var shardedCount = 0
 
@@ -14,7 +14,7 @@ struct TokenChildren<Node> {
 
     var isEmpty: Bool { shards.isEmpty ? single.isEmpty : shardedCount == 0 }
 
-    subscript(token: Substring) -> Node? {
+    subscript(token: TokenKey) -> Node? {
         get {
             shards.isEmpty ? single[token] : shards[Self.shard(of: token)][token]
         }
@@ -45,7 +45,7 @@ struct TokenChildren<Node> {
         single = [:]
     }
 
-    private static func shard(of token: Substring) -> Int {
+    private static func shard(of token: TokenKey) -> Int {
         Int(UInt(bitPattern: token.hashValue) % UInt(shardCount))
     }
 }

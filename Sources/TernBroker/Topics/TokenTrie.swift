@@ -29,41 +29,42 @@ final class TokenTrie<Entry: AnyObject> {
 
     /// Adds `entry` under `key`, a topic or a valid pattern.
     func insert(_ entry: Entry, key: String) {
-        var node = root
-        var start: String.Index? = key.startIndex
-        while let position = start {
-            let (token, next) = Self.token(of: key, at: position)
-            if next == nil && (token == ">" || token == "*") {
-                if token == ">" { node.rest.append(entry) } else { node.lastStar.append(entry) }
-                count += 1
-                return
+        Self.withBytes(of: key) { key in
+            var node = root
+            var start: Int? = 0
+            while let position = start {
+                let (token, next) = Self.token(of: key, at: position)
+                if next == nil && (token.isOnly(Self.restByte) || token.isOnly(Self.starByte)) {
+                    if token.isOnly(Self.restByte) { node.rest.append(entry) } else { node.lastStar.append(entry) }
+                    return
+                }
+                if token.isOnly(Self.starByte) {
+                    node = node.star ?? { let child = Node(); node.star = child; return child }()
+                } else {
+                    node = node.children[token] ?? { let child = Node(); node.children[token] = child; return child }()
+                }
+                start = next
             }
-            if token == "*" {
-                node = node.star ?? { let child = Node(); node.star = child; return child }()
-            } else {
-                node = node.children[token] ?? { let child = Node(); node.children[token] = child; return child }()
-            }
-            start = next
+            node.here.append(entry)
         }
-        node.here.append(entry)
         count += 1
     }
 
     /// Removes `entry` from under `key`, and the nodes left empty; returns whether it was there.
     @discardableResult
     func remove(_ entry: Entry, key: String) -> Bool {
-        let removed = Self.remove(entry, key: key, from: key.startIndex, at: root)
+        let removed = Self.withBytes(of: key) { Self.remove(entry, key: $0, from: 0, at: root) }
         if removed { count -= 1 }
         return removed
     }
 
     /// Removes `entry` from under the tokens of `key` from `start` on (none when `start` is `nil`).
-    private static func remove(_ entry: Entry, key: String, from start: String.Index?, at node: Node) -> Bool {
+    private static func remove(_ entry: Entry, key: UnsafeRawBufferPointer, from start: Int?, at node: Node) -> Bool {
         guard let start else { return node.here.remove(entry) }
         let (token, next) = token(of: key, at: start)
-        if token == ">" && next == nil { return node.rest.remove(entry) }
-        if token == "*" && next == nil { return node.lastStar.remove(entry) }
-        if token == "*" {
+        if token.isOnly(restByte) && next == nil { return node.rest.remove(entry) }
+        if token.isOnly(starByte) && next == nil { return node.lastStar.remove(entry) }
+        if token.isOnly(starByte) {
             guard let child = node.star, remove(entry, key: key, from: next, at: child) else { return false }
             if child.isEmpty { node.star = nil }
             return true
@@ -73,24 +74,30 @@ final class TokenTrie<Entry: AnyObject> {
         return true
     }
 
-    /// The token of `key` that starts at `start`, and where the next one starts: `nil` after the
-    /// last. Walks the bytes, as insert and remove run for every subscription.
-    private static func token(of key: String, at start: String.Index) -> (token: Substring, next: String.Index?) {
-        let bytes = key.utf8
-        guard let end = bytes[start...].firstIndex(of: UInt8(ascii: ".")) else {
-            return (Substring(bytes[start...]), nil)
-        }
-        return (Substring(bytes[start..<end]), bytes.index(after: end))
+    private static var starByte: UInt8 { UInt8(ascii: "*") }
+    private static var restByte: UInt8 { UInt8(ascii: ">") }
+
+    /// Calls `body` with the UTF-8 bytes of `key`: the trie walks a key's bytes rather than split
+    /// it into strings, as it does for every new topic and every subscription.
+    private static func withBytes<Result>(of key: String, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var key = key
+        return key.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The token of `key` that starts at `start`, and where the next one starts: `nil` after the last.
+    private static func token(of key: UnsafeRawBufferPointer, at start: Int) -> (token: TokenKey, next: Int?) {
+        var end = start
+        while end < key.count && key[end] != UInt8(ascii: ".") { end += 1 }
+        return (TokenKey(UnsafeRawBufferPointer(rebasing: key[start..<end])), end < key.count ? end + 1 : nil)
     }
 
     /// Calls `body` with every entry whose pattern key matches `topic`, a valid topic.
     func forEachMatch(ofTopic topic: String, _ body: (Entry) -> Void) {
-        Self.match(topic, from: topic.startIndex, at: root, body)
+        Self.withBytes(of: topic) { Self.match($0, from: 0, at: root, body) }
     }
 
-    /// Matches the tokens of `topic` from `start` on (none when `start` is `nil`), walking its
-    /// bytes rather than splitting it, as this runs for every new topic.
-    private static func match(_ topic: String, from start: String.Index?, at node: Node, _ body: (Entry) -> Void) {
+    /// Matches the tokens of `topic` from `start` on (none when `start` is `nil`).
+    private static func match(_ topic: UnsafeRawBufferPointer, from start: Int?, at node: Node, _ body: (Entry) -> Void) {
         guard let start else {
             node.here.entries.forEach(body)
             return
@@ -108,22 +115,21 @@ final class TokenTrie<Entry: AnyObject> {
     /// Calls `body` with every entry whose topic key `pattern` matches. The keys are topics: a key
     /// with a wildcard is not found this way.
     func forEachEntry(matching pattern: String, _ body: (Entry) -> Void) {
-        Self.entries(matching: pattern, from: pattern.startIndex, at: root, body)
+        Self.withBytes(of: pattern) { Self.entries(matching: $0, from: 0, at: root, body) }
     }
 
-    private static func entries(matching pattern: String, from start: String.Index?, at node: Node, _ body: (Entry) -> Void) {
+    private static func entries(matching pattern: UnsafeRawBufferPointer, from start: Int?, at node: Node, _ body: (Entry) -> Void) {
         guard let start else {
             node.here.entries.forEach(body)
             return
         }
         let (token, next) = token(of: pattern, at: start)
-        switch token {
-        case ">":
+        if token.isOnly(restByte) {
             for child in node.children.values { everything(below: child, body) }
-        case "*":
+        } else if token.isOnly(starByte) {
             for child in node.children.values { entries(matching: pattern, from: next, at: child, body) }
-        default:
-            if let child = node.children[token] { entries(matching: pattern, from: next, at: child, body) }
+        } else if let child = node.children[token] {
+            entries(matching: pattern, from: next, at: child, body)
         }
     }
 

@@ -136,7 +136,7 @@ import TernTestSupport
 
     @Test func childrenSplitIntoShardsStillKnowWhenTheyAreEmpty() {
         var children = TokenChildren<Int>()
-        let tokens = (0..<(TokenChildren<Int>.splitThreshold + 1_000)).map { Substring("device\($0)") }
+        let tokens = (0..<(TokenChildren<Int>.splitThreshold + 1_000)).map { TokenKey("device\($0)") }
         for (index, token) in tokens.enumerated() { children[token] = index }
         children[tokens[0]] = -1
         #expect(children.values.count == tokens.count, "replacing a child does not add one")
@@ -147,5 +147,34 @@ import TernTestSupport
         children[tokens.last!] = nil
         #expect(children.isEmpty)
         #expect(children.values.isEmpty)
+    }
+
+    @Test func tokensOfAnyLengthAreKeysByTheirBytes() {
+        let names = ["", "a", "4711", "fifteen-bytes!!", "exactly-16-bytes", "seventeen-bytes-1", "seventeen-bytes-2", "a-token-of-forty-bytes-which-is-long-too"]
+        var keys: [TokenKey: String] = [:]
+        for name in names { keys[TokenKey(name)] = name }
+        #expect(keys.count == names.count, "different bytes, different keys")
+        for name in names { #expect(keys[TokenKey(name)] == name) }
+        #expect(TokenKey("*").isOnly(UInt8(ascii: "*")))
+        #expect(!TokenKey("**").isOnly(UInt8(ascii: "*")))
+        #expect(!TokenKey(">").isOnly(UInt8(ascii: "*")))
+    }
+
+    @Test func longTokensMatchLikeShortOnes() {
+        let trie = TokenTrie<Entry>()
+        let long = "a-token-much-longer-than-sixteen-bytes"
+        for pattern in ["\(long).*", "\(long).\(long)", "x.\(long)-too.>"] { trie.insert(Entry(pattern), key: pattern) }
+        #expect(matches(trie, topic: "\(long).y") == ["\(long).*"])
+        #expect(matches(trie, topic: "\(long).\(long)") == ["\(long).*", "\(long).\(long)"])
+        #expect(matches(trie, topic: "x.\(long)-too.a.b") == ["x.\(long)-too.>"])
+        #expect(matches(trie, topic: "x.\(long)-toO.a").isEmpty)
+    }
+}
+
+extension TokenKey {
+    /// The key of the token `token`.
+    init(_ token: String) {
+        var token = token
+        self = token.withUTF8 { TokenKey(UnsafeRawBufferPointer($0)) }
     }
 }
