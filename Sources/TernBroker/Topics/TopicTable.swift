@@ -9,7 +9,7 @@ final class TopicTable: Sendable {
     /// reference, 16 bytes, where one keyed by the whole name held 32, a tenth of a live topic.
     private struct Shard {
         /// The topics by hash; a topic found here is the one of a name when its name is that name.
-        var byHash: [Int: Topic] = [:]
+        var byHash: [HashedTopicName.Hash: Topic] = [:]
         /// The topics whose name's hash is that of another live topic's name, by name.
         var collided: [HashedTopicName: Topic] = [:]
     }
@@ -31,12 +31,12 @@ final class TopicTable: Sendable {
     /// One lock and one look-up find a live topic; a new one is made and added under the same lock.
     func topic(named name: HashedTopicName, orCreate create: () -> Topic?) -> Topic? {
         shard(for: name).withLockedValue { shard in
-            let resident = shard.byHash[name.hash]
+            let resident = shard.byHash[name.hashKey]
             if let resident, resident.key == name { return resident }
             if !shard.collided.isEmpty, let topic = shard.collided[name] { return topic }
             guard let created = create() else { return nil }
             if resident == nil {
-                shard.byHash[name.hash] = created
+                shard.byHash[name.hashKey] = created
             } else {
                 shard.collided[name] = created
             }
@@ -47,8 +47,8 @@ final class TopicTable: Sendable {
     /// Removes `topic` if it is the one of its name; returns whether it was.
     func remove(_ topic: Topic) -> Bool {
         shard(for: topic.key).withLockedValue { shard in
-            if shard.byHash[topic.key.hash] === topic {
-                shard.byHash[topic.key.hash] = nil
+            if shard.byHash[topic.key.hashKey] === topic {
+                shard.byHash[topic.key.hashKey] = nil
                 return true
             }
             guard shard.collided[topic.key] === topic else { return false }

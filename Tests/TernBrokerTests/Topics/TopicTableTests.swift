@@ -46,4 +46,22 @@ import Testing
         #expect(table.remove(topics[1]) && table.remove(topics[2]) && table.remove(again))
         #expect(table.all.isEmpty)
     }
+
+    @Test func hashesOfOneShardSpreadOverATablesBuckets() {
+        // One shard's names agree in the low bits of their hashes; a table picks buckets by those.
+        let hashes = (0..<4_096).map { $0 << 8 | 0x2A }
+        for seed in [0, 1, -7_777_777] {
+            let buckets = Set(hashes.map { HashedTopicName.spread($0, seed: seed) & 4_095 })
+            #expect(buckets.count > 2_400, "seed \(seed): \(buckets.count) buckets of 4,096 for 4,096 keys")
+        }
+        #expect(HashedTopicName.spread(42, seed: 1) != HashedTopicName.spread(42, seed: 2), "the seed changes the order")
+    }
+
+    @Test func namesAreKeysByTheirNameAndHash() {
+        var positions: [HashedTopicName: Int] = [:]
+        let names = ["a", "b", "c"].map { HashedTopicName($0, hash: 42) } + (0..<1_000).map { HashedTopicName("orders.\($0)") }
+        for (index, name) in names.enumerated() { positions[name] = index }
+        for (index, name) in names.enumerated() { #expect(positions[HashedTopicName(name.name, hash: name.hash)] == index) }
+        #expect(positions[HashedTopicName("a", hash: 43)] == nil)
+    }
 }
