@@ -30,7 +30,7 @@ final class IdleTopics: Sendable {
 
     private let queue = Mutex(Queue())
     /// The time between two rounds of the sweep.
-    let interval: TimeAmount
+    private let interval: TimeAmount
     /// The rounds a topic waits in the queue before the sweep looks at it: a topic that joined
     /// during round `r` has waited at least the idle-retirement time when round `r + 1 +
     /// roundsToWait` starts.
