@@ -155,7 +155,7 @@ extension ConnectionHandler {
     }
 
     /// Takes one round of messages from the queue and encodes them into `output`; returns
-    /// whether more remain.
+    /// whether more may remain (a round that left the queue empty says no without a second look).
     private func writeRound(of subscriber: Subscriber, into output: inout DrainOutput, context: ChannelHandlerContext, at now: NIODeadline) -> Bool {
         var batch = subscriber.queue.take(maxBytes: Self.drainRoundBytes, at: now)
         for topic in batch.waitingTopics {
@@ -200,7 +200,7 @@ extension ConnectionHandler {
         }
         core.statistics.delivered(taken - Int(unreadable), bytes: payloadBytes)
         output.messages += taken - Int(unreadable)
-        return taken > 0
+        return taken > 0 && !batch.emptiedQueue
     }
 
     /// An empty write after the messages written so far: its completion proves they reached the socket.

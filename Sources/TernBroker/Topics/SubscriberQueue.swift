@@ -21,6 +21,9 @@ struct SubscriberQueue<Waker: AnyObject & Sendable>: ~Copyable, Sendable {
         var droppedNewest: UInt64 = 0
         /// Topics that were held back by this queue and may now continue.
         var waitingTopics: [Waker] = []
+        /// Whether the take left the queue empty: the next offer schedules a new drain, so the
+        /// connection need not take again to find that out.
+        var emptiedQueue = false
     }
 
     /// Not private: Swift 6.3.1 fails to compile a private type nested in a generic noncopyable
@@ -157,6 +160,7 @@ struct SubscriberQueue<Waker: AnyObject & Sendable>: ~Copyable, Sendable {
             if state.pending.isEmpty {
                 state.drainScheduled = false
                 state.compactsPayloads = false
+                batch.emptiedQueue = true
             }
             return batch
         }

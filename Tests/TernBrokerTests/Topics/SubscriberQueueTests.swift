@@ -74,6 +74,15 @@ import TernProtocol
         #expect(payloads(queue.take(maxBytes: 1 << 20, at: .now())) == ["4", "5"])
     }
 
+    @Test func aTakeSaysWhetherItLeftTheQueueEmpty() {
+        let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 100, bytes: 1 << 20))
+        _ = queue.offer(messages(1...3), policy: .block, from: topic, at: .now())
+        #expect(!queue.take(maxBytes: 1, at: .now()).emptiedQueue, "two more wait")
+        #expect(queue.take(maxBytes: 1 << 20, at: .now()).emptiedQueue)
+        // Emptied, the queue asks for a drain again with the next offer.
+        #expect(queue.offer(messages(4...4), policy: .block, from: topic, at: .now()).needsDrain)
+    }
+
     @Test func aDrainIsRequestedOnceUntilTheQueueIsEmptied() {
         let queue = SubscriberQueue<Waker>(capacity: QueueCapacity(messages: 100, bytes: 1 << 20))
         #expect(queue.offer(messages(1...2), policy: .block, from: topic, at: .now()).needsDrain)
