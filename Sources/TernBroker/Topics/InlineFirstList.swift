@@ -17,12 +17,12 @@ struct InlineFirstList<Element>: RandomAccessCollection, MutableCollection, Expr
 
     subscript(position: Int) -> Element {
         get { position == 0 ? head! : rest[position - 1] }
-        set {
+        // In place, not a copy out and back: an element holding references counts none.
+        _modify {
             if position == 0 {
-                precondition(head != nil, "index out of range")
-                head = newValue
+                yield &head!
             } else {
-                rest[position - 1] = newValue
+                yield &rest[position - 1]
             }
         }
     }

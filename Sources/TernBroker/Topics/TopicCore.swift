@@ -241,20 +241,23 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
 
     /// Advances every target through `messages`, the first of which has the sequence number `first`.
     private mutating func advanceTargets(through messages: OfferedMessages, from first: UInt64, offer: Offer, effects: inout Effects) {
+        let policy = settings.policy
         for index in targets.indices {
-            var target = targets[index]
-            advance(&target, through: messages, from: first, offer: offer, effects: &effects)
-            targets[index] = target
+            // In place: a copy of the target would count a reference to its subscriber twice.
+            Self.advance(&targets[index], through: messages, from: first, policy: policy, offer: offer, counters: &counters, effects: &effects)
         }
     }
 
-    private mutating func advance(_ target: inout Target, through messages: OfferedMessages, from first: UInt64, offer: Offer, effects: inout Effects) {
+    private static func advance(
+        _ target: inout Target, through messages: OfferedMessages, from first: UInt64, policy: OverflowPolicy, offer: Offer,
+        counters: inout TopicCounters, effects: inout Effects
+    ) {
         let start = Int(target.cursor - first)
         let count = messages.endIndex
         guard start < count else { return }
         switch target.kind {
         case .subscriber(let subscriber):
-            target.cursor += UInt64(deliver(messages[start..<count], to: subscriber, policy: settings.policy, offer: offer, effects: &effects))
+            target.cursor += UInt64(deliver(messages[start..<count], to: subscriber, policy: policy, offer: offer, counters: &counters, effects: &effects))
         case .group(let name, let members):
             var next = target.turn
             var index = start
@@ -263,16 +266,18 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
                 while index < count, !messages[index].isFor(group: name) { index += 1 }
                 guard index < count else { break }
                 var end = index + 1
-                while end < min(index + Self.groupChunk, count), messages[end].isFor(group: name) { end += 1 }
+                while end < min(index + groupChunk, count), messages[end].isFor(group: name) { end += 1 }
                 let chunk = messages[index..<end]
                 // Prefer a member with room; under a drop policy the next member takes the rest.
                 var accepted = 0
                 for attempt in 0..<members.count where accepted == 0 {
-                    accepted = deliver(chunk, to: members[(next + attempt) % members.count], policy: .block, offer: offer, effects: &effects)
+                    accepted = deliver(
+                        chunk, to: members[(next + attempt) % members.count], policy: .block, offer: offer, counters: &counters, effects: &effects
+                    )
                     if accepted > 0 { next = (next + attempt + 1) % members.count }
                 }
-                if accepted == 0 && settings.policy != .block && settings.policy != .reject {
-                    accepted = deliver(chunk, to: members[next], policy: settings.policy, offer: offer, effects: &effects)
+                if accepted == 0 && policy != .block && policy != .reject {
+                    accepted = deliver(chunk, to: members[next], policy: policy, offer: offer, counters: &counters, effects: &effects)
                     next = (next + 1) % members.count
                 }
                 guard accepted > 0 else { break }
@@ -283,8 +288,9 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
         }
     }
 
-    private mutating func deliver(
-        _ messages: OfferedMessages, to subscriber: Subscriber, policy: OverflowPolicy, offer: Offer, effects: inout Effects
+    private static func deliver(
+        _ messages: OfferedMessages, to subscriber: Subscriber, policy: OverflowPolicy, offer: Offer, counters: inout TopicCounters,
+        effects: inout Effects
     ) -> Int {
         let result = offer(subscriber, messages, policy)
         counters.queued += UInt64(result.accepted - result.dropped)
