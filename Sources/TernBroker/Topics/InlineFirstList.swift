@@ -17,14 +17,23 @@ struct InlineFirstList<Element>: RandomAccessCollection, MutableCollection, Expr
 
     subscript(position: Int) -> Element {
         get { position == 0 ? head! : rest[position - 1] }
-        // In place, not a copy out and back: an element holding references counts none.
-        _modify {
+        set {
             if position == 0 {
-                yield &head!
+                precondition(head != nil, "index out of range")
+                head = newValue
             } else {
-                yield &rest[position - 1]
+                rest[position - 1] = newValue
             }
         }
+    }
+
+    /// Calls `body` with each element in turn, to change it where it stands: an element copied
+    /// out and back counts every reference it holds twice. (A `_modify` accessor did the same
+    /// with a coroutine, whose frame took an allocation per call.)
+    mutating func updateEach(_ body: (inout Element) throws -> Void) rethrows {
+        guard head != nil else { return }
+        try body(&head!)
+        for index in rest.indices { try body(&rest[index]) }
     }
 
     mutating func append(_ element: Element) {

@@ -242,10 +242,10 @@ struct TopicCore<Subscriber: AnyObject, Publisher: Hashable> {
     /// Advances every target through `messages`, the first of which has the sequence number `first`.
     private mutating func advanceTargets(through messages: OfferedMessages, from first: UInt64, offer: Offer, effects: inout Effects) {
         let policy = settings.policy
-        for index in targets.indices {
-            // In place: a copy of the target would count a reference to its subscriber twice.
-            Self.advance(&targets[index], through: messages, from: first, policy: policy, offer: offer, counters: &counters, effects: &effects)
-        }
+        var counters = counters
+        // In place: a copy of each target would count a reference to its subscriber twice.
+        targets.updateEach { Self.advance(&$0, through: messages, from: first, policy: policy, offer: offer, counters: &counters, effects: &effects) }
+        self.counters = counters
     }
 
     private static func advance(

@@ -29,11 +29,9 @@ struct InlineFirstListTests {
         list[0] = 10
         list[2] = 30
         #expect(Array(list) == [10, 2, 30, 4])
-        list[0] += 1
-        list[3] *= 2
-        #expect(Array(list) == [11, 2, 30, 8])
-        list[0] -= 1
-        list[3] /= 2
+        list.updateEach { $0 += 1 }
+        #expect(Array(list) == [11, 3, 31, 5])
+        list.updateEach { $0 -= 1 }
         list.removeAll { $0 == 10 || $0 == 30 }
         #expect(Array(list) == [2, 4] && list.count == 2)
         list.removeAll { _ in true }
