@@ -54,6 +54,21 @@ import Testing
         #expect(try winner.subjects(named: "").map(\.id) == [1, 2])
     }
 
+    @Test func aRefusalStandsOnlyAgainstWhatEtcdHoldsNow() async throws {
+        let etcd = try await EtcdProcess()
+        let other = try registry(at: etcd.url)
+        _ = try await other.register(subject: "orders", definition: Self.order)
+        // This cache learns of the subject, then not of its compatibility mode changing.
+        let stale = try registry(at: etcd.url)
+        try await stale.reload()
+        try await other.setMode(.none, subject: "orders")
+        // Under BACKWARD, which the cache still holds, a field without a default is refused.
+        let changed = try await stale.register(subject: "orders", definition: "record Order { id: string  n: int32 }")
+        #expect(changed.1.number == 2)
+        let refused = await failure { _ = try await stale.register(subject: "orders", definition: "record Order {") }
+        #expect(refused == .invalidSchema, "a refusal that etcd's state upholds stands")
+    }
+
     @Test func aSubjectRegisteredElsewhereCanBeBoundAndModedAtOnce() async throws {
         let etcd = try await EtcdProcess()
         _ = try await registry(at: etcd.url).register(subject: "orders", definition: Self.order)

@@ -16,8 +16,9 @@ extension SchemaRegistry {
     /// Commits a change to etcd in one transaction conditional on what the change read, and
     /// applies it to the cache at once. When another node committed first, the cache is read
     /// again and the change worked out again (its checks against what won), up to
-    /// ``RegistryInEtcd/maxAttempts`` times; a subject the cache does not know yet is looked
-    /// for in etcd once before it is refused.
+    /// ``RegistryInEtcd/maxAttempts`` times. A change the cache refuses is worked out once more
+    /// against etcd's current state before the refusal stands: the cache may not have heard yet
+    /// of a subject, a version or a compatibility mode another node committed.
     func commit<Value: Sendable>(_ change: Change<Value>, to etcd: RegistryInEtcd) async throws(Failure) -> (value: Value, changed: Bool) {
         var reloaded = false
         for _ in 0..<RegistryInEtcd.maxAttempts {
@@ -26,7 +27,7 @@ extension SchemaRegistry {
             let result: (value: Value, changed: Bool)
             do throws(Failure) {
                 result = try change(&next)
-            } catch where error.code == .unknownSubject && !reloaded {
+            } catch where !reloaded {
                 try await reloadForChange()
                 reloaded = true
                 continue
