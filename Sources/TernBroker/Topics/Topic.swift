@@ -87,7 +87,13 @@ actor Topic {
         guard generation != index.generation else { return }
         let (subscribers, current) = index.subscribers(forTopic: name, cached: false)
         generation = current
-        apply { $0.setSubscribers(subscribers, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }) }
+        apply { $0.setSubscribers(subscribers, offer: offer) }
+    }
+
+    /// Offers `messages` to `subscriber`'s queue under `policy`, this topic to wake when it has
+    /// room: the offer every event hands the core.
+    private func offer(_ subscriber: Subscriber, _ messages: OfferedMessages, _ policy: OverflowPolicy) -> QueueOffer {
+        subscriber.queue.offer(messages, policy: policy, from: self, at: eventLoop.now)
     }
 
     // MARK: Publishing
@@ -118,7 +124,7 @@ actor Topic {
             { (message: PublishedMessage) in binding.problem(with: message.schema, payload: message.payload, topic: self.name) }
         }
         apply(publisher: publisher) {
-            $0.publish(messages, to: name, from: publisher, refusal: refusal, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) })
+            $0.publish(messages, to: name, from: publisher, refusal: refusal, offer: offer)
         }
     }
 
@@ -127,13 +133,13 @@ actor Topic {
     func fanOut() {
         guard !isAbandoned else { return }
         refreshSubscribers()
-        apply { $0.fanOut(offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }) }
+        apply { $0.fanOut(offer: offer) }
     }
 
     /// Takes the mailbox settings of a reloaded configuration.
     func reconfigure(_ settings: MailboxSettings) {
         guard !isAbandoned, settings != core.settings else { return }
-        apply { $0.reconfigure(settings, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }) }
+        apply { $0.reconfigure(settings, offer: offer) }
     }
 
     /// Hands `event` to the core, then carries out what the core asked for and reports what the
@@ -224,7 +230,7 @@ actor Topic {
         let stalledSince = eventLoop.now - timeout
         apply {
             $0.stallCheckPassed(
-                isStalled: { $0.queue.isStalled(since: stalledSince) }, offer: { $0.queue.offer($1, policy: $2, from: self, at: self.eventLoop.now) }
+                isStalled: { $0.queue.isStalled(since: stalledSince) }, offer: offer
             )
         }
     }
